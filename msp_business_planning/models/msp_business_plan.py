@@ -1,0 +1,334 @@
+from datetime import date
+
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError, ValidationError
+
+from ..tools import planning
+
+PARTNER_VISIBLE_STATES = ("draft", "in_progress", "completed")
+
+
+class MspBusinessPlan(models.Model):
+    _name = "msp.business.plan"
+    _description = "Partner Business Plan"
+    _inherit = ["portal.mixin", "mail.thread", "mail.activity.mixin"]
+    _order = "date_start desc, id desc"
+    _check_company_auto = True
+
+    # ------------------------------------------------------------
+    # DEFAULTS
+    # ------------------------------------------------------------
+
+    def _default_date_start(self):
+        return date(fields.Date.context_today(self).year, 1, 1)
+
+    def _default_date_end(self):
+        return date(fields.Date.context_today(self).year, 12, 31)
+
+    # ------------------------------------------------------------
+    # FIELDS
+    # ------------------------------------------------------------
+
+    name = fields.Char(required=True, tracking=True)
+    active = fields.Boolean(default=True)
+    partner_id = fields.Many2one(
+        "res.partner",
+        string="Partner",
+        required=True,
+        tracking=True,
+        check_company=True,
+        index=True,
+        help="The partner company (MSP) the plan is agreed with. Its contacts with "
+        "portal access see the plan once it is shared.",
+    )
+    commercial_partner_id = fields.Many2one(
+        related="partner_id.commercial_partner_id", store=True, index=True
+    )
+    user_id = fields.Many2one(
+        "res.users",
+        string="Channel Manager",
+        default=lambda self: self.env.user,
+        tracking=True,
+        check_company=True,
+        domain="[('share', '=', False)]",
+    )
+    company_id = fields.Many2one(
+        "res.company", required=True, default=lambda self: self.env.company, index=True
+    )
+    currency_id = fields.Many2one(
+        "res.currency",
+        required=True,
+        default=lambda self: self.env.company.currency_id,
+        help="Currency of the plan: monetary objectives are expressed and converted in it.",
+    )
+    date_start = fields.Date(
+        string="Start Date", required=True, default=_default_date_start, tracking=True
+    )
+    date_end = fields.Date(
+        string="End Date", required=True, default=_default_date_end, tracking=True
+    )
+    state = fields.Selection(
+        [
+            ("draft_outline", "Draft Outline"),
+            ("draft", "Draft"),
+            ("in_progress", "In Progress"),
+            ("completed", "Completed"),
+            ("cancelled", "Cancelled"),
+        ],
+        default="draft_outline",
+        required=True,
+        tracking=True,
+        copy=False,
+        index=True,
+        group_expand="_group_expand_states",
+        help="Draft Outline: internal preparation, invisible to the partner. "
+        "Draft: shared, the partner reviews it. In Progress: accepted and tracked. "
+        "Completed: the plan period is over.",
+    )
+    target_account_ids = fields.Many2many(
+        "res.partner",
+        "msp_business_plan_target_account_rel",
+        "plan_id",
+        "partner_id",
+        string="Target Accounts",
+        check_company=True,
+        help="End-customer accounts the partner and the vendor focus on during the plan.",
+    )
+    partner_commitment = fields.Html(
+        sanitize=True,
+        help="What the partner commits to (resources, certifications, marketing...). "
+        "The partner can edit it from the portal.",
+    )
+    description = fields.Html(string="Internal Notes")
+    objective_ids = fields.One2many("msp.business.plan.objective", "plan_id", copy=True)
+    objective_count = fields.Integer(compute="_compute_objective_count")
+    target_ids = fields.One2many(
+        "msp.business.plan.objective.target", "plan_id", string="Period Targets"
+    )
+    progress = fields.Float(
+        compute="_compute_progress",
+        store=True,
+        aggregator="avg",
+        help="Weighted mean of the objectives' progress, each capped at 100% so one "
+        "over-achievement cannot hide a miss. Objectives without a target are left out.",
+    )
+    expected_progress = fields.Float(
+        compute="_compute_progress",
+        store=True,
+        aggregator="avg",
+        help="Progress an even pace would have reached by today.",
+    )
+    pacing_status = fields.Selection(
+        [("on_track", "On Track"), ("at_risk", "At Risk"), ("off_track", "Off Track")],
+        compute="_compute_progress",
+        store=True,
+        help="Progress compared with the expected progress: on track from 90% of the "
+        "expected pace, at risk from 70%, off track below.",
+    )
+    color = fields.Integer()
+
+    _sql_constraints = [
+        (
+            "date_check",
+            "CHECK (date_end >= date_start)",
+            "A business plan cannot end before it starts.",
+        ),
+    ]
+
+    # ------------------------------------------------------------
+    # COMPUTES
+    # ------------------------------------------------------------
+
+    @api.depends("objective_ids")
+    def _compute_objective_count(self):
+        counts = dict(
+            self.env["msp.business.plan.objective"]._read_group(
+                [("plan_id", "in", self.ids)], ["plan_id"], ["__count"]
+            )
+        )
+        for plan in self:
+            plan.objective_count = counts.get(plan, 0)
+
+    @api.depends(
+        "state",
+        "objective_ids.weight",
+        "objective_ids.progress",
+        "objective_ids.expected_progress",
+        "objective_ids.target_value",
+    )
+    def _compute_progress(self):
+        for plan in self:
+            counted = plan.objective_ids.filtered(lambda o: o.target_value > 0)
+            plan.progress = planning.weighted_progress([(o.progress, o.weight) for o in counted])
+            plan.expected_progress = planning.weighted_progress(
+                [(o.expected_progress, o.weight) for o in counted]
+            )
+            plan.pacing_status = (
+                planning.pacing_status(plan.progress, plan.expected_progress)
+                if plan.state in ("in_progress", "completed") and counted
+                else False
+            )
+
+    def _compute_access_url(self):
+        super()._compute_access_url()
+        for plan in self:
+            plan.access_url = f"/my/business-plans/{plan.id}"
+
+    def _group_expand_states(self, states, domain):
+        return [key for key, _label in self._fields["state"].selection]
+
+    # ------------------------------------------------------------
+    # CONSTRAINTS
+    # ------------------------------------------------------------
+
+    @api.constrains("date_start", "date_end")
+    def _check_dates(self):
+        for plan in self:
+            if plan.date_end < plan.date_start:
+                raise ValidationError(
+                    _(
+                        "The business plan %(plan)s cannot end (%(end)s) before it starts "
+                        "(%(start)s).",
+                        plan=plan.name,
+                        end=plan.date_end,
+                        start=plan.date_start,
+                    )
+                )
+
+    # ------------------------------------------------------------
+    # CRUD
+    # ------------------------------------------------------------
+
+    def write(self, vals):
+        res = super().write(vals)
+        if "date_start" in vals or "date_end" in vals:
+            # Period targets follow the plan dates; actuals are re-bucketed after.
+            self.objective_ids._generate_targets()
+        return res
+
+    # ------------------------------------------------------------
+    # ACTIONS
+    # ------------------------------------------------------------
+
+    def _check_state(self, allowed, action_label):
+        state_labels = dict(self._fields["state"]._description_selection(self.env))
+        for plan in self:
+            if plan.state not in allowed:
+                raise UserError(
+                    _(
+                        "You cannot %(action)s the business plan “%(plan)s” because it is "
+                        "%(state)s; this is only possible from: %(allowed)s.",
+                        action=action_label,
+                        plan=plan.name,
+                        state=state_labels[plan.state],
+                        allowed=", ".join(state_labels[s] for s in allowed),
+                    )
+                )
+
+    def action_share_with_partner(self):
+        self._check_state(["draft_outline"], _("share"))
+        for plan in self:
+            if not plan.objective_ids:
+                raise UserError(
+                    _(
+                        "Add at least one objective to “%(plan)s” before sharing it with "
+                        "the partner.",
+                        plan=plan.name,
+                    )
+                )
+        self.write({"state": "draft"})
+        self._notify_partner_shared()
+        return True
+
+    def action_start(self):
+        self._check_state(["draft"], _("start"))
+        self.write({"state": "in_progress"})
+        for plan in self:
+            plan.message_post(
+                body=_("Plan started by %(user)s.", user=self.env.user.name),
+                subtype_xmlid="mail.mt_note",
+            )
+        return True
+
+    def action_accept_by_partner(self):
+        """Acceptance of a draft plan by the current (portal) user; starts the plan
+        and records who accepted it, and when, in the chatter."""
+        self._check_state(["draft"], _("accept"))
+        author = self.env.user.partner_id
+        self.write({"state": "in_progress"})
+        for plan in self:
+            plan.message_post(
+                body=_(
+                    "Plan accepted by %(partner)s on %(date)s.",
+                    partner=author.display_name,
+                    date=fields.Datetime.now().strftime("%Y-%m-%d %H:%M UTC"),
+                ),
+                author_id=author.id,
+                subtype_xmlid="mail.mt_comment",
+                partner_ids=plan.user_id.partner_id.ids,
+            )
+        return True
+
+    def action_complete(self):
+        self._check_state(["in_progress"], _("complete"))
+        self.write({"state": "completed"})
+        return True
+
+    def action_cancel(self):
+        self._check_state(["draft_outline", "draft", "in_progress"], _("cancel"))
+        self.write({"state": "cancelled"})
+        return True
+
+    def action_reset_to_outline(self):
+        self._check_state(["draft", "cancelled"], _("reset to draft outline"))
+        self.write({"state": "draft_outline"})
+        return True
+
+    def action_preview_portal(self):
+        self.ensure_one()
+        return {"type": "ir.actions.act_url", "target": "self", "url": self.get_portal_url()}
+
+    def action_view_objectives(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "msp_business_planning.msp_business_plan_objective_action"
+        )
+        action["domain"] = [("plan_id", "=", self.id)]
+        action["context"] = {"default_plan_id": self.id}
+        return action
+
+    # ------------------------------------------------------------
+    # BUSINESS METHODS
+    # ------------------------------------------------------------
+
+    def _get_partner_portal_contacts(self):
+        """Contacts of the plan's partner company that can log in to the portal; the
+        partner itself when none can."""
+        self.ensure_one()
+        users = (
+            self.env["res.users"]
+            .sudo()
+            .search(
+                [
+                    ("partner_id", "child_of", self.commercial_partner_id.id),
+                    ("share", "=", True),
+                ]
+            )
+        )
+        return users.partner_id or self.partner_id
+
+    def _notify_partner_shared(self):
+        for plan in self:
+            contacts = plan._get_partner_portal_contacts()
+            plan.message_subscribe(partner_ids=contacts.ids)
+            plan.message_post_with_source(
+                "msp_business_planning.mail_template_business_plan_shared",
+                subtype_xmlid="mail.mt_comment",
+                partner_ids=contacts.ids,
+            )
+
+    def _cron_refresh_pacing(self):
+        """Daily: expected progress moves with the calendar even when nothing else
+        does, so running plans are recomputed once a day."""
+        plans = self.search([("state", "=", "in_progress")])
+        plans.objective_ids._recompute_pacing()

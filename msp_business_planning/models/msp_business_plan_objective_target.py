@@ -1,0 +1,108 @@
+import math
+
+from odoo import _, api, fields, models
+from odoo.exceptions import ValidationError
+
+from ..tools import planning
+
+
+class MspBusinessPlanObjectiveTarget(models.Model):
+    _name = "msp.business.plan.objective.target"
+    _description = "Business Plan Period Target"
+    _order = "objective_id, date_start, id"
+    _check_company_auto = True
+
+    objective_id = fields.Many2one(
+        "msp.business.plan.objective", required=True, ondelete="cascade", index=True
+    )
+    name = fields.Char(string="Period", required=True)
+    plan_id = fields.Many2one(related="objective_id.plan_id", store=True, index=True)
+    company_id = fields.Many2one(related="objective_id.company_id", store=True, index=True)
+    currency_id = fields.Many2one(related="objective_id.currency_id")
+    partner_id = fields.Many2one(related="objective_id.partner_id", store=True, index=True)
+    commercial_partner_id = fields.Many2one(
+        related="objective_id.commercial_partner_id", store=True, index=True
+    )
+    user_id = fields.Many2one(related="objective_id.user_id", store=True)
+    plan_state = fields.Selection(related="objective_id.plan_state", store=True)
+    objective_type = fields.Selection(related="objective_id.objective_type", store=True)
+    date_start = fields.Date(required=True)
+    date_end = fields.Date(required=True)
+    weight = fields.Float(
+        default=1.0,
+        help="Share of its full calendar period the plan covers (below 1 when the plan "
+        "starts or ends inside the period); the target is spread in proportion.",
+    )
+    target_value = fields.Float(string="Target", aggregator="sum")
+    actual_value = fields.Float(string="Actual", readonly=True, aggregator="sum")
+    progress = fields.Float(compute="_compute_progress", store=True, aggregator="avg")
+
+    _sql_constraints = [
+        (
+            "target_positive",
+            "CHECK (target_value >= 0)",
+            "A period target cannot be negative.",
+        ),
+        ("date_check", "CHECK (date_end >= date_start)", "A period cannot end before it starts."),
+    ]
+
+    @api.depends("actual_value", "target_value")
+    def _compute_progress(self):
+        for target in self:
+            target.progress = planning.progress_percent(target.actual_value, target.target_value)
+
+    @api.constrains("target_value")
+    def _check_target_value(self):
+        for target in self:
+            if target.target_value < 0 or not math.isfinite(target.target_value):
+                raise ValidationError(
+                    _(
+                        "The target of %(period)s for “%(objective)s” must be a positive "
+                        "number.",
+                        period=target.name,
+                        objective=target.objective_id.name,
+                    )
+                )
+
+    @api.constrains("date_start", "date_end", "objective_id")
+    def _check_period_dates(self):
+        for target in self:
+            plan = target.plan_id
+            if target.date_start < plan.date_start or target.date_end > plan.date_end:
+                raise ValidationError(
+                    _(
+                        "The period %(period)s of “%(objective)s” must lie within the plan "
+                        "dates (%(start)s to %(end)s).",
+                        period=target.name,
+                        objective=target.objective_id.name,
+                        start=plan.date_start,
+                        end=plan.date_end,
+                    )
+                )
+        # Periods of one objective must not overlap: a deal would count twice.
+        self.flush_model(["objective_id", "date_start", "date_end"])
+        self.env.cr.execute(
+            """
+            SELECT a.id
+              FROM msp_business_plan_objective_target a
+              JOIN msp_business_plan_objective_target b
+                ON a.objective_id = b.objective_id
+               AND a.id != b.id
+               AND daterange(a.date_start, a.date_end, '[]')
+                   && daterange(b.date_start, b.date_end, '[]')
+             WHERE a.id = ANY(%s)
+             LIMIT 1
+            """,
+            [self.ids],
+        )
+        overlapping = self.env.cr.fetchone()
+        if overlapping:
+            target = self.browse(overlapping[0])
+            raise ValidationError(
+                _(
+                    "The period %(period)s of “%(objective)s” overlaps another period of "
+                    "the same objective.",
+                    period=target.name,
+                    objective=target.objective_id.name,
+                )
+            )

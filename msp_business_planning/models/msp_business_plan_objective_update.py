@@ -1,0 +1,81 @@
+import math
+
+from odoo import _, api, fields, models
+from odoo.exceptions import ValidationError
+
+
+class MspBusinessPlanObjectiveUpdate(models.Model):
+    _name = "msp.business.plan.objective.update"
+    _description = "Business Plan Objective Progress Update"
+    _order = "date desc, id desc"
+    _check_company_auto = True
+
+    objective_id = fields.Many2one(
+        "msp.business.plan.objective",
+        required=True,
+        ondelete="cascade",
+        index=True,
+        domain=[("objective_type", "=", "manual")],
+    )
+    plan_id = fields.Many2one(related="objective_id.plan_id", store=True, index=True)
+    company_id = fields.Many2one(related="objective_id.company_id", store=True, index=True)
+    commercial_partner_id = fields.Many2one(
+        related="objective_id.commercial_partner_id", store=True, index=True
+    )
+    date = fields.Date(required=True, default=fields.Date.context_today)
+    value = fields.Float(
+        required=True,
+        help="What was achieved since the previous update (use a negative value to "
+        "correct an earlier report). It counts in the period of its date.",
+    )
+    note = fields.Text()
+    author_id = fields.Many2one(
+        "res.partner",
+        string="Author",
+        default=lambda self: self.env.user.partner_id,
+        required=True,
+        ondelete="restrict",
+    )
+
+    @api.constrains("objective_id", "date", "value")
+    def _check_update(self):
+        for update in self:
+            objective = update.objective_id
+            if objective.objective_type != "manual":
+                raise ValidationError(
+                    _(
+                        "Progress can only be reported on manual objectives; “%(objective)s” "
+                        "is tracked automatically.",
+                        objective=objective.name,
+                    )
+                )
+            if not math.isfinite(update.value):
+                raise ValidationError(_("The reported value must be a number."))
+            plan = objective.plan_id
+            if not plan.date_start <= update.date <= plan.date_end:
+                raise ValidationError(
+                    _(
+                        "The update date %(date)s is outside the plan (%(start)s to %(end)s).",
+                        date=update.date,
+                        start=plan.date_start,
+                        end=plan.date_end,
+                    )
+                )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        updates = super().create(vals_list)
+        updates.objective_id.action_refresh_actuals()
+        return updates
+
+    def write(self, vals):
+        objectives = self.objective_id
+        res = super().write(vals)
+        (objectives | self.objective_id).action_refresh_actuals()
+        return res
+
+    def unlink(self):
+        objectives = self.objective_id
+        res = super().unlink()
+        objectives.exists().action_refresh_actuals()
+        return res

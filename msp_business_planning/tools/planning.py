@@ -1,0 +1,189 @@
+"""Pure planning arithmetic: periods, target spreading, progress and pacing.
+
+Nothing here touches the ORM, so the rules can be read, and tested, on their own.
+Progress figures are percentages (100.0 means the target is met).
+"""
+
+import calendar
+from datetime import date, timedelta
+
+PERIODICITY_MONTHS = {"annual": 12, "quarterly": 3, "monthly": 1}
+
+# Pacing thresholds: share of the expected-to-date progress actually reached.
+ON_TRACK_RATIO = 0.9
+AT_RISK_RATIO = 0.7
+
+
+def _calendar_period(day, months):
+    """The calendar period of ``months`` months (1, 3 or 12) that contains ``day``.
+
+    >>> _calendar_period(date(2026, 5, 17), 3)
+    (datetime.date(2026, 4, 1), datetime.date(2026, 6, 30))
+    >>> _calendar_period(date(2024, 2, 10), 1)
+    (datetime.date(2024, 2, 1), datetime.date(2024, 2, 29))
+    """
+    first_month = (day.month - 1) // months * months + 1
+    last_month = first_month + months - 1
+    last_day = calendar.monthrange(day.year, last_month)[1]
+    return date(day.year, first_month, 1), date(day.year, last_month, last_day)
+
+
+def _period_label(start, months):
+    if months == 12:
+        return str(start.year)
+    if months == 3:
+        return f"Q{(start.month - 1) // 3 + 1} {start.year}"
+    return start.strftime("%Y-%m")
+
+
+def split_periods(date_start, date_end, periodicity):
+    """Split a plan into calendar periods, clipped to the plan dates.
+
+    Each period is a dict with ``name``, ``date_start``, ``date_end`` (inclusive) and
+    ``weight``: the share of its full calendar period the plan covers (1.0 unless clipped).
+
+    >>> [p["name"] for p in split_periods(date(2026, 1, 1), date(2026, 12, 31), "quarterly")]
+    ['Q1 2026', 'Q2 2026', 'Q3 2026', 'Q4 2026']
+    >>> len(split_periods(date(2026, 1, 1), date(2026, 12, 31), "monthly"))
+    12
+    >>> p = split_periods(date(2026, 4, 15), date(2027, 4, 14), "quarterly")
+    >>> [(x["name"], x["date_start"].isoformat(), x["date_end"].isoformat()) for x in p[:1] + p[-1:]]
+    [('Q2 2026', '2026-04-15', '2026-06-30'), ('Q2 2027', '2027-04-01', '2027-04-14')]
+    """
+    if periodicity not in PERIODICITY_MONTHS:
+        raise ValueError(f"Unknown periodicity {periodicity!r}")
+    if not date_start or not date_end or date_end < date_start:
+        return []
+    months = PERIODICITY_MONTHS[periodicity]
+    if months == 12:
+        # An annual objective has one period: the plan itself, whatever its dates.
+        label = str(date_start.year) if date_start.year == date_end.year else (
+            f"{date_start.year}-{date_end.year}"
+        )
+        return [{"name": label, "date_start": date_start, "date_end": date_end, "weight": 1.0}]
+    periods = []
+    day = date_start
+    while day <= date_end:
+        full_start, full_end = _calendar_period(day, months)
+        start, end = max(full_start, date_start), min(full_end, date_end)
+        weight = ((end - start).days + 1) / ((full_end - full_start).days + 1)
+        periods.append(
+            {
+                "name": _period_label(full_start, months),
+                "date_start": start,
+                "date_end": end,
+                "weight": weight,
+            }
+        )
+        day = end + timedelta(days=1)
+    return periods
+
+
+def spread_target(total, weights, digits=2):
+    """Spread ``total`` over periods in proportion to ``weights``, rounded to
+    ``digits``; the last period absorbs the rounding so the parts add up exactly.
+
+    >>> spread_target(100, [1, 1, 1])
+    [33.33, 33.33, 33.34]
+    >>> spread_target(10, [0.5, 1, 1, 1, 0.5])
+    [1.25, 2.5, 2.5, 2.5, 1.25]
+    >>> spread_target(0, [1, 1])
+    [0.0, 0.0]
+    """
+    if not weights:
+        return []
+    weight_sum = sum(weights)
+    parts = [round(total * w / weight_sum, digits) for w in weights[:-1]]
+    parts.append(round(total - sum(parts), digits))
+    return parts
+
+
+def progress_percent(actual, target):
+    """Actual over target, in percent; may exceed 100. A target of zero (not set)
+    gives 0 rather than a division error.
+
+    >>> progress_percent(30, 120)
+    25.0
+    >>> progress_percent(150, 100)
+    150.0
+    >>> progress_percent(5, 0)
+    0.0
+    """
+    if not target or target <= 0:
+        return 0.0
+    return actual / target * 100.0
+
+
+def weighted_progress(items):
+    """Weighted mean of ``(progress, weight)`` pairs, each progress capped at 100 so
+    that one over-achievement cannot hide a miss. Pairs with no weight are ignored.
+
+    >>> weighted_progress([(200.0, 1), (0.0, 1)])
+    50.0
+    >>> weighted_progress([(50.0, 3), (100.0, 1)])
+    62.5
+    >>> weighted_progress([])
+    0.0
+    """
+    total_weight = sum(weight for _progress, weight in items if weight > 0)
+    if not total_weight:
+        return 0.0
+    return sum(min(progress, 100.0) * weight for progress, weight in items if weight > 0) / (
+        total_weight
+    )
+
+
+def expected_progress(periods, today):
+    """Progress (percent) one would expect by ``today`` at an even pace inside each
+    period: the targets of elapsed periods, plus the elapsed share of the current one.
+
+    ``periods`` are ``(date_start, date_end, target)`` triples. When no period has a
+    target, time elapsed over the whole span is used instead.
+
+    >>> q = [(date(2026, 1, 1), date(2026, 3, 31), 10), (date(2026, 4, 1), date(2026, 6, 30), 30)]
+    >>> expected_progress(q, date(2026, 4, 1))
+    25.0
+    >>> round(expected_progress(q, date(2026, 5, 16)), 1)
+    62.1
+    >>> expected_progress(q, date(2025, 12, 1)), expected_progress(q, date(2027, 1, 1))
+    (0.0, 100.0)
+    """
+    if not periods:
+        return 0.0
+    total = sum(target for _start, _end, target in periods)
+    if total <= 0:
+        start, end = min(p[0] for p in periods), max(p[1] for p in periods)
+        periods, total = [(start, end, 1.0)], 1.0
+    expected = 0.0
+    for start, end, target in periods:
+        expected += target * _elapsed_share(start, end, today)
+    return expected / total * 100.0
+
+
+def _elapsed_share(start, end, today):
+    """Share of the days from ``start`` to ``end`` (inclusive) already over when
+    ``today`` begins."""
+    if today <= start:
+        return 0.0
+    if today > end:
+        return 1.0
+    return (today - start).days / ((end - start).days + 1)
+
+
+def pacing_status(progress, expected):
+    """``on_track``, ``at_risk`` or ``off_track`` from the progress reached and the
+    progress expected by now (both percent).
+
+    >>> pacing_status(45, 50), pacing_status(40, 50), pacing_status(20, 50)
+    ('on_track', 'at_risk', 'off_track')
+    >>> pacing_status(0, 0)
+    'on_track'
+    """
+    if expected <= 0:
+        return "on_track"
+    ratio = min(progress, 100.0) / min(expected, 100.0)
+    if ratio >= ON_TRACK_RATIO:
+        return "on_track"
+    if ratio >= AT_RISK_RATIO:
+        return "at_risk"
+    return "off_track"

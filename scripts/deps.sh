@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Install what `make test` and `make run` need, skipping what is already there:
+# the Python packages from PyPI (re-run when a requirements file changes) and,
+# for the browser tours, Debian's chromium.
+set -euo pipefail
+PYTHON=${PYTHON:-python3}
+CACHE=${CACHE:-.cache}
+mkdir -p "$CACHE"
+
+stamp="$CACHE/deps-$($PYTHON -c 'import sys; print("%d.%d" % sys.version_info[:2])').stamp"
+if [ ! -f "$stamp" ] || [ -n "$(find requirements*.txt -newer "$stamp")" ]; then
+    echo "Installing Python dependencies from PyPI..."
+    $PYTHON -m pip install -q --disable-pip-version-check -r requirements-dev.txt
+    touch "$stamp"
+fi
+
+if ! command -v chromium >/dev/null 2>&1; then
+    if [ "$(id -u)" = 0 ]; then
+        echo "Installing chromium for the browser tours..."
+        apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+    else
+        echo "WARNING: chromium is missing; install it (apt-get install chromium) or the tours fail." >&2
+    fi
+fi
