@@ -15,7 +15,8 @@ Odoo 18.0 must be importable as `odoo` by {python}.
 Odoo is not on PyPI: get an Odoo 18.0 Community source tree (for example a clone of
 the 18.0 branch) and make its top folder (the one holding `odoo/` and `odoo-bin`)
 importable, e.g.:
-    echo /path/to/odoo-18.0 > "$({python} -c 'import site; print(site.getsitepackages()[0])')/odoo18.pth"
+    site=$({python} -c 'import site; print(site.getsitepackages()[0])')
+    echo /path/to/odoo-18.0 > "$site/odoo18.pth"
 See README.md, section "Providing Odoo 18".
 """
 
@@ -29,7 +30,7 @@ def check_tree():
     spec = importlib.util.find_spec("odoo")
     if spec is None or not spec.submodule_search_locations:
         fail("no Python package named `odoo` is importable.")
-    root = list(spec.submodule_search_locations)[0]
+    root = next(iter(spec.submodule_search_locations))
     release = os.path.join(root, "release.py")
     if not os.path.isfile(release):
         fail(f"`odoo` found at {root} but it has no release.py: not an Odoo tree.")

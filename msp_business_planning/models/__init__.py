@@ -1,5 +1,7 @@
-from . import msp_business_plan
-from . import msp_business_plan_objective
-from . import msp_business_plan_objective_target
-from . import msp_business_plan_objective_update
-from . import res_partner
+from . import (
+    msp_business_plan,
+    msp_business_plan_objective,
+    msp_business_plan_objective_target,
+    msp_business_plan_objective_update,
+    res_partner,
+)

@@ -170,7 +170,6 @@ class MspBusinessPlan(models.Model):
             )
 
     def _compute_access_url(self):
-        super()._compute_access_url()
         for plan in self:
             plan.access_url = f"/my/business-plans/{plan.id}"
 
@@ -199,7 +198,30 @@ class MspBusinessPlan(models.Model):
     # CRUD
     # ------------------------------------------------------------
 
+    def _precheck_dates(self, vals):
+        """Refuse reversed dates with a ValidationError before the database check
+        constraint would abort the transaction with a bare integrity error."""
+        for plan in self or [self]:
+            start = fields.Date.to_date(vals.get("date_start")) or plan.date_start
+            end = fields.Date.to_date(vals.get("date_end")) or plan.date_end
+            if start and end and end < start:
+                raise ValidationError(
+                    _(
+                        "A business plan cannot end (%(end)s) before it starts (%(start)s).",
+                        end=end,
+                        start=start,
+                    )
+                )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            self.browse()._precheck_dates(vals)
+        return super().create(vals_list)
+
     def write(self, vals):
+        if "date_start" in vals or "date_end" in vals:
+            self._precheck_dates(vals)
         res = super().write(vals)
         if "date_start" in vals or "date_end" in vals:
             # Period targets follow the plan dates; actuals are re-bucketed after.

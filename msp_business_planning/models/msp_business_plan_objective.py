@@ -247,8 +247,25 @@ class MspBusinessPlanObjective(models.Model):
     # CRUD
     # ------------------------------------------------------------
 
+    @api.model
+    def _precheck_values(self, vals):
+        """Weight and target are refused with a ValidationError before the database
+        check constraints would abort the transaction with a bare integrity error."""
+        if "weight" in vals and not 1 <= (vals["weight"] or 0) <= 100:
+            raise ValidationError(
+                _(
+                    "The weight of an objective must be between 1 and 100 (got %(weight)s).",
+                    weight=vals["weight"],
+                )
+            )
+        target = vals.get("target_value")
+        if target is not None and (not math.isfinite(target) or target < 0):
+            raise ValidationError(_("The target of an objective must be a positive number."))
+
     @api.model_create_multi
     def create(self, vals_list):
+        for vals in vals_list:
+            self._precheck_values(vals)
         objectives = super(
             MspBusinessPlanObjective, self.with_context(msp_skip_target_generation=True)
         ).create(vals_list)
@@ -256,11 +273,15 @@ class MspBusinessPlanObjective(models.Model):
         # Objectives created with their own period lines keep them; the others get
         # periods generated from their periodicity, with the target spread over them.
         objectives.filtered(lambda o: not o.target_ids)._generate_targets(
-            totals={o.id: vals.get("target_value", 0.0) for o, vals in zip(objectives, vals_list)}
+            totals={
+                o.id: vals.get("target_value", 0.0)
+                for o, vals in zip(objectives, vals_list, strict=True)
+            }
         )
         return objectives
 
     def write(self, vals):
+        self._precheck_values(vals)
         res = super().write(vals)
         if "periodicity" in vals:
             self._generate_targets()
@@ -287,8 +308,10 @@ class MspBusinessPlanObjective(models.Model):
             ) from None
         if not isinstance(domain, list | tuple):
             raise ValidationError(
-                _("The deal filter of “%(objective)s” must be a list of conditions.",
-                  objective=self.name)
+                _(
+                    "The deal filter of “%(objective)s” must be a list of conditions.",
+                    objective=self.name,
+                )
             )
         try:
             domain = expression.normalize_domain(list(domain))
@@ -309,7 +332,8 @@ class MspBusinessPlanObjective(models.Model):
         the actuals of the new periods."""
         if self.env.context.get("msp_skip_target_generation"):
             return
-        totals = totals or {}
+        # Read the totals before the old lines go: the total is their sum.
+        totals = {objective.id: objective.target_value for objective in self} | (totals or {})
         Target = self.env["msp.business.plan.objective.target"]
         self.target_ids.unlink()
         create_vals = []
@@ -317,7 +341,7 @@ class MspBusinessPlanObjective(models.Model):
             periods = planning.split_periods(
                 objective.plan_id.date_start, objective.plan_id.date_end, objective.periodicity
             )
-            total = totals.get(objective.id, objective.target_value) or 0.0
+            total = totals[objective.id] or 0.0
             shares = planning.spread_target(total, [p["weight"] for p in periods])
             create_vals += [
                 {

@@ -46,6 +46,24 @@ class MspBusinessPlanObjectiveTarget(models.Model):
         ("date_check", "CHECK (date_end >= date_start)", "A period cannot end before it starts."),
     ]
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            self._precheck_target(vals)
+        return super().create(vals_list)
+
+    def write(self, vals):
+        self._precheck_target(vals)
+        return super().write(vals)
+
+    @api.model
+    def _precheck_target(self, vals):
+        # Before the check constraint, so the user gets a message rather than an
+        # integrity error.
+        target = vals.get("target_value")
+        if target is not None and (not math.isfinite(target) or target < 0):
+            raise ValidationError(_("A period target must be a positive number."))
+
     @api.depends("actual_value", "target_value")
     def _compute_progress(self):
         for target in self:

@@ -47,7 +47,7 @@ def split_periods(date_start, date_end, periodicity):
     >>> len(split_periods(date(2026, 1, 1), date(2026, 12, 31), "monthly"))
     12
     >>> p = split_periods(date(2026, 4, 15), date(2027, 4, 14), "quarterly")
-    >>> [(x["name"], x["date_start"].isoformat(), x["date_end"].isoformat()) for x in p[:1] + p[-1:]]
+    >>> [(x["name"], str(x["date_start"]), str(x["date_end"])) for x in p[:1] + p[-1:]]
     [('Q2 2026', '2026-04-15', '2026-06-30'), ('Q2 2027', '2027-04-01', '2027-04-14')]
     """
     if periodicity not in PERIODICITY_MONTHS:
@@ -57,8 +57,10 @@ def split_periods(date_start, date_end, periodicity):
     months = PERIODICITY_MONTHS[periodicity]
     if months == 12:
         # An annual objective has one period: the plan itself, whatever its dates.
-        label = str(date_start.year) if date_start.year == date_end.year else (
-            f"{date_start.year}-{date_end.year}"
+        label = (
+            str(date_start.year)
+            if date_start.year == date_end.year
+            else (f"{date_start.year}-{date_end.year}")
         )
         return [{"name": label, "date_start": date_start, "date_end": date_end, "weight": 1.0}]
     periods = []

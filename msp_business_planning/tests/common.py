@@ -1,0 +1,128 @@
+from datetime import date
+
+from odoo import Command
+from odoo.tests import TransactionCase, new_test_user
+
+
+class MspPlanningCommon:
+    """Users, partners and factories shared by every test of the addon.
+
+    A mixin, so both ``TransactionCase`` and ``HttpCase`` tests can build on it.
+    """
+
+    @classmethod
+    def _setup_msp_data(cls):
+        # No tracking noise nor mail sending in tests unless a test asks for it.
+        cls.env = cls.env(context=dict(cls.env.context, tracking_disable=True))
+        cls.company = cls.env.ref("base.main_company")
+        cls.company_2 = cls.env["res.company"].create({"name": "Second Vendor Company"})
+
+        cls.partner_a = cls.env["res.partner"].create(
+            {"name": "Alpha Managed Services", "is_company": True, "email": "info@alpha.test"}
+        )
+        cls.partner_a_contact = cls.env["res.partner"].create(
+            {"name": "Ann Alpha", "parent_id": cls.partner_a.id, "email": "ann@alpha.test"}
+        )
+        cls.partner_b = cls.env["res.partner"].create(
+            {"name": "Beta IT Partners", "is_company": True, "email": "info@beta.test"}
+        )
+        cls.partner_b_contact = cls.env["res.partner"].create(
+            {"name": "Bob Beta", "parent_id": cls.partner_b.id, "email": "bob@beta.test"}
+        )
+
+        cls.user_own = new_test_user(
+            cls.env,
+            login="msp_own",
+            name="Olivia Own",
+            email="olivia@vendor.test",
+            groups="base.group_user,sales_team.group_sale_salesman,"
+            "msp_business_planning.group_user",
+        )
+        cls.user_all = new_test_user(
+            cls.env,
+            login="msp_all",
+            name="Dora Director",
+            email="dora@vendor.test",
+            groups="base.group_user,sales_team.group_sale_salesman_all_leads,"
+            "msp_business_planning.group_user_all",
+        )
+        cls.user_manager = new_test_user(
+            cls.env,
+            login="msp_manager",
+            name="Mark Manager",
+            email="mark@vendor.test",
+            groups="base.group_user,sales_team.group_sale_manager,"
+            "msp_business_planning.group_manager",
+        )
+        cls.user_internal = new_test_user(
+            cls.env,
+            login="msp_internal",
+            name="Ivy Internal",
+            email="ivy@vendor.test",
+            groups="base.group_user,sales_team.group_sale_salesman",
+        )
+        cls.user_company_2 = new_test_user(
+            cls.env,
+            login="msp_company2",
+            name="Carl Company Two",
+            email="carl@vendor2.test",
+            groups="base.group_user,msp_business_planning.group_user_all",
+            company_id=cls.company_2.id,
+            company_ids=[Command.set(cls.company_2.ids)],
+        )
+        cls.portal_a = new_test_user(
+            cls.env,
+            login="msp_portal_a",
+            name="Ann Alpha",
+            groups="base.group_portal",
+            partner_id=cls.partner_a_contact.id,
+        )
+        cls.portal_b = new_test_user(
+            cls.env,
+            login="msp_portal_b",
+            name="Bob Beta",
+            groups="base.group_portal",
+            partner_id=cls.partner_b_contact.id,
+        )
+
+    # ------------------------------------------------------------
+    # FACTORIES
+    # ------------------------------------------------------------
+
+    @classmethod
+    def _create_plan(cls, **values):
+        values = {
+            "name": "Alpha 2026",
+            "partner_id": cls.partner_a.id,
+            "user_id": cls.user_own.id,
+            "date_start": date(2026, 1, 1),
+            "date_end": date(2026, 12, 31),
+            **values,
+        }
+        return cls.env["msp.business.plan"].create(values)
+
+    @classmethod
+    def _create_objective(cls, plan, **values):
+        values = {
+            "plan_id": plan.id,
+            "name": "New customers",
+            "objective_type": "manual",
+            "weight": 10,
+            "target_value": 100.0,
+            "periodicity": "quarterly",
+            **values,
+        }
+        return cls.env["msp.business.plan.objective"].create(values)
+
+    @classmethod
+    def _add_update(cls, objective, value, day, **values):
+        return cls.env["msp.business.plan.objective.update"].create(
+            {"objective_id": objective.id, "value": value, "date": day, **values}
+        )
+
+
+class MspPlanningCase(MspPlanningCommon, TransactionCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls._setup_msp_data()

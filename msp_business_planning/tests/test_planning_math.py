@@ -1,0 +1,90 @@
+"""The pure planning arithmetic, tested without the ORM (plus its doctests)."""
+
+import doctest
+from datetime import date
+from itertools import pairwise
+
+from odoo.tests import BaseCase
+
+from ..tools import planning
+
+
+class TestPlanningMath(BaseCase):
+    def test_doctests(self):
+        result = doctest.testmod(planning)
+        self.assertGreater(result.attempted, 10)
+        self.assertEqual(result.failed, 0)
+
+    def test_quarters_of_a_calendar_year(self):
+        periods = planning.split_periods(date(2026, 1, 1), date(2026, 12, 31), "quarterly")
+        self.assertEqual(
+            [(p["date_start"], p["date_end"]) for p in periods],
+            [
+                (date(2026, 1, 1), date(2026, 3, 31)),
+                (date(2026, 4, 1), date(2026, 6, 30)),
+                (date(2026, 7, 1), date(2026, 9, 30)),
+                (date(2026, 10, 1), date(2026, 12, 31)),
+            ],
+        )
+        self.assertEqual({p["weight"] for p in periods}, {1.0})
+
+    def test_months_of_a_leap_year(self):
+        periods = planning.split_periods(date(2024, 1, 1), date(2024, 12, 31), "monthly")
+        self.assertEqual(len(periods), 12)
+        self.assertEqual(periods[1]["date_end"], date(2024, 2, 29))
+        self.assertEqual(periods[1]["name"], "2024-02")
+        # Contiguous, no gap, no overlap.
+        for previous, current in pairwise(periods):
+            self.assertEqual((current["date_start"] - previous["date_end"]).days, 1)
+
+    def test_plan_not_starting_january_first_is_clipped(self):
+        periods = planning.split_periods(date(2026, 4, 15), date(2027, 4, 14), "quarterly")
+        self.assertEqual(len(periods), 5)
+        self.assertEqual(periods[0]["date_start"], date(2026, 4, 15))
+        self.assertEqual(periods[-1]["date_end"], date(2027, 4, 14))
+        self.assertAlmostEqual(periods[0]["weight"], 77 / 91)
+        self.assertAlmostEqual(periods[-1]["weight"], 14 / 91)
+
+    def test_annual_is_one_period_over_the_plan(self):
+        periods = planning.split_periods(date(2026, 7, 1), date(2027, 6, 30), "annual")
+        self.assertEqual(len(periods), 1)
+        self.assertEqual(periods[0]["name"], "2026-2027")
+
+    def test_empty_or_reversed_span_has_no_period(self):
+        self.assertEqual(planning.split_periods(date(2026, 5, 1), date(2026, 4, 1), "monthly"), [])
+
+    def test_spread_adds_up_exactly(self):
+        parts = planning.spread_target(1000, [1] * 12)
+        self.assertAlmostEqual(sum(parts), 1000, places=6)
+        self.assertEqual(parts[0], 83.33)
+
+    def test_progress_capped_in_weighted_mean(self):
+        # One objective at 300% cannot hide a missed one.
+        self.assertEqual(planning.weighted_progress([(300.0, 50), (0.0, 50)]), 50.0)
+        self.assertEqual(planning.weighted_progress([(80.0, 1), (40.0, 3)]), 50.0)
+
+    def test_zero_target_never_divides_by_zero(self):
+        self.assertEqual(planning.progress_percent(12, 0), 0.0)
+        self.assertEqual(
+            planning.expected_progress(
+                [(date(2026, 1, 1), date(2026, 12, 31), 0)], date(2026, 7, 2)
+            ),
+            planning.expected_progress(
+                [(date(2026, 1, 1), date(2026, 12, 31), 5)], date(2026, 7, 2)
+            ),
+        )
+
+    def test_expected_progress_follows_period_targets(self):
+        # A back-loaded plan expects little early in the year.
+        periods = [
+            (date(2026, 1, 1), date(2026, 6, 30), 10),
+            (date(2026, 7, 1), date(2026, 12, 31), 90),
+        ]
+        self.assertEqual(planning.expected_progress(periods, date(2026, 7, 1)), 10.0)
+
+    def test_pacing_thresholds(self):
+        self.assertEqual(planning.pacing_status(90, 100), "on_track")
+        self.assertEqual(planning.pacing_status(89.9, 100), "at_risk")
+        self.assertEqual(planning.pacing_status(70, 100), "at_risk")
+        self.assertEqual(planning.pacing_status(69.9, 100), "off_track")
+        self.assertEqual(planning.pacing_status(250, 100), "on_track")
