@@ -10,7 +10,7 @@ mkdir -p "$CACHE"
 stamp="$CACHE/deps-$($PYTHON -c 'import sys; print("%d.%d" % sys.version_info[:2])').stamp"
 if [ ! -f "$stamp" ] || [ -n "$(find requirements*.txt -newer "$stamp")" ]; then
     echo "Installing Python dependencies from PyPI..."
-    $PYTHON -m pip install -q --disable-pip-version-check -r requirements-dev.txt
+    $PYTHON -m pip install -q --disable-pip-version-check --root-user-action=ignore -r requirements-dev.txt
     touch "$stamp"
 fi
 
