@@ -15,7 +15,7 @@ ODOO = $(PYTHON) -m odoo -c $(CONF) --addons-path=$(ADDONS_PATH)
 PSQL = PGPASSWORD=msp psql -h localhost -p $$(sed -n 's/^db_port = //p' $(CONF)) -U msp -d postgres -qc
 export CACHE PYTHON
 
-.PHONY: help check-odoo setup run test test-install test-pytest bench lint clean
+.PHONY: help check-odoo setup run test test-install test-pytest bench lint pot clean
 
 help:
 	@echo "make run    - set up, create/update the '$(DEMO_DB)' database with demo data, serve on :$(HTTP_PORT)"
@@ -65,6 +65,11 @@ lint:
 	$(PYTHON) -m ruff check .
 	$(PYTHON) -m ruff format --check .
 	$(PYTHON) -m pylint --rcfile=.pylintrc $(ADDON)
+
+# Regenerate the translation template from the test database (run `make test` first).
+pot:
+	$(ODOO) -d $(TEST_DB) --i18n-export=$(ADDON)/i18n/$(ADDON).pot --modules=$(ADDON) \
+		--log-level=warn --stop-after-init
 
 clean:
 	rm -rf $(CACHE)

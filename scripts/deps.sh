@@ -14,12 +14,17 @@ if [ ! -f "$stamp" ] || [ -n "$(find requirements*.txt -newer "$stamp")" ]; then
     touch "$stamp"
 fi
 
-if ! command -v chromium >/dev/null 2>&1; then
+# Debian packages: chromium for the browser tours, wkhtmltopdf for the PDF reports.
+missing=""
+command -v chromium >/dev/null 2>&1 || missing="$missing chromium"
+command -v wkhtmltopdf >/dev/null 2>&1 || missing="$missing wkhtmltopdf"
+if [ -n "$missing" ]; then
     if [ "$(id -u)" = 0 ]; then
-        echo "Installing chromium for the browser tours..."
+        echo "Installing Debian packages:$missing..."
         apt-get update -qq
-        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+        # shellcheck disable=SC2086
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing >/dev/null
     else
-        echo "WARNING: chromium is missing; install it (apt-get install chromium) or the tours fail." >&2
+        echo "WARNING: missing Debian packages:$missing (the browser tours need chromium)." >&2
     fi
 fi
