@@ -15,7 +15,7 @@ ODOO = $(PYTHON) -m odoo -c $(CONF) --addons-path=$(ADDONS_PATH)
 PSQL = PGPASSWORD=msp psql -h localhost -p $$(sed -n 's/^db_port = //p' $(CONF)) -U msp -d postgres -qc
 export CACHE PYTHON
 
-.PHONY: help check-odoo setup run test test-install test-pytest bench lint pot clean
+.PHONY: help check-odoo setup run test test-install test-pytest test-lifecycle test-host bench lint pot clean
 
 help:
 	@echo "make run    - set up, create/update the '$(DEMO_DB)' database with demo data, serve on :$(HTTP_PORT)"
@@ -44,7 +44,19 @@ run: setup
 	@echo ""
 	$(ODOO) -d $(DEMO_DB) --db-filter='^$(DEMO_DB)$$' --http-port=$(HTTP_PORT)
 
-test: setup test-install test-pytest
+test: setup test-install test-lifecycle test-pytest
+
+# Install without demo, upgrade, uninstall (nothing left behind), reinstall.
+test-lifecycle:
+	@bash scripts/lifecycle.sh $(CONF) $(ADDONS_PATH) $(TEST_DB)_lifecycle
+
+# Odoo's own crm and portal test suites, with the addon installed (slow: not in `test`).
+test-host: setup
+	@$(PSQL) 'DROP DATABASE IF EXISTS "$(TEST_DB)_host"'
+	$(ODOO) -d $(TEST_DB)_host -i crm,portal,$(ADDON) --test-tags /crm,/portal \
+		--stop-after-init --log-level=test --logfile=$(CACHE)/test-host.log; \
+	rc=$$?; grep -E "(ERROR|FAIL):|tests? .*failed|Ran [0-9]+ test|odoo.tests.result" $(CACHE)/test-host.log | tail -n 20; \
+	! grep -qE " (ERROR|CRITICAL) " $(CACHE)/test-host.log && exit $$rc
 
 # A fresh database with the addon and its demo data: proves the install with demo.
 test-install:
