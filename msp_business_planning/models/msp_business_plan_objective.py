@@ -400,10 +400,13 @@ class MspBusinessPlanObjective(models.Model):
     def _recompute_pacing(self):
         """Expected progress moves with the calendar: recompute it (and what depends
         on it) for these objectives."""
+        targets = self.target_ids
         for field_name in ("expected_progress", "pacing_status"):
             self.env.add_to_compute(self._fields[field_name], self)
+            self.env.add_to_compute(targets._fields[field_name], targets)
         plans = self.plan_id
         for field_name in ("progress", "expected_progress", "pacing_status"):
             self.env.add_to_compute(plans._fields[field_name], plans)
+        targets.flush_recordset()
         self.flush_recordset()
         plans.flush_recordset()
