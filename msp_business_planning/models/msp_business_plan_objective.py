@@ -326,6 +326,16 @@ class MspBusinessPlanObjective(models.Model):
             ) from None
         return domain
 
+    def _filter_monetary(self):
+        """The objectives whose target and actual are amounts in the plan currency:
+        deal objectives adding up a monetary field."""
+        summing = self.filtered(lambda o: o.objective_type != "manual" and o.measure == "sum")
+        # Field definitions are metadata, not plan data, and internal users may not
+        # read ir.model.fields; the objectives pointing to them were read with the
+        # user's own rights.
+        monetary_fields = summing.sum_field_id.sudo().filtered(lambda f: f.ttype == "monetary")
+        return summing.filtered(lambda o: o.sum_field_id.id in monetary_fields.ids)
+
     def _generate_targets(self, totals=None):
         """(Re)build the period lines from the periodicity and the plan dates, keeping
         each objective's total target (or the one given in ``totals``), then recompute
