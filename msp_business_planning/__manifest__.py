@@ -20,6 +20,7 @@
         "views/msp_business_plan_objective_update_views.xml",
         "views/msp_business_plan_views.xml",
         "views/res_partner_views.xml",
+        "report/msp_business_plan_reports.xml",
         "views/msp_business_planning_menus.xml",
     ],
     "demo": [

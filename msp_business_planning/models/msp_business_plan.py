@@ -320,6 +320,18 @@ class MspBusinessPlan(models.Model):
         action["context"] = {"default_plan_id": self.id}
         return action
 
+    def action_export_xlsx(self):
+        """Download these plans as an Excel workbook, through the export controller
+        (which checks access again: the URL can be replayed by anyone)."""
+        if not self:
+            raise UserError(_("Select at least one business plan to export."))
+        self.check_access("read")
+        return {
+            "type": "ir.actions.act_url",
+            "url": f"/business-planning/export/xlsx?plan_ids={','.join(map(str, self.ids))}",
+            "target": "download",
+        }
+
     # ------------------------------------------------------------
     # BUSINESS METHODS
     # ------------------------------------------------------------

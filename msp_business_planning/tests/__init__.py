@@ -3,6 +3,7 @@ from . import (
     test_objective,
     test_planning_math,
     test_report_dashboards,
+    test_report_http,
     test_report_xlsx,
     test_security,
 )
