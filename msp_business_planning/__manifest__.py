@@ -21,6 +21,7 @@
         "views/msp_business_plan_views.xml",
         "views/res_partner_views.xml",
         "report/msp_business_plan_reports.xml",
+        "report/msp_business_plan_templates.xml",
         "views/msp_business_planning_menus.xml",
     ],
     "demo": [

@@ -4,6 +4,7 @@ from . import (
     test_planning_math,
     test_report_dashboards,
     test_report_http,
+    test_report_pdf,
     test_report_xlsx,
     test_security,
 )
