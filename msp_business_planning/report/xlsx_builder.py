@@ -124,6 +124,7 @@ def _display_length(value, kind, currency):
 
     >>> _display_length(1234567.5, AMOUNT, CurrencyFormat("EUR"))  # 1,234,567.50 "EUR"
     16
+    >>> from datetime import date
     >>> _display_length(date(2026, 1, 1), DATE, None), _display_length(12.3, PERCENT, None)
     (10, 6)
     """
@@ -209,9 +210,7 @@ def _write_sheet(workbook, formats, sheet, name):
     kinds = [column.kind for column in sheet.columns]
     plain_formats = [formats.get(kind) for kind in kinds]
     for row, (values, currency) in enumerate(sheet.rows, start=1):
-        row_formats = (
-            [formats.get(kind, currency) for kind in kinds] if currency else plain_formats
-        )
+        row_formats = [formats.get(kind, currency) for kind in kinds] if currency else plain_formats
         for col, value in enumerate(values):
             _write_cell(worksheet, row, col, value, kinds[col], row_formats[col])
     for col, width in enumerate(column_widths(sheet)):
