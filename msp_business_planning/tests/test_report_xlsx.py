@@ -113,6 +113,22 @@ class TestBusinessPlanXlsx(MspPlanningCase):
         self.assertEqual(alpha["Objectives"].value, 2)
         self.assertEqual(beta["Objectives"].value, 1)
 
+    def test_selection_labels_in_the_user_language(self):
+        self.env["res.lang"]._activate_lang("fr_FR")
+        in_progress = self.env["ir.model.fields.selection"].search(
+            [
+                ("field_id.model", "=", "msp.business.plan"),
+                ("field_id.name", "=", "state"),
+                ("value", "=", "in_progress"),
+            ]
+        )
+        in_progress.with_context(lang="fr_FR").name = "En cours"
+        self.env.registry.clear_cache()  # selection labels are cached per language
+        french = self.plans.with_context(lang="fr_FR")
+        summary = sheet_rows(read_workbook(french.export_xlsx())["Summary"])
+        self.assertEqual(summary[0]["Status"].value, "En cours")
+        self.assertEqual(sheet_rows(self._export()["Summary"])[0]["Status"].value, "In Progress")
+
     def test_numbers_dates_and_percentages_keep_their_types(self):
         alpha = sheet_rows(self._export()["Summary"])[0]
         self.assertIsInstance(alpha["Start Date"].value, datetime)
