@@ -12,12 +12,12 @@ class PlanExportData:
     plans: models.BaseModel
     objectives_by_plan: dict
     targets_by_objective: dict
-    monetary_objectives: models.BaseModel
+    monetary_objective_ids: frozenset
     currencies: dict
 
     def currency(self, objective):
         """Currency format of the objective's amounts; None when it counts things."""
-        if objective in self.monetary_objectives:
+        if objective.id in self.monetary_objective_ids:
             return self.currencies[objective.plan_id.id]
         return None
 
@@ -119,7 +119,7 @@ class MspBusinessPlanXlsx(models.AbstractModel):
             plans=plans,
             objectives_by_plan=objectives.grouped("plan_id"),
             targets_by_objective=targets.grouped("objective_id"),
-            monetary_objectives=objectives._filter_monetary(),
+            monetary_objective_ids=frozenset(objectives._filter_monetary().ids),
             currencies=currencies,
         )
 
