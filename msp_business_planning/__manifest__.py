@@ -2,7 +2,7 @@
     "name": "MSP Business Planning",
     "summary": "Annual partner business plans, weighted objectives tracked from CRM "
     "deal registrations, and business reviews shared through the portal",
-    "version": "18.0.1.0.0",
+    "version": "18.0.1.4.0",
     "category": "Sales/CRM",
     "website": "https://github.com/msp-business-planning/msp_business_planning",
     "author": "MSP Business Planning contributors",
@@ -20,6 +20,8 @@
         "views/msp_business_plan_objective_update_views.xml",
         "views/msp_business_plan_views.xml",
         "views/res_partner_views.xml",
+        "report/msp_business_plan_reports.xml",
+        "report/msp_business_plan_templates.xml",
         "views/msp_business_planning_menus.xml",
     ],
     "demo": [

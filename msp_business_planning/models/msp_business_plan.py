@@ -1,3 +1,4 @@
+import re
 from datetime import date
 
 from odoo import _, api, fields, models
@@ -319,6 +320,18 @@ class MspBusinessPlan(models.Model):
         action["context"] = {"default_plan_id": self.id}
         return action
 
+    def action_export_xlsx(self):
+        """Download these plans as an Excel workbook, through the export controller
+        (which checks access again: the URL can be replayed by anyone)."""
+        if not self:
+            raise UserError(_("Select at least one business plan to export."))
+        self.check_access("read")
+        return {
+            "type": "ir.actions.act_url",
+            "url": f"/business-planning/export/xlsx?plan_ids={','.join(map(str, self.ids))}",
+            "target": "download",
+        }
+
     # ------------------------------------------------------------
     # BUSINESS METHODS
     # ------------------------------------------------------------
@@ -354,3 +367,24 @@ class MspBusinessPlan(models.Model):
         does, so running plans are recomputed once a day."""
         plans = self.search([("state", "=", "in_progress")])
         plans.objective_ids._recompute_pacing()
+
+    # ------------------------------------------------------------
+    # REPORTS
+    # ------------------------------------------------------------
+
+    def export_xlsx(self):
+        """Bytes of an Excel workbook (.xlsx) on these plans: summary, objectives and
+        period targets. Needs read access on every plan (AccessError otherwise); what
+        the sheets show is read with the current user's rights, in a constant number
+        of queries whatever the number of plans."""
+        self.check_access("read")
+        return self.env["msp.business.plan.xlsx"]._build_workbook(self)
+
+    def _get_xlsx_filename(self):
+        """Download name of :meth:`export_xlsx`: the plan's name for one plan."""
+        if len(self) == 1:
+            name = _("Business Plan - %(plan)s", plan=self.name)
+        else:
+            name = _("Business Plans - %(date)s", date=fields.Date.context_today(self))
+        # No path separators nor characters Windows refuses in file names.
+        return re.sub(r'[\\/:*?"<>|\s]+', " ", name).strip() + ".xlsx"

@@ -326,6 +326,16 @@ class MspBusinessPlanObjective(models.Model):
             ) from None
         return domain
 
+    def _filter_monetary(self):
+        """The objectives whose target and actual are amounts in the plan currency:
+        deal objectives adding up a monetary field."""
+        summing = self.filtered(lambda o: o.objective_type != "manual" and o.measure == "sum")
+        # Field definitions are metadata, not plan data, and internal users may not
+        # read ir.model.fields; the objectives pointing to them were read with the
+        # user's own rights.
+        monetary_fields = summing.sum_field_id.sudo().filtered(lambda f: f.ttype == "monetary")
+        return summing.filtered(lambda o: o.sum_field_id.id in monetary_fields.ids)
+
     def _generate_targets(self, totals=None):
         """(Re)build the period lines from the periodicity and the plan dates, keeping
         each objective's total target (or the one given in ``totals``), then recompute
@@ -400,10 +410,13 @@ class MspBusinessPlanObjective(models.Model):
     def _recompute_pacing(self):
         """Expected progress moves with the calendar: recompute it (and what depends
         on it) for these objectives."""
+        targets = self.target_ids
         for field_name in ("expected_progress", "pacing_status"):
             self.env.add_to_compute(self._fields[field_name], self)
+            self.env.add_to_compute(targets._fields[field_name], targets)
         plans = self.plan_id
         for field_name in ("progress", "expected_progress", "pacing_status"):
             self.env.add_to_compute(plans._fields[field_name], plans)
+        targets.flush_recordset()
         self.flush_recordset()
         plans.flush_recordset()

@@ -36,6 +36,21 @@ class MspBusinessPlanObjectiveTarget(models.Model):
     target_value = fields.Float(string="Target", aggregator="sum")
     actual_value = fields.Float(string="Actual", readonly=True, aggregator="sum")
     progress = fields.Float(compute="_compute_progress", store=True, aggregator="avg")
+    expected_progress = fields.Float(
+        compute="_compute_pacing",
+        store=True,
+        aggregator="avg",
+        help="Progress an even pace would have reached by today within the period: "
+        "0% before it starts, 100% once it is over.",
+    )
+    pacing_status = fields.Selection(
+        [("on_track", "On Track"), ("at_risk", "At Risk"), ("off_track", "Off Track")],
+        compute="_compute_pacing",
+        store=True,
+        help="Progress of the period compared with its expected progress: on track from "
+        "90% of the expected pace, at risk from 70%, off track below. Empty for periods "
+        "not started yet, periods without target and plans not running.",
+    )
 
     _sql_constraints = [
         (
@@ -68,6 +83,20 @@ class MspBusinessPlanObjectiveTarget(models.Model):
     def _compute_progress(self):
         for target in self:
             target.progress = planning.progress_percent(target.actual_value, target.target_value)
+
+    @api.depends("progress", "target_value", "date_start", "date_end", "plan_state")
+    def _compute_pacing(self):
+        today = fields.Date.context_today(self)
+        for target in self:
+            if not (target.date_start and target.date_end):
+                target.expected_progress, target.pacing_status = 0.0, False
+                continue
+            expected, status = planning.period_pacing(
+                target.date_start, target.date_end, target.target_value, target.progress, today
+            )
+            target.expected_progress = expected
+            running = target.plan_state in ("in_progress", "completed")
+            target.pacing_status = status if running and status else False
 
     @api.constrains("target_value")
     def _check_target_value(self):

@@ -189,3 +189,22 @@ def pacing_status(progress, expected):
     if ratio >= AT_RISK_RATIO:
         return "at_risk"
     return "off_track"
+
+
+def period_pacing(date_start, date_end, target, progress, today):
+    """Expected progress (percent) of one period by ``today`` and its pacing status;
+    the status is None while the period has not started, or when it has no target.
+
+    >>> period_pacing(date(2026, 1, 1), date(2026, 3, 31), 10, 50.0, date(2026, 4, 1))
+    (100.0, 'off_track')
+    >>> period_pacing(date(2026, 4, 1), date(2026, 6, 30), 10, 45.0, date(2026, 5, 16))
+    (49.45054945054945, 'on_track')
+    >>> period_pacing(date(2026, 7, 1), date(2026, 9, 30), 10, 0.0, date(2026, 5, 16))
+    (0.0, None)
+    >>> period_pacing(date(2026, 1, 1), date(2026, 3, 31), 0, 0.0, date(2026, 4, 1))
+    (100.0, None)
+    """
+    expected = expected_progress([(date_start, date_end, target)], today)
+    if target <= 0 or today <= date_start:
+        return expected, None
+    return expected, pacing_status(progress, expected)

@@ -1,0 +1,263 @@
+from dataclasses import dataclass
+
+from odoo import _, api, models
+
+from . import xlsx_builder as xlsx
+
+
+@dataclass
+class PlanExportData:
+    """What every sheet reads, loaded once for the whole export."""
+
+    plans: models.BaseModel
+    objectives_by_plan: dict
+    targets_by_objective: dict
+    monetary_objective_ids: frozenset
+    currencies: dict
+
+    def currency(self, objective):
+        """Currency format of the objective's amounts; None when it counts things."""
+        if objective.id in self.monetary_objective_ids:
+            return self.currencies[objective.plan_id.id]
+        return None
+
+
+class MspBusinessPlanXlsx(models.AbstractModel):
+    """Excel export of business plans: one function per sheet, fed by data read in a
+    constant number of queries, written by the ORM-free :mod:`.xlsx_builder`.
+
+    To add a sheet, write a ``_sheet_<name>(data)`` method returning an
+    :class:`xlsx_builder.Sheet` and append it in :meth:`_get_sheet_builders`.
+    """
+
+    _name = "msp.business.plan.xlsx"
+    _description = "Business Plan Excel Export"
+
+    _plan_fields = (
+        "name",
+        "partner_id",
+        "user_id",
+        "state",
+        "date_start",
+        "date_end",
+        "currency_id",
+        "progress",
+        "expected_progress",
+        "pacing_status",
+    )
+    _objective_fields = (
+        "plan_id",
+        "name",
+        "sequence",
+        "objective_type",
+        "measure",
+        "sum_field_id",
+        "periodicity",
+        "weight",
+        "target_value",
+        "actual_value",
+        "progress",
+        "expected_progress",
+        "pacing_status",
+    )
+    _target_fields = (
+        "objective_id",
+        "name",
+        "date_start",
+        "date_end",
+        "target_value",
+        "actual_value",
+        "progress",
+        "expected_progress",
+        "pacing_status",
+    )
+
+    # ------------------------------------------------------------
+    # BUILD
+    # ------------------------------------------------------------
+
+    @api.model
+    def _build_workbook(self, plans):
+        """Bytes of the workbook on ``plans``, read with the current user's rights."""
+        data = self._prepare_data(plans)
+        sheets = [build_sheet(data) for build_sheet in self._get_sheet_builders()]
+        return xlsx.build_workbook(
+            sheets, properties={"title": _("Business Plans"), "company": self.env.company.name}
+        )
+
+    @api.model
+    def _get_sheet_builders(self):
+        """The sheets, in order: functions taking a :class:`PlanExportData` and
+        returning an :class:`xlsx_builder.Sheet`."""
+        return [self._sheet_summary, self._sheet_objectives, self._sheet_periods]
+
+    @api.model
+    def _prepare_data(self, plans):
+        """Plans, objectives and period targets in a fixed number of queries, whatever
+        the number of plans: one per model, plus one per related model for names."""
+        plans.fetch(self._plan_fields)
+        objectives = self.env["msp.business.plan.objective"].search_fetch(
+            [("plan_id", "in", plans.ids)], self._objective_fields, order="sequence, id"
+        )
+        targets = self.env["msp.business.plan.objective.target"].search_fetch(
+            [("objective_id", "in", objectives.ids)],
+            self._target_fields,
+            order="date_start, id",
+        )
+        # Names shown in the rows, prefetched together rather than plan by plan.
+        plans.partner_id.mapped("display_name")
+        plans.user_id.mapped("name")
+        currencies = {
+            plan.id: xlsx.CurrencyFormat(
+                plan.currency_id.symbol or plan.currency_id.name,
+                plan.currency_id.position,
+                plan.currency_id.decimal_places,
+            )
+            for plan in plans
+        }
+        return PlanExportData(
+            plans=plans,
+            objectives_by_plan=objectives.grouped("plan_id"),
+            targets_by_objective=targets.grouped("objective_id"),
+            monetary_objective_ids=frozenset(objectives._filter_monetary().ids),
+            currencies=currencies,
+        )
+
+    @api.model
+    def _selection_labels(self, model_name, field_name):
+        """Selection key -> label in the user's language."""
+        field = self.env[model_name]._fields[field_name]
+        return dict(field._description_selection(self.env))
+
+    # ------------------------------------------------------------
+    # SHEETS
+    # ------------------------------------------------------------
+
+    @api.model
+    def _sheet_summary(self, data):
+        states = self._selection_labels("msp.business.plan", "state")
+        pacing = self._selection_labels("msp.business.plan", "pacing_status")
+        sheet = xlsx.Sheet(
+            _("Summary"),
+            [
+                xlsx.Column(_("Business Plan")),
+                xlsx.Column(_("Partner")),
+                xlsx.Column(_("Channel Manager")),
+                xlsx.Column(_("Status")),
+                xlsx.Column(_("Start Date"), xlsx.DATE),
+                xlsx.Column(_("End Date"), xlsx.DATE),
+                xlsx.Column(_("Currency")),
+                xlsx.Column(_("Objectives"), xlsx.INTEGER),
+                xlsx.Column(_("Progress"), xlsx.PERCENT),
+                xlsx.Column(_("Expected Progress"), xlsx.PERCENT),
+                xlsx.Column(_("Pacing")),
+            ],
+        )
+        for plan in data.plans:
+            sheet.add_row(
+                [
+                    plan.name,
+                    plan.partner_id.display_name,
+                    plan.user_id.name,
+                    states.get(plan.state),
+                    plan.date_start,
+                    plan.date_end,
+                    plan.currency_id.name,
+                    len(data.objectives_by_plan.get(plan, ())),
+                    plan.progress,
+                    plan.expected_progress,
+                    pacing.get(plan.pacing_status),
+                ]
+            )
+        return sheet
+
+    @api.model
+    def _sheet_objectives(self, data):
+        Objective = "msp.business.plan.objective"
+        kinds = self._selection_labels(Objective, "objective_type")
+        measures = self._selection_labels(Objective, "measure")
+        periodicities = self._selection_labels(Objective, "periodicity")
+        pacing = self._selection_labels(Objective, "pacing_status")
+        sheet = xlsx.Sheet(
+            _("Objectives"),
+            [
+                xlsx.Column(_("Business Plan")),
+                xlsx.Column(_("Partner")),
+                xlsx.Column(_("Objective")),
+                xlsx.Column(_("Kind")),
+                xlsx.Column(_("Measure")),
+                xlsx.Column(_("Periodicity")),
+                xlsx.Column(_("Weight"), xlsx.INTEGER),
+                xlsx.Column(_("Target"), xlsx.AMOUNT),
+                xlsx.Column(_("Actual"), xlsx.AMOUNT),
+                xlsx.Column(_("Progress"), xlsx.PERCENT),
+                xlsx.Column(_("Expected Progress"), xlsx.PERCENT),
+                xlsx.Column(_("Pacing")),
+            ],
+        )
+        for plan in data.plans:
+            plan_name, partner_name = plan.name, plan.partner_id.display_name
+            for objective in data.objectives_by_plan.get(plan, ()):
+                sheet.add_row(
+                    [
+                        plan_name,
+                        partner_name,
+                        objective.name,
+                        kinds.get(objective.objective_type),
+                        # Manual objectives are reported as they are: no measure applies.
+                        measures.get(objective.measure)
+                        if objective.objective_type != "manual"
+                        else None,
+                        periodicities.get(objective.periodicity),
+                        objective.weight,
+                        objective.target_value,
+                        objective.actual_value,
+                        objective.progress,
+                        objective.expected_progress,
+                        pacing.get(objective.pacing_status),
+                    ],
+                    currency=data.currency(objective),
+                )
+        return sheet
+
+    @api.model
+    def _sheet_periods(self, data):
+        pacing = self._selection_labels("msp.business.plan.objective.target", "pacing_status")
+        sheet = xlsx.Sheet(
+            _("Periods"),
+            [
+                xlsx.Column(_("Business Plan")),
+                xlsx.Column(_("Partner")),
+                xlsx.Column(_("Objective")),
+                xlsx.Column(_("Period")),
+                xlsx.Column(_("Start Date"), xlsx.DATE),
+                xlsx.Column(_("End Date"), xlsx.DATE),
+                xlsx.Column(_("Target"), xlsx.AMOUNT),
+                xlsx.Column(_("Actual"), xlsx.AMOUNT),
+                xlsx.Column(_("Progress"), xlsx.PERCENT),
+                xlsx.Column(_("Expected Progress"), xlsx.PERCENT),
+                xlsx.Column(_("Pacing")),
+            ],
+        )
+        for plan in data.plans:
+            plan_name, partner_name = plan.name, plan.partner_id.display_name
+            for objective in data.objectives_by_plan.get(plan, ()):
+                currency, objective_name = data.currency(objective), objective.name
+                for target in data.targets_by_objective.get(objective, ()):
+                    sheet.add_row(
+                        [
+                            plan_name,
+                            partner_name,
+                            objective_name,
+                            target.name,
+                            target.date_start,
+                            target.date_end,
+                            target.target_value,
+                            target.actual_value,
+                            target.progress,
+                            target.expected_progress,
+                            pacing.get(target.pacing_status),
+                        ],
+                        currency=currency,
+                    )
+        return sheet

@@ -1,0 +1,340 @@
+"""The Excel export, read back with openpyxl: sheets, values and their types, formats,
+formula-like text, access rights and the query count."""
+
+import doctest
+import io
+from datetime import date, datetime
+
+import openpyxl
+from freezegun import freeze_time
+
+from odoo.exceptions import AccessError
+from odoo.tests import BaseCase, users, warmup
+from odoo.tools import mute_logger
+
+from ..report import xlsx_builder
+from .common import MspPlanningCase
+
+SHEETS = ["Summary", "Objectives", "Periods"]
+
+
+def read_workbook(content):
+    return openpyxl.load_workbook(io.BytesIO(content))
+
+
+def sheet_rows(worksheet):
+    """The data rows of a sheet as {header: cell}."""
+    headers = [cell.value for cell in worksheet[1]]
+    return [dict(zip(headers, row, strict=True)) for row in worksheet.iter_rows(min_row=2)]
+
+
+class TestXlsxBuilder(BaseCase):
+    def test_doctests(self):
+        result = doctest.testmod(xlsx_builder)
+        self.assertGreater(result.attempted, 5)
+        self.assertEqual(result.failed, 0)
+
+    def test_row_of_the_wrong_length_is_refused(self):
+        sheet = xlsx_builder.Sheet("S", [xlsx_builder.Column("A"), xlsx_builder.Column("B")])
+        with self.assertRaises(ValueError):
+            sheet.add_row(["only one"])
+
+
+class TestBusinessPlanXlsx(MspPlanningCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.eur = cls.env.ref("base.EUR")
+        cls.usd = cls.env.ref("base.USD")
+        with freeze_time("2026-05-16"):
+            cls.plan_a = cls._create_plan(
+                name='=HYPERLINK("http://evil.test","Alpha")',
+                currency_id=cls.eur.id,
+                user_id=cls.user_own.id,
+            )
+            cls.manual = cls._create_objective(
+                cls.plan_a, name="+31 new logos", weight=60, target_value=100
+            )
+            cls.revenue = cls._create_objective(
+                cls.plan_a,
+                name="-Registered revenue",
+                objective_type="deal_registration",
+                measure="sum",
+                weight=40,
+                target_value=40000,
+                periodicity="annual",
+            )
+            cls._add_update(cls.manual, 30, date(2026, 2, 1))
+            cls.plan_a.action_share_with_partner()
+            cls.plan_a.action_start()
+            cls.plan_b = cls._create_plan(
+                name="Beta 2026",
+                partner_id=cls.partner_b.id,
+                user_id=cls.user_all.id,
+                currency_id=cls.usd.id,
+            )
+            cls.formula_objective = cls._create_objective(
+                cls.plan_b, name="@SUM(A1:A9)", periodicity="annual", target_value=12
+            )
+            # Pacing is computed lazily: compute it while the date is frozen.
+            cls.env.flush_all()
+        cls.plans = cls.plan_a | cls.plan_b
+
+    def _export(self, plans=None, user=None):
+        plans = self.plans if plans is None else plans
+        if user:
+            plans = plans.with_user(user)
+        return read_workbook(plans.export_xlsx())
+
+    # ------------------------------------------------------------
+    # CONTENT
+    # ------------------------------------------------------------
+
+    def test_two_plans_in_one_workbook(self):
+        workbook = self._export()
+        self.assertEqual(workbook.sheetnames, SHEETS)
+        summary = sheet_rows(workbook["Summary"])
+        self.assertEqual(
+            [row["Business Plan"].value for row in summary],
+            ['=HYPERLINK("http://evil.test","Alpha")', "Beta 2026"],
+        )
+        alpha, beta = summary
+        self.assertEqual(alpha["Partner"].value, "Alpha Managed Services")
+        self.assertEqual(alpha["Channel Manager"].value, "Olivia Own")
+        self.assertEqual(beta["Channel Manager"].value, "Dora Director")
+        # Selection values as labels, not keys.
+        self.assertEqual(alpha["Status"].value, "In Progress")
+        self.assertEqual(beta["Status"].value, "Draft Outline")
+        # 18% done where about 37% was expected by mid-May.
+        self.assertEqual(alpha["Pacing"].value, "Off Track")
+        self.assertIsNone(beta["Pacing"].value)
+        self.assertEqual(alpha["Currency"].value, "EUR")
+        self.assertEqual(beta["Currency"].value, "USD")
+        self.assertEqual(alpha["Objectives"].value, 2)
+        self.assertEqual(beta["Objectives"].value, 1)
+
+    def test_selection_labels_in_the_user_language(self):
+        self.env["res.lang"]._activate_lang("fr_FR")
+        in_progress = self.env["ir.model.fields.selection"].search(
+            [
+                ("field_id.model", "=", "msp.business.plan"),
+                ("field_id.name", "=", "state"),
+                ("value", "=", "in_progress"),
+            ]
+        )
+        in_progress.with_context(lang="fr_FR").name = "En cours"
+        self.env.registry.clear_cache()  # selection labels are cached per language
+        french = self.plans.with_context(lang="fr_FR")
+        summary = sheet_rows(read_workbook(french.export_xlsx())["Summary"])
+        self.assertEqual(summary[0]["Status"].value, "En cours")
+        self.assertEqual(sheet_rows(self._export()["Summary"])[0]["Status"].value, "In Progress")
+
+    def test_numbers_dates_and_percentages_keep_their_types(self):
+        alpha = sheet_rows(self._export()["Summary"])[0]
+        self.assertIsInstance(alpha["Start Date"].value, datetime)
+        self.assertEqual(alpha["Start Date"].value.date(), date(2026, 1, 1))
+        self.assertEqual(alpha["End Date"].value.date(), date(2026, 12, 31))
+        self.assertEqual(alpha["Start Date"].number_format, "yyyy-mm-dd")
+        self.assertEqual(alpha["Objectives"].data_type, "n")
+        # 30% of the manual objective (weight 60), nothing yet on revenue (weight 40).
+        self.assertAlmostEqual(alpha["Progress"].value, 0.18)
+        self.assertAlmostEqual(alpha["Progress"].value * 100, self.plan_a.progress)
+        self.assertEqual(alpha["Progress"].number_format, "0.0%")
+        self.assertAlmostEqual(
+            alpha["Expected Progress"].value * 100, self.plan_a.expected_progress
+        )
+
+    def test_objectives_sheet_with_the_plan_currency(self):
+        rows = sheet_rows(self._export()["Objectives"])
+        by_name = {row["Objective"].value: row for row in rows}
+        self.assertEqual(list(by_name), ["+31 new logos", "-Registered revenue", "@SUM(A1:A9)"])
+        manual, revenue = by_name["+31 new logos"], by_name["-Registered revenue"]
+        self.assertEqual(manual["Business Plan"].value, self.plan_a.name)
+        self.assertEqual(manual["Kind"].value, "Manual")
+        self.assertIsNone(manual["Measure"].value)
+        self.assertEqual(manual["Periodicity"].value, "Quarterly")
+        self.assertEqual(manual["Weight"].value, 60)
+        self.assertEqual(manual["Target"].value, 100)
+        self.assertEqual(manual["Actual"].value, 30)
+        self.assertEqual(manual["Target"].number_format, "#,##0.00")
+        self.assertAlmostEqual(manual["Progress"].value, 0.3)
+        self.assertEqual(manual["Pacing"].value, "At Risk")
+        # Amounts of a monetary objective are formatted in the plan's currency.
+        self.assertEqual(revenue["Kind"].value, "Deal Registrations")
+        self.assertEqual(revenue["Measure"].value, "Sum")
+        self.assertEqual(revenue["Target"].value, 40000)
+        self.assertIn("€", revenue["Target"].number_format)
+        self.assertIn("€", revenue["Actual"].number_format)
+
+    def test_currency_format_follows_each_plan(self):
+        self.plan_b.currency_id = self.usd
+        self._create_objective(
+            self.plan_b,
+            name="US revenue",
+            objective_type="won_deal",
+            measure="sum",
+            target_value=5000,
+            periodicity="annual",
+        )
+        rows = {row["Objective"].value: row for row in sheet_rows(self._export()["Objectives"])}
+        self.assertIn("$", rows["US revenue"]["Target"].number_format)
+        self.assertNotIn("$", rows["-Registered revenue"]["Target"].number_format)
+
+    def test_periods_sheet_has_one_row_per_period_target(self):
+        rows = sheet_rows(self._export()["Periods"])
+        self.assertEqual(len(rows), len(self.plans.target_ids))
+        manual_rows = [row for row in rows if row["Objective"].value == "+31 new logos"]
+        self.assertEqual(
+            [row["Period"].value for row in manual_rows],
+            ["Q1 2026", "Q2 2026", "Q3 2026", "Q4 2026"],
+        )
+        q1, q2, q3, _q4 = manual_rows
+        self.assertEqual(q1["Start Date"].value, datetime(2026, 1, 1))
+        self.assertEqual(q1["End Date"].value, datetime(2026, 3, 31))
+        self.assertEqual(q1["Target"].value, 25)
+        self.assertEqual(q1["Actual"].value, 30)
+        self.assertAlmostEqual(q1["Progress"].value, 1.2)
+        self.assertEqual(q1["Pacing"].value, "On Track")
+        self.assertEqual(q2["Pacing"].value, "Off Track")  # nothing yet, half-way through
+        self.assertIsNone(q3["Pacing"].value)  # not started on 16 May
+        revenue_rows = [row for row in rows if row["Objective"].value == "-Registered revenue"]
+        self.assertEqual(len(revenue_rows), 1)
+        self.assertIn("€", revenue_rows[0]["Target"].number_format)
+
+    def test_formula_like_text_stays_text(self):
+        self.partner_b.name = "=cmd|' /C calc'!A0"
+        workbook = self._export()
+        tricky = {
+            self.plan_a.name,
+            "+31 new logos",
+            "-Registered revenue",
+            "@SUM(A1:A9)",
+            "=cmd|' /C calc'!A0",
+        }
+        found = set()
+        for worksheet in workbook.worksheets:
+            for row in worksheet.iter_rows():
+                for cell in row:
+                    self.assertNotEqual(cell.data_type, "f", f"{cell.coordinate}: {cell.value}")
+                    if cell.value in tricky:
+                        self.assertEqual(cell.data_type, "s")
+                        found.add(cell.value)
+        self.assertEqual(found, tricky)
+
+    def test_layout_frozen_header_autofilter_and_widths(self):
+        workbook = self._export()
+        for worksheet in workbook.worksheets:
+            self.assertEqual(worksheet.freeze_panes, "A2")
+            self.assertTrue(worksheet[1][0].font.b)
+            last_column = openpyxl.utils.get_column_letter(worksheet.max_column)
+            self.assertEqual(worksheet.auto_filter.ref, f"A1:{last_column}{worksheet.max_row}")
+        summary = workbook["Summary"]
+        # The plan column fits its longest name, within bounds.
+        self.assertGreaterEqual(summary.column_dimensions["A"].width, len(self.plan_a.name))
+        self.assertLessEqual(summary.column_dimensions["A"].width, xlsx_builder.MAX_WIDTH + 1)
+
+    def test_no_plan_gives_headers_only(self):
+        workbook = self._export(self.env["msp.business.plan"])
+        self.assertEqual(workbook.sheetnames, SHEETS)
+        self.assertEqual([ws.max_row for ws in workbook.worksheets], [1, 1, 1])
+
+    def test_filename(self):
+        self.plan_b.name = 'Beta: "2026" / EMEA'
+        self.assertEqual(self.plan_b._get_xlsx_filename(), "Business Plan - Beta 2026 EMEA.xlsx")
+        with freeze_time("2026-05-16"):
+            self.assertEqual(self.plans._get_xlsx_filename(), "Business Plans - 2026-05-16.xlsx")
+
+    # ------------------------------------------------------------
+    # ACCESS
+    # ------------------------------------------------------------
+
+    def test_director_exports_every_plan(self):
+        rows = sheet_rows(self._export(user=self.user_all)["Summary"])
+        self.assertEqual(len(rows), 2)
+
+    @mute_logger("odoo.access")
+    def test_user_without_planning_rights_cannot_export(self):
+        with self.assertRaises(AccessError):
+            self.plans.with_user(self.user_internal).export_xlsx()
+
+    @mute_logger("odoo.access")
+    def test_own_plans_user_cannot_export_a_plan_it_does_not_follow(self):
+        self.assertTrue(self._export(self.plan_a, self.user_own))
+        with self.assertRaises(AccessError):
+            self.plans.with_user(self.user_own).export_xlsx()
+
+    @mute_logger("odoo.access")
+    def test_other_company_user_cannot_export(self):
+        with self.assertRaises(AccessError):
+            self.plan_a.with_user(self.user_company_2).export_xlsx()
+
+    @mute_logger("odoo.access")
+    def test_portal_user_exports_its_own_shared_plan_only(self):
+        workbook = self._export(self.plan_a, self.portal_a)
+        self.assertEqual(
+            [row["Business Plan"].value for row in sheet_rows(workbook["Summary"])],
+            [self.plan_a.name],
+        )
+        self.assertEqual(len(sheet_rows(workbook["Objectives"])), 2)
+        self.assertEqual(sheet_rows(workbook["Summary"])[0]["Channel Manager"].value, "Olivia Own")
+        for plan, user in [
+            (self.plan_a, self.portal_b),  # another partner's plan
+            (self.plans, self.portal_a),  # its own plan along with another one
+        ]:
+            with self.subTest(plan=plan.ids, user=user.login), self.assertRaises(AccessError):
+                plan.with_user(user).export_xlsx()
+
+    @mute_logger("odoo.access")
+    def test_portal_user_cannot_export_a_plan_still_in_outline(self):
+        outline = self._create_plan(name="Alpha outline")
+        self._create_objective(outline)
+        with self.assertRaises(AccessError):
+            outline.with_user(self.portal_a).export_xlsx()
+
+
+class TestBusinessPlanXlsxQueries(MspPlanningCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        Plan = cls.env["msp.business.plan"]
+        cls.plans_by_size = {}
+        for size in (2, 20):
+            plans = Plan
+            for index in range(size):
+                plan = cls._create_plan(
+                    name=f"Plan {size}-{index}",
+                    partner_id=(cls.partner_a if index % 2 else cls.partner_b).id,
+                    user_id=(cls.user_own if index % 2 else cls.user_all).id,
+                )
+                cls._create_objective(plan, name="Manual")
+                cls._create_objective(plan, name="Monthly", periodicity="monthly")
+                cls._create_objective(
+                    plan,
+                    name="Revenue",
+                    objective_type="won_deal",
+                    measure="sum",
+                    periodicity="annual",
+                )
+                plans |= plan
+            cls.plans_by_size[size] = plans
+
+    def _export_queries(self, plans):
+        self.env.invalidate_all()
+        start = self.cr.sql_log_count
+        content = plans.with_env(self.env).export_xlsx()
+        self.assertEqual(
+            len(sheet_rows(read_workbook(content)["Summary"])), len(plans), "all plans exported"
+        )
+        return self.cr.sql_log_count - start
+
+    @users("msp_all")
+    @warmup
+    def test_query_count_does_not_grow_with_the_number_of_plans(self):
+        for size, plans in self.plans_by_size.items():
+            self.env.invalidate_all()
+            with self.subTest(plans=size), self.assertQueryCount(msp_all=9):
+                plans.with_env(self.env).export_xlsx()
+        self.assertEqual(
+            self._export_queries(self.plans_by_size[2]),
+            self._export_queries(self.plans_by_size[20]),
+        )
