@@ -2,7 +2,7 @@
     "name": "MSP Business Planning",
     "summary": "Annual partner business plans, weighted objectives tracked from CRM "
     "deal registrations, and business reviews shared through the portal",
-    "version": "18.0.1.0.0",
+    "version": "18.0.1.3.0",
     "category": "Sales/CRM",
     "website": "https://github.com/msp-business-planning/msp_business_planning",
     "author": "MSP Business Planning contributors",
@@ -20,10 +20,20 @@
         "views/msp_business_plan_objective_update_views.xml",
         "views/msp_business_plan_views.xml",
         "views/res_partner_views.xml",
+        "views/msp_business_plan_portal_templates.xml",
         "views/msp_business_planning_menus.xml",
     ],
     "demo": [
         "demo/msp_business_planning_demo.xml",
     ],
+    "assets": {
+        "web.assets_frontend": [
+            "msp_business_planning/static/src/scss/portal.scss",
+            "msp_business_planning/static/src/js/portal_commitment.js",
+        ],
+        "web.assets_tests": [
+            "msp_business_planning/static/tests/tours/**/*",
+        ],
+    },
     "installable": True,
 }
