@@ -1,5 +1,7 @@
 import secrets
 
+from werkzeug.urls import url_encode
+
 from odoo import _, fields, http
 from odoo.addons.portal.controllers.portal import CustomerPortal
 from odoo.addons.portal.controllers.portal import pager as portal_pager
@@ -20,10 +22,12 @@ class MspBusinessPlanPortal(CustomerPortal):
     """The partner's business plans on the portal.
 
     Every route checks access the same way: ``_document_check_access`` (record rules,
-    or a valid access token on the read-only page), then the plan must be in a state
-    the partner may see. A foreign, unknown, outline or cancelled plan gets the same
-    answer: a redirect to /my, leaking nothing. Writes (accept, progress, commitment)
-    are for the partner's own logged-in contacts only, never for a token holder.
+    or a valid access token on the read-only page) within ``except (AccessError,
+    MissingError)``, then the plan must be in a state the partner may see. A foreign,
+    unknown, outline or cancelled plan gets the same answer (see
+    ``_business_plan_refused``), leaking nothing. Writes (accept, progress,
+    commitment) are for the partner's own logged-in contacts only, never for a token
+    holder.
     """
 
     # ------------------------------------------------------------
@@ -59,6 +63,17 @@ class MspBusinessPlanPortal(CustomerPortal):
         if not self._business_plan_user_can_act(plan_sudo):
             raise AccessError(_("Only the partner's contacts can act on its plan."))
         return plan_sudo
+
+    def _business_plan_refused(self):
+        """The one answer for a plan the user may not see, whatever the reason
+        (another partner's, unknown id, draft outline, cancelled, wrong token), so
+        nothing tells them apart: 404 for a logged-in user; an anonymous visitor is
+        asked to log in first, as for any page of /my."""
+        if request.env.user._is_public():
+            return request.redirect(
+                f"/web/login?{url_encode({'redirect': request.httprequest.path})}"
+            )
+        raise request.not_found()
 
     def _business_plan_user_can_act(self, plan_sudo):
         user = request.env.user
@@ -194,7 +209,7 @@ class MspBusinessPlanPortal(CustomerPortal):
         try:
             plan_sudo = self._business_plan_check_access(plan_id, access_token)
         except (AccessError, MissingError):
-            return request.redirect("/my")
+            return self._business_plan_refused()
         return self._render_business_plan(
             plan_sudo,
             access_token,
@@ -219,7 +234,7 @@ class MspBusinessPlanPortal(CustomerPortal):
         try:
             plan_sudo = self._business_plan_check_write_access(plan_id)
         except (AccessError, MissingError):
-            return request.redirect("/my")
+            return self._business_plan_refused()
         if plan_sudo.state != "draft":
             return self._render_business_plan(
                 plan_sudo, msp_error=_("Only a draft plan waiting for you can be accepted.")
@@ -245,23 +260,26 @@ class MspBusinessPlanPortal(CustomerPortal):
         try:
             plan_sudo = self._business_plan_check_write_access(plan_id)
         except (AccessError, MissingError):
-            return request.redirect("/my")
+            return self._business_plan_refused()
         # Only an objective of this very plan: any other id is as unknown as a plan.
         objective_sudo = plan_sudo.objective_ids.filtered(lambda o: o.id == objective_id)
         if not objective_sudo:
-            return request.redirect("/my")
+            return self._business_plan_refused()
 
         typed = {"value": value or "", "note": note or "", "date": date or ""}
         try:
             parsed_value, parsed_date, parsed_note = self._parse_progress_form(typed)
-            if not self._is_valid_form_key(form_key):
+            parsed_date = parsed_date or fields.Date.context_today(plan_sudo)
+            # The page's forms always carry a key; a client that sends none (the
+            # contract only names value and note) simply gets no duplicate guard.
+            if form_key is not None and not self._is_valid_form_key(form_key):
                 raise ValidationError(
                     _("This form has expired; please check your report and send it again.")
                 )
             # In superuser mode, keeping the user as author: portal users cannot create
             # updates, and the access to this plan was checked above.
             update = objective_sudo._portal_report_progress(
-                parsed_value, parsed_date, parsed_note, submission_key=form_key
+                parsed_value, parsed_date, parsed_note, submission_key=form_key or False
             )
         except (UserError, ValidationError) as error:
             return self._render_business_plan(
@@ -274,8 +292,8 @@ class MspBusinessPlanPortal(CustomerPortal):
         )
 
     def _parse_progress_form(self, typed):
-        """(value, date, note) from the typed texts; ValidationError in the partner's
-        words otherwise."""
+        """(value, date, note) from the typed texts, date None when not given;
+        ValidationError in the partner's words otherwise."""
         try:
             value = portal_input.parse_number(typed["value"])
         except portal_input.InputError as error:
@@ -292,12 +310,10 @@ class MspBusinessPlanPortal(CustomerPortal):
                 )
             ) from None
         try:
-            day = portal_input.parse_iso_date(typed["date"])
-        except portal_input.InputError as error:
+            day = portal_input.parse_iso_date(typed["date"]) if typed["date"].strip() else None
+        except portal_input.InputError:
             raise ValidationError(
-                _("Enter the date of the progress.")
-                if error.kind == "missing"
-                else _("The date is not valid; use the date picker (YYYY-MM-DD).")
+                _("The date is not valid; use the date picker (YYYY-MM-DD).")
             ) from None
         try:
             note = portal_input.clean_text(typed["note"])
@@ -328,7 +344,7 @@ class MspBusinessPlanPortal(CustomerPortal):
         try:
             plan_sudo = self._business_plan_check_write_access(plan_id)
         except (AccessError, MissingError):
-            return request.redirect("/my")
+            return self._business_plan_refused()
         try:
             # In superuser mode, keeping the user: portal users cannot write plans; the
             # access to this plan was checked above. The html is sanitized on write.
