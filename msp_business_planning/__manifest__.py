@@ -22,10 +22,20 @@
         "views/res_partner_views.xml",
         "report/msp_business_plan_reports.xml",
         "report/msp_business_plan_templates.xml",
+        "views/msp_business_plan_portal_templates.xml",
         "views/msp_business_planning_menus.xml",
     ],
     "demo": [
         "demo/msp_business_planning_demo.xml",
     ],
+    "assets": {
+        "web.assets_frontend": [
+            "msp_business_planning/static/src/scss/portal.scss",
+            "msp_business_planning/static/src/js/portal_commitment.js",
+        ],
+        "web.assets_tests": [
+            "msp_business_planning/static/tests/tours/**/*",
+        ],
+    },
     "installable": True,
 }

@@ -3,10 +3,13 @@ from datetime import date
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
+from odoo.tools import html_sanitize
 
 from ..tools import planning
 
 PARTNER_VISIBLE_STATES = ("draft", "in_progress", "completed")
+# Longest partner commitment (html) accepted from the portal.
+PORTAL_COMMITMENT_MAX_LENGTH = 50000
 
 
 class MspBusinessPlan(models.Model):
@@ -15,6 +18,8 @@ class MspBusinessPlan(models.Model):
     _inherit = ["portal.mixin", "mail.thread", "mail.activity.mixin"]
     _order = "date_start desc, id desc"
     _check_company_auto = True
+    # The partner's portal contacts only read plans, yet they comment and attach files.
+    _mail_post_access = "read"
 
     # ------------------------------------------------------------
     # DEFAULTS
@@ -388,3 +393,50 @@ class MspBusinessPlan(models.Model):
             name = _("Business Plans - %(date)s", date=fields.Date.context_today(self))
         # No path separators nor characters Windows refuses in file names.
         return re.sub(r'[\\/:*?"<>|\s]+', " ", name).strip() + ".xlsx"
+
+    # ------------------------------------------------------------
+    # PORTAL
+    # ------------------------------------------------------------
+
+    @api.model
+    def _get_thread_with_access(self, thread_id, mode="read", **kwargs):
+        """A shared link (access token or signed hash) must not outlive the sharing:
+        once a plan is back to outline or cancelled, its chatter is closed to
+        everyone outside the company, token or not."""
+        thread = super()._get_thread_with_access(thread_id, mode, **kwargs)
+        if (
+            thread
+            and not self.env.user._is_internal()
+            and thread.sudo().state not in PARTNER_VISIBLE_STATES
+        ):
+            return self.browse()
+        return thread
+
+    def _portal_update_partner_commitment(self, commitment):
+        """The partner's commitment as edited on the portal: sanitized html, only
+        while the plan is a draft or running. The portal controller calls it once
+        it checked the user's access to the plan."""
+        self.ensure_one()
+        self._check_state(["draft", "in_progress"], _("edit the commitment of"))
+        if len(commitment or "") > PORTAL_COMMITMENT_MAX_LENGTH:
+            raise ValidationError(
+                _(
+                    "The commitment is too long (more than %(max)s characters); please "
+                    "shorten it.",
+                    max=PORTAL_COMMITMENT_MAX_LENGTH,
+                )
+            )
+        # The field sanitizes too; sanitizing here keeps the rule even if the field's
+        # options change.
+        self.partner_commitment = html_sanitize(
+            commitment or "", sanitize_attributes=True, sanitize_style=True
+        )
+        self.message_post(
+            body=_(
+                "Partner commitment updated by %(partner)s.",
+                partner=self.env.user.partner_id.display_name,
+            ),
+            author_id=self.env.user.partner_id.id,
+            subtype_xmlid="mail.mt_note",
+        )
+        return True

@@ -1,11 +1,15 @@
 import ast
 import math
 
+import psycopg2
+
 from odoo import _, api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import UserError, ValidationError
 from odoo.osv import expression
+from odoo.tools import mute_logger
 
 from ..tools import planning
+from ..tools.portal_input import MAX_ABS_VALUE
 
 AUTOMATIC_TYPES = ("deal_registration", "qualified_deal_registration", "won_deal")
 NUMERIC_FIELD_TYPES = ("integer", "float", "monetary")
@@ -420,3 +424,58 @@ class MspBusinessPlanObjective(models.Model):
         targets.flush_recordset()
         self.flush_recordset()
         plans.flush_recordset()
+
+    # ------------------------------------------------------------
+    # PORTAL
+    # ------------------------------------------------------------
+
+    def _portal_report_progress(self, value, day, note=False, submission_key=False):
+        """Progress reported by the partner on the portal, authored by the current
+        user's partner. The portal controller calls it (as superuser, keeping the
+        user) once it checked the user's access to the plan.
+
+        Returns the new update, or an empty recordset when ``submission_key`` was
+        already used: the same form submitted twice records one update.
+        """
+        self.ensure_one()
+        plan = self.plan_id
+        if self.objective_type != "manual":
+            raise UserError(
+                _(
+                    "Progress on “%(objective)s” is tracked automatically; it cannot be "
+                    "reported by hand.",
+                    objective=self.name,
+                )
+            )
+        plan._check_state(["in_progress"], _("report progress on"))
+        if not math.isfinite(value) or abs(value) > MAX_ABS_VALUE:
+            raise ValidationError(_("The reported value is too large."))
+        if not plan.date_start <= day <= plan.date_end:
+            raise ValidationError(
+                _(
+                    "The date must be within the plan, from %(start)s to %(end)s.",
+                    start=plan.date_start,
+                    end=plan.date_end,
+                )
+            )
+        Update = self.env["msp.business.plan.objective.update"]
+        if submission_key and Update.sudo().search_count(
+            [("portal_submission_key", "=", submission_key)], limit=1
+        ):
+            return Update
+        try:
+            # A concurrent twin of this submission may commit first: the unique key
+            # then refuses this insert, which is rolled back alone.
+            with mute_logger("odoo.sql_db"), self.env.cr.savepoint():
+                return Update.create(
+                    {
+                        "objective_id": self.id,
+                        "date": day,
+                        "value": value,
+                        "note": note or False,
+                        "author_id": self.env.user.partner_id.id,
+                        "portal_submission_key": submission_key or False,
+                    }
+                )
+        except psycopg2.errors.UniqueViolation:
+            return Update

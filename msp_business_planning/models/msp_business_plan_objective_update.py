@@ -36,6 +36,21 @@ class MspBusinessPlanObjectiveUpdate(models.Model):
         required=True,
         ondelete="restrict",
     )
+    portal_submission_key = fields.Char(
+        copy=False,
+        readonly=True,
+        groups="base.group_user",
+        help="One-time key of the portal form the update came from: the same form "
+        "submitted twice (double click, resent request) records one update only.",
+    )
+
+    _sql_constraints = [
+        (
+            "portal_submission_key_unique",
+            "UNIQUE (portal_submission_key)",
+            "This progress report was already recorded.",
+        ),
+    ]
 
     @api.constrains("objective_id", "date", "value")
     def _check_update(self):

@@ -1,7 +1,7 @@
 from datetime import date
 
 from odoo import Command
-from odoo.tests import TransactionCase, new_test_user
+from odoo.tests import HttpCase, TransactionCase, new_test_user
 
 
 class MspPlanningCommon:
@@ -122,6 +122,15 @@ class MspPlanningCommon:
 
 
 class MspPlanningCase(MspPlanningCommon, TransactionCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls._setup_msp_data()
+
+
+class MspPlanningHttpCase(MspPlanningCommon, HttpCase):
+    """The same users, partners and factories for portal (HTTP) and browser tests."""
+
     @classmethod
     def setUpClass(cls):
         super().setUpClass()

@@ -1,0 +1,359 @@
+import secrets
+
+from werkzeug.urls import url_encode
+
+from odoo import _, fields, http
+from odoo.addons.portal.controllers.portal import CustomerPortal
+from odoo.addons.portal.controllers.portal import pager as portal_pager
+from odoo.exceptions import AccessError, MissingError, UserError, ValidationError
+from odoo.http import request
+from odoo.osv.expression import AND
+from odoo.tools import html_sanitize
+
+from ..models.msp_business_plan import PARTNER_VISIBLE_STATES
+from ..tools import portal_input
+
+PLAN_URL = "/my/business-plans"
+# Shape of the one-time keys the progress forms carry (see _business_plan_form_key).
+FORM_KEY_LENGTH = (16, 64)
+
+
+class MspBusinessPlanPortal(CustomerPortal):
+    """The partner's business plans on the portal.
+
+    Every route checks access the same way: ``_document_check_access`` (record rules,
+    or a valid access token on the read-only page) within ``except (AccessError,
+    MissingError)``, then the plan must be in a state the partner may see. A foreign,
+    unknown, outline or cancelled plan gets the same answer (see
+    ``_business_plan_refused``), leaking nothing. Writes (accept, progress,
+    commitment) are for the partner's own logged-in contacts only, never for a token
+    holder.
+    """
+
+    # ------------------------------------------------------------
+    # ACCESS
+    # ------------------------------------------------------------
+
+    def _business_plan_domain(self):
+        # Record rules already limit portal users; the domain also keeps internal
+        # users browsing /my to what a partner sees: its own company's shared plans.
+        return [
+            ("partner_id", "child_of", request.env.user.commercial_partner_id.id),
+            ("state", "in", PARTNER_VISIBLE_STATES),
+        ]
+
+    def _business_plan_check_access(self, plan_id, access_token=None):
+        """The plan in superuser mode once the user may see it; MissingError or
+        AccessError otherwise (callers answer both the same way)."""
+        plan = self._document_check_access("msp.business.plan", plan_id, access_token)
+        # A token outlives the sharing: a plan taken back to outline or cancelled
+        # must disappear for its holders too.
+        if plan.state not in PARTNER_VISIBLE_STATES:
+            raise MissingError(_("This document does not exist."))
+        # sudo() only now that the access is checked: the page shows what the partner
+        # may not read directly (channel manager, target accounts), and the actions
+        # write what portal users cannot. Unlike the superuser record returned above,
+        # it keeps the user: author of what it writes, its language and timezone.
+        return request.env["msp.business.plan"].sudo().browse(plan.id)
+
+    def _business_plan_check_write_access(self, plan_id):
+        """The plan in superuser mode when the logged-in user is a contact of its partner
+        with access through the record rules (no token); AccessError otherwise."""
+        plan_sudo = self._business_plan_check_access(plan_id)
+        if not self._business_plan_user_can_act(plan_sudo):
+            raise AccessError(_("Only the partner's contacts can act on its plan."))
+        return plan_sudo
+
+    def _business_plan_refused(self):
+        """The one answer for a plan the user may not see, whatever the reason
+        (another partner's, unknown id, draft outline, cancelled, wrong token), so
+        nothing tells them apart: 404 for a logged-in user; an anonymous visitor is
+        asked to log in first, as for any page of /my."""
+        if request.env.user._is_public():
+            return request.redirect(
+                f"/web/login?{url_encode({'redirect': request.httprequest.path})}"
+            )
+        raise request.not_found()
+
+    def _business_plan_user_can_act(self, plan_sudo):
+        user = request.env.user
+        return (
+            not user._is_public()
+            and user.commercial_partner_id == plan_sudo.commercial_partner_id
+            and plan_sudo.with_user(user).has_access("read")
+        )
+
+    # ------------------------------------------------------------
+    # HOME AND LIST
+    # ------------------------------------------------------------
+
+    def _prepare_home_portal_values(self, counters):
+        values = super()._prepare_home_portal_values(counters)
+        if "business_plan_count" in counters:
+            Plan = request.env["msp.business.plan"]
+            values["business_plan_count"] = (
+                Plan.search_count(self._business_plan_domain()) if Plan.has_access("read") else 0
+            )
+        return values
+
+    def _business_plan_searchbar_sortings(self):
+        return {
+            "date": {"label": _("Newest"), "order": "date_start desc, id desc"},
+            "name": {"label": _("Name"), "order": "name, id"},
+            "progress": {"label": _("Progress"), "order": "progress desc, id desc"},
+        }
+
+    def _business_plan_searchbar_filters(self):
+        return {
+            "all": {"label": _("All"), "domain": []},
+            "running": {"label": _("Running"), "domain": [("state", "=", "in_progress")]},
+            "completed": {"label": _("Completed"), "domain": [("state", "=", "completed")]},
+        }
+
+    @http.route([PLAN_URL, f"{PLAN_URL}/page/<int:page>"], type="http", auth="user", website=True)
+    def portal_my_business_plans(self, page=1, sortby=None, filterby=None, **kw):
+        Plan = request.env["msp.business.plan"]
+        sortings = self._business_plan_searchbar_sortings()
+        filters = self._business_plan_searchbar_filters()
+        sortby = sortby if sortby in sortings else "date"
+        filterby = filterby if filterby in filters else "all"
+        domain = AND([self._business_plan_domain(), filters[filterby]["domain"]])
+
+        has_access = Plan.has_access("read")
+        pager = portal_pager(
+            url=PLAN_URL,
+            url_args={"sortby": sortby, "filterby": filterby},
+            total=Plan.search_count(domain) if has_access else 0,
+            page=page,
+            step=self._items_per_page,
+        )
+        plans = (
+            Plan.search(
+                domain,
+                order=sortings[sortby]["order"],
+                limit=self._items_per_page,
+                offset=pager["offset"],
+            )
+            if has_access
+            else Plan
+        )
+        request.session["my_business_plans_history"] = plans.ids[:100]
+
+        values = self._prepare_portal_layout_values()
+        values.update(
+            {
+                "plans": plans,
+                "page_name": "business_plan",
+                "default_url": PLAN_URL,
+                "pager": pager,
+                "searchbar_sortings": sortings,
+                "sortby": sortby,
+                "searchbar_filters": filters,
+                "filterby": filterby,
+            }
+        )
+        return request.render("msp_business_planning.portal_my_business_plans", values)
+
+    # ------------------------------------------------------------
+    # PLAN PAGE
+    # ------------------------------------------------------------
+
+    def _business_plan_messages(self):
+        """Confirmations shown after a redirect, by key: the URL carries a key, never
+        a text, so nothing typed in a URL is echoed on the page."""
+        return {
+            "accepted": _("Thank you: the plan is accepted and now in progress."),
+            "progress_saved": _("Your progress report is recorded."),
+            "progress_duplicate": _("This progress report was already recorded."),
+            "commitment_saved": _("Your commitment is saved."),
+        }
+
+    def _business_plan_form_key(self):
+        # One-time key per progress form: a second submission of the same form (double
+        # click, reload of the POST) is recognised and records nothing more.
+        return secrets.token_urlsafe(24)
+
+    def _business_plan_page_values(self, plan_sudo, access_token=None, **extra):
+        manual_objectives = plan_sudo.objective_ids.filtered(lambda o: o.objective_type == "manual")
+        values = {
+            "plan": plan_sudo,
+            "page_name": "business_plan",
+            "can_act": self._business_plan_user_can_act(plan_sudo),
+            "form_keys": {o.id: self._business_plan_form_key() for o in manual_objectives},
+            "progress_errors": {},
+            "progress_input": {},
+            "commitment_error": False,
+            "commitment_input": None,
+            "msp_message": False,
+            "msp_error": False,
+            # Today, or the nearest day of the plan when today is outside it.
+            "default_update_date": min(
+                max(fields.Date.context_today(plan_sudo), plan_sudo.date_start),
+                plan_sudo.date_end,
+            ),
+            **extra,
+        }
+        values = self._prepare_portal_layout_values() | values
+        return self._get_page_view_values(
+            plan_sudo, access_token, values, "my_business_plans_history", False
+        )
+
+    def _render_business_plan(self, plan_sudo, access_token=None, **extra):
+        return request.render(
+            "msp_business_planning.portal_my_business_plan",
+            self._business_plan_page_values(plan_sudo, access_token, **extra),
+        )
+
+    @http.route(f"{PLAN_URL}/<int:plan_id>", type="http", auth="public", website=True)
+    def portal_my_business_plan(self, plan_id, access_token=None, message=None, **kw):
+        try:
+            plan_sudo = self._business_plan_check_access(plan_id, access_token)
+        except (AccessError, MissingError):
+            return self._business_plan_refused()
+        return self._render_business_plan(
+            plan_sudo,
+            access_token,
+            msp_message=self._business_plan_messages().get(message),
+        )
+
+    def _redirect_to_plan(self, plan_sudo, message):
+        return request.redirect(f"{PLAN_URL}/{plan_sudo.id}?message={message}")
+
+    # ------------------------------------------------------------
+    # PARTNER ACTIONS (POST, CSRF-protected by default)
+    # ------------------------------------------------------------
+
+    @http.route(
+        f"{PLAN_URL}/<int:plan_id>/accept",
+        type="http",
+        auth="user",
+        methods=["POST"],
+        website=True,
+    )
+    def portal_business_plan_accept(self, plan_id, **kw):
+        try:
+            plan_sudo = self._business_plan_check_write_access(plan_id)
+        except (AccessError, MissingError):
+            return self._business_plan_refused()
+        if plan_sudo.state != "draft":
+            return self._render_business_plan(
+                plan_sudo, msp_error=_("Only a draft plan waiting for you can be accepted.")
+            )
+        try:
+            # In superuser mode (see _business_plan_check_access): portal users cannot
+            # write plans. The chatter records the user as the one who accepted.
+            plan_sudo.action_accept_by_partner()
+        except UserError as error:
+            return self._render_business_plan(plan_sudo, msp_error=error.args[0])
+        return self._redirect_to_plan(plan_sudo, "accepted")
+
+    @http.route(
+        f"{PLAN_URL}/<int:plan_id>/objectives/<int:objective_id>/update",
+        type="http",
+        auth="user",
+        methods=["POST"],
+        website=True,
+    )
+    def portal_business_plan_objective_update(
+        self, plan_id, objective_id, value=None, note=None, date=None, form_key=None, **kw
+    ):
+        try:
+            plan_sudo = self._business_plan_check_write_access(plan_id)
+        except (AccessError, MissingError):
+            return self._business_plan_refused()
+        # Only an objective of this very plan: any other id is as unknown as a plan.
+        objective_sudo = plan_sudo.objective_ids.filtered(lambda o: o.id == objective_id)
+        if not objective_sudo:
+            return self._business_plan_refused()
+
+        typed = {"value": value or "", "note": note or "", "date": date or ""}
+        try:
+            parsed_value, parsed_date, parsed_note = self._parse_progress_form(typed)
+            parsed_date = parsed_date or fields.Date.context_today(plan_sudo)
+            # The page's forms always carry a key; a client that sends none (the
+            # contract only names value and note) simply gets no duplicate guard.
+            if form_key is not None and not self._is_valid_form_key(form_key):
+                raise ValidationError(
+                    _("This form has expired; please check your report and send it again.")
+                )
+            # In superuser mode, keeping the user as author: portal users cannot create
+            # updates, and the access to this plan was checked above.
+            update = objective_sudo._portal_report_progress(
+                parsed_value, parsed_date, parsed_note, submission_key=form_key or False
+            )
+        except (UserError, ValidationError) as error:
+            return self._render_business_plan(
+                plan_sudo,
+                progress_errors={objective_sudo.id: error.args[0]},
+                progress_input={objective_sudo.id: typed},
+            )
+        return self._redirect_to_plan(
+            plan_sudo, "progress_saved" if update else "progress_duplicate"
+        )
+
+    def _parse_progress_form(self, typed):
+        """(value, date, note) from the typed texts, date None when not given;
+        ValidationError in the partner's words otherwise."""
+        try:
+            value = portal_input.parse_number(typed["value"])
+        except portal_input.InputError as error:
+            raise ValidationError(
+                {
+                    "missing": _("Enter the value achieved."),
+                    "too_large": _("The value is too large."),
+                }.get(
+                    error.kind,
+                    _(
+                        "The value must be a number, such as 12 or 12.5 (no thousands "
+                        "separators)."
+                    ),
+                )
+            ) from None
+        try:
+            day = portal_input.parse_iso_date(typed["date"]) if typed["date"].strip() else None
+        except portal_input.InputError:
+            raise ValidationError(
+                _("The date is not valid; use the date picker (YYYY-MM-DD).")
+            ) from None
+        try:
+            note = portal_input.clean_text(typed["note"])
+        except portal_input.InputError:
+            raise ValidationError(
+                _(
+                    "The note is too long (more than %(max)s characters).",
+                    max=portal_input.MAX_NOTE_LENGTH,
+                )
+            ) from None
+        return value, day, note
+
+    def _is_valid_form_key(self, form_key):
+        return (
+            isinstance(form_key, str)
+            and FORM_KEY_LENGTH[0] <= len(form_key) <= FORM_KEY_LENGTH[1]
+            and all(c.isascii() and (c.isalnum() or c in "-_") for c in form_key)
+        )
+
+    @http.route(
+        f"{PLAN_URL}/<int:plan_id>/commitment",
+        type="http",
+        auth="user",
+        methods=["POST"],
+        website=True,
+    )
+    def portal_business_plan_commitment(self, plan_id, partner_commitment=None, **kw):
+        try:
+            plan_sudo = self._business_plan_check_write_access(plan_id)
+        except (AccessError, MissingError):
+            return self._business_plan_refused()
+        try:
+            # In superuser mode, keeping the user: portal users cannot write plans; the
+            # access to this plan was checked above. The html is sanitized on write.
+            plan_sudo._portal_update_partner_commitment(partner_commitment or "")
+        except (UserError, ValidationError) as error:
+            return self._render_business_plan(
+                plan_sudo,
+                commitment_error=error.args[0],
+                # Kept as typed, but sanitized: it is shown again in the editor.
+                commitment_input=html_sanitize(partner_commitment or ""),
+            )
+        return self._redirect_to_plan(plan_sudo, "commitment_saved")

@@ -1,0 +1,132 @@
+"""Strict parsing of what the portal forms send: text in, typed values out.
+
+Nothing from the browser is trusted: numbers and dates have one accepted shape each,
+anything else is refused with an :class:`InputError` whose ``kind`` tells the
+controller which message to show. No ORM here, so the rules can be read and tested
+alone.
+"""
+
+import math
+import re
+from datetime import date
+
+# Beyond a trillion a reported value is a typo or an attack, never a real figure; it
+# also keeps every accepted value far from float overflow in sums.
+MAX_ABS_VALUE = 1e12
+# Longest text accepted for a progress note.
+MAX_NOTE_LENGTH = 2000
+
+# Optional sign, digits, one optional decimal separator (point or comma). No
+# exponent, no thousands separators, no "nan"/"inf" spellings.
+# ASCII: only 0-9 are digits, not the digits of other scripts.
+_NUMBER_RE = re.compile(r"[+-]?(?:\d+(?:[.,]\d*)?|[.,]\d+)", re.ASCII)
+_DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
+# Control characters other than tab and line breaks: PostgreSQL refuses NUL in text
+# and the others have no business in a note.
+_CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+class InputError(ValueError):
+    """A form value that cannot be accepted; ``kind`` is ``"missing"``,
+    ``"invalid"`` or ``"too_large"``."""
+
+    def __init__(self, kind):
+        super().__init__(kind)
+        self.kind = kind
+
+
+def parse_number(text, max_abs=MAX_ABS_VALUE):
+    """The number typed in ``text`` as a finite float within ``max_abs``.
+
+    >>> parse_number("12")
+    12.0
+    >>> parse_number(" -3,25 ")
+    -3.25
+    >>> parse_number(".5")
+    0.5
+    >>> for bad in ("nan", "inf", "-Infinity", "1e3", "1,000.5", "12abc", "0x10", "١٢"):
+    ...     try:
+    ...         parse_number(bad)
+    ...     except InputError as error:
+    ...         print(bad, error.kind)
+    nan invalid
+    inf invalid
+    -Infinity invalid
+    1e3 invalid
+    1,000.5 invalid
+    12abc invalid
+    0x10 invalid
+    ١٢ invalid
+    >>> for bad in ("9" * 400, "1000000000001", "   "):
+    ...     try:
+    ...         parse_number(bad)
+    ...     except InputError as error:
+    ...         print(len(bad), error.kind)
+    400 too_large
+    13 too_large
+    3 missing
+    """
+    text = (text or "").strip()
+    if not text:
+        raise InputError("missing")
+    if not _NUMBER_RE.fullmatch(text):
+        raise InputError("invalid")
+    value = float(text.replace(",", "."))
+    if not math.isfinite(value) or abs(value) > max_abs:
+        raise InputError("too_large")
+    return value
+
+
+def parse_iso_date(text):
+    """The date typed in ``text``, as an HTML date input sends it (YYYY-MM-DD).
+
+    >>> parse_iso_date("2026-03-31")
+    datetime.date(2026, 3, 31)
+    >>> for bad in ("2026-02-30", "31/03/2026", "2026-3-1", "2026-03-31T00:00", "today"):
+    ...     try:
+    ...         parse_iso_date(bad)
+    ...     except InputError as error:
+    ...         print(bad, error.kind)
+    2026-02-30 invalid
+    31/03/2026 invalid
+    2026-3-1 invalid
+    2026-03-31T00:00 invalid
+    today invalid
+    >>> try:
+    ...     parse_iso_date("")
+    ... except InputError as error:
+    ...     print(error.kind)
+    missing
+    """
+    text = (text or "").strip()
+    if not text:
+        raise InputError("missing")
+    if not _DATE_RE.fullmatch(text):
+        raise InputError("invalid")
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise InputError("invalid") from None
+
+
+def clean_text(text, max_length=MAX_NOTE_LENGTH):
+    """Plain text as typed, stripped of control characters and surrounding blanks;
+    refused when longer than ``max_length``. Markup is kept as text: it is escaped
+    when displayed, never interpreted.
+
+    >>> clean_text("  Two new clients <b>signed</b>\\x00 ")
+    'Two new clients <b>signed</b>'
+    >>> clean_text("line 1\\r\\nline 2")
+    'line 1\\r\\nline 2'
+    >>> clean_text(None)
+    ''
+    >>> try:
+    ...     clean_text("x" * 11, max_length=10)
+    ... except InputError as error:
+    ...     print(error.kind)
+    too_large
+    """
+    text = _CONTROL_RE.sub("", text or "").strip()
+    if len(text) > max_length:
+        raise InputError("too_large")
+    return text
