@@ -6,12 +6,13 @@ from odoo import _, fields, http
 from odoo.addons.portal.controllers.portal import CustomerPortal
 from odoo.addons.portal.controllers.portal import pager as portal_pager
 from odoo.exceptions import AccessError, MissingError, UserError, ValidationError
-from odoo.http import request
+from odoo.http import content_disposition, request
 from odoo.osv.expression import AND
 from odoo.tools import html_sanitize
 
 from ..models.msp_business_plan import PARTNER_VISIBLE_STATES
 from ..tools import portal_input
+from .export import XLSX_MIMETYPE
 
 PLAN_URL = "/my/business-plans"
 # Shape of the one-time keys the progress forms carry (see _business_plan_form_key).
@@ -214,6 +215,41 @@ class MspBusinessPlanPortal(CustomerPortal):
             plan_sudo,
             access_token,
             msp_message=self._business_plan_messages().get(message),
+        )
+
+    @http.route(
+        f"{PLAN_URL}/<int:plan_id>/download/<string:file_format>",
+        type="http",
+        auth="public",
+        website=True,
+        methods=["GET"],
+    )
+    def portal_business_plan_download(self, plan_id, file_format, access_token=None, **kw):
+        """The plan as an Excel workbook (``xlsx``) or a PDF (``pdf``), for whoever may
+        see its page (the partner's contacts, or the holder of its access token)."""
+        if file_format not in ("xlsx", "pdf"):
+            return self._business_plan_refused()
+        try:
+            plan_sudo = self._business_plan_check_access(plan_id, access_token)
+        except (AccessError, MissingError):
+            return self._business_plan_refused()
+        if file_format == "pdf":
+            return self._show_report(
+                model=plan_sudo,
+                report_type="pdf",
+                report_ref="msp_business_planning.action_report_business_plan",
+                download=True,
+            )
+        # Superuser export, as for the page itself: access to this plan was checked
+        # above (record rules or token) and the workbook shows what the page shows.
+        content = plan_sudo.export_xlsx()
+        return request.make_response(
+            content,
+            headers=[
+                ("Content-Type", XLSX_MIMETYPE),
+                ("Content-Length", len(content)),
+                ("Content-Disposition", content_disposition(plan_sudo._get_xlsx_filename())),
+            ],
         )
 
     def _redirect_to_plan(self, plan_sudo, message):

@@ -385,6 +385,11 @@ class MspBusinessPlan(models.Model):
         self.check_access("read")
         return self.env["msp.business.plan.xlsx"]._build_workbook(self)
 
+    def _get_report_base_filename(self):
+        """Base name of the plan's PDF, as the portal's report download expects."""
+        self.ensure_one()
+        return _("Business Plan - %(plan)s", plan=self.name)
+
     def _get_xlsx_filename(self):
         """Download name of :meth:`export_xlsx`: the plan's name for one plan."""
         if len(self) == 1:

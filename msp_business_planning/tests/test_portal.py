@@ -2,10 +2,13 @@
 anonymous visitor get from /my and /my/business-plans, and what the forms accept."""
 
 import doctest
+import io
 import re
 import secrets
 from datetime import date
 from unittest.mock import patch
+
+import openpyxl
 
 from odoo import Command, http
 from odoo.addons.portal.controllers.portal import CustomerPortal
@@ -368,6 +371,34 @@ class TestPortalBusinessPlans(MspPlanningHttpCase):
                 plan.state = state
                 response = self._get(f"{plan.access_url}?access_token={token}")
                 self._assert_refused(response)
+
+    def test_partner_downloads_own_plan_only(self):
+        self._login(self.portal_a)
+        xlsx = self._get(f"{self.plan_running.access_url}/download/xlsx")
+        self.assertEqual(xlsx.status_code, 200)
+        self.assertIn("spreadsheetml", xlsx.headers["Content-Type"])
+        self.assertIn(".xlsx", xlsx.headers["Content-Disposition"])
+        workbook = openpyxl.load_workbook(io.BytesIO(xlsx.content))
+        summary = [cell.value for row in workbook["Summary"].iter_rows() for cell in row]
+        self.assertIn(self.plan_running.name, summary)
+        pdf = self._get(f"{self.plan_running.access_url}/download/pdf")
+        self.assertEqual(pdf.status_code, 200)
+        self.assertIn("attachment", pdf.headers["Content-Disposition"])
+        for plan in self.plan_outline | self.plan_cancelled | self.plan_b:
+            for file_format in ("xlsx", "pdf"):
+                with self.subTest(plan=plan.name, file_format=file_format):
+                    self._assert_refused(self._get(f"{plan.access_url}/download/{file_format}"))
+        self._assert_refused(self._get(f"{self.plan_running.access_url}/download/csv"))
+        self._login(self.portal_b)
+        self._assert_refused(self._get(f"{self.plan_running.access_url}/download/xlsx"))
+
+    def test_token_holder_downloads_with_token_only(self):
+        self.authenticate(None, None)
+        plan = self.plan_running
+        token = plan._portal_ensure_token()
+        response = self._get(f"{plan.access_url}/download/xlsx?access_token={token}")
+        self.assertEqual(response.status_code, 200)
+        self._assert_refused(self._get(f"{plan.access_url}/download/xlsx?access_token=x{token}"))
 
     def test_token_holder_of_another_partner_cannot_act(self):
         token = self.plan_draft._portal_ensure_token()
