@@ -70,6 +70,7 @@ test-pytest:
 	$(PYTHON) -m pytest $(ADDON)/tests --odoo-config=$(CONF) --odoo-database=$(TEST_DB) \
 		--odoo-addons-path=$(ADDONS_PATH) --odoo-http --odoo-log-level=warn $(PYTEST_ARGS)
 
+# The performance benchmark (not part of `make test`); SIZE=small for a quick run.
 bench: setup
 	$(PYTHON) bench/run.py --config $(CONF) --addons-path=$(ADDONS_PATH) --size $(or $(SIZE),default)
 

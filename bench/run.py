@@ -1,0 +1,604 @@
+"""The benchmark behind `make bench`: objective tracking at channel scale.
+
+Seeds a fresh database with SQL (see seed.py), then measures, each figure the median
+of ``--runs`` runs, and writes the table to bench/RESULTS.md. Odoo runs in this
+process; query counts come from Odoo's own SQL counter.
+"""
+
+import argparse
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+import odoo  # noqa: E402
+from odoo import SUPERUSER_ID, api, sql_db  # noqa: E402
+from odoo.tools import SQL  # noqa: E402
+
+TRACKING_INDEXES = (
+    "crm_lead_registered_partner_registration_date_index",
+    "crm_lead_registered_partner_qualified_date_index",
+    "crm_lead_registered_partner_date_closed_index",
+)
+
+
+# ----------------------------------------------------------------------------
+# measuring
+# ----------------------------------------------------------------------------
+
+
+class Measure:
+    """Wall time and number of SQL queries of a block."""
+
+    def __init__(self):
+        self.seconds = self.queries = 0
+
+    @contextmanager
+    def run(self):
+        queries, start = sql_db.sql_counter, time.perf_counter()
+        yield self
+        self.seconds = time.perf_counter() - start
+        self.queries = sql_db.sql_counter - queries
+
+
+def median_of(runs, block):
+    """Run ``block(measure)`` ``runs`` times; the median seconds and queries."""
+    seconds, queries = [], []
+    for _ in range(runs):
+        measure = Measure()
+        block(measure)
+        seconds.append(measure.seconds)
+        queries.append(measure.queries)
+    return statistics.median(seconds), int(statistics.median(queries))
+
+
+def rows_updated(cr, table):
+    """Rows this transaction updated in ``table`` so far (PostgreSQL's own count)."""
+    cr.execute(
+        "SELECT COALESCE(SUM(n_tup_upd), 0) FROM pg_stat_xact_user_tables WHERE relname = %s",
+        [table],
+    )
+    return cr.fetchone()[0]
+
+
+# ----------------------------------------------------------------------------
+# set-up
+# ----------------------------------------------------------------------------
+
+
+def create_database(args):
+    """A fresh database with the addon, without demo data."""
+    env = dict(os.environ, PGPASSWORD="msp")
+    port = _conf_value(args.config, "db_port") or "5432"
+    psql = ["psql", "-h", "localhost", "-p", port, "-U", "msp", "-d", "postgres", "-qc"]
+    subprocess.run([*psql, f'DROP DATABASE IF EXISTS "{args.database}"'], check=True, env=env)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "odoo",
+            "-c",
+            args.config,
+            f"--addons-path={args.addons_path}",
+            "-d",
+            args.database,
+            "-i",
+            "msp_business_planning",
+            "--without-demo=all",
+            "--stop-after-init",
+            "--log-level=warn",
+        ],
+        check=True,
+    )
+
+
+def _conf_value(path, key):
+    for line in Path(path).read_text().splitlines():
+        if line.startswith(f"{key} ="):
+            return line.split("=", 1)[1].strip()
+    return None
+
+
+def load_odoo(args):
+    odoo.tools.config.parse_config(
+        [
+            "-c",
+            args.config,
+            f"--addons-path={args.addons_path}",
+            "-d",
+            args.database,
+            "--log-level=warn",
+            f"--db-filter=^{args.database}$",
+        ]
+    )
+    return odoo.modules.registry.Registry(args.database)
+
+
+# ----------------------------------------------------------------------------
+# the figures
+# ----------------------------------------------------------------------------
+
+
+def reset_actuals(env):
+    env.cr.execute("UPDATE msp_business_plan_objective_target SET actual_value = 0")
+    env.cr.execute("UPDATE msp_business_plan_objective SET actual_value = 0")
+    env.invalidate_all()
+
+
+def bench_full_refresh(env, runs, plans=None):
+    Objective = env["msp.business.plan.objective"]
+    domain = [("plan_id", "in", plans.ids)] if plans else []
+
+    def block(measure):
+        reset_actuals(env)
+        objectives = Objective.search(domain)
+        with measure.run():
+            objectives.action_refresh_actuals()
+            env.flush_all()
+        env.invalidate_all()
+
+    return median_of(runs, block)
+
+
+def bench_second_refresh(env, runs):
+    """A refresh right after a refresh: it must write nothing."""
+    Objective = env["msp.business.plan.objective"]
+    Objective.search([]).action_refresh_actuals()
+    env.flush_all()
+    before = rows_updated(env.cr, "msp_business_plan_objective_target")
+
+    def block(measure):
+        env.invalidate_all()
+        objectives = Objective.search([])
+        with measure.run():
+            objectives.action_refresh_actuals()
+            env.flush_all()
+
+    seconds, queries = median_of(runs, block)
+    return seconds, queries, rows_updated(env.cr, "msp_business_plan_objective_target") - before
+
+
+def naive_actuals(env, targets):
+    """The goal-by-goal way (gamification's non-batch goals): one _read_group per
+    objective and period over the deals."""
+    from odoo.addons.msp_business_planning.tools import deal_tracking
+
+    Lead = env["crm.lead"]
+    values = {}
+    for target in targets:
+        objective = target.objective_id
+        spec = deal_tracking.TRACKED_KINDS[objective.objective_type]
+        date_field = spec["date_field"]
+        domain = [
+            ("registered_commercial_partner_id", "=", target.commercial_partner_id.id),
+            ("registration_state", "in", list(spec["states"])),
+            (date_field, ">=", target.date_start),
+            (date_field, "<=", target.date_end),
+            *objective._get_lead_domain(),
+        ]
+        if spec["won"]:
+            domain.append(("stage_id.is_won", "=", True))
+        aggregate = (
+            f"{objective.sum_field_id.name}:sum" if objective.measure == "sum" else "__count"
+        )
+        [[value]] = Lead._read_group(domain, [], [aggregate])
+        values[target.id] = value or 0.0
+    return values
+
+
+def bench_naive(env, runs, sample):
+    """Naive and ours on the same sample of automatic objectives, so the two compare
+    directly; the naive time for everything is extrapolated from the sample."""
+    Objective = env["msp.business.plan.objective"]
+    objectives = Objective.search([("objective_type", "!=", "manual")], limit=sample)
+    targets = objectives.target_ids
+
+    def naive(measure):
+        env.invalidate_all()
+        with measure.run():
+            naive_actuals(env, targets)
+
+    def ours(measure):
+        reset_actuals(env)
+        with measure.run():
+            objectives.action_refresh_actuals()
+            env.flush_all()
+
+    naive_seconds, naive_queries = median_of(runs, naive)
+    ours_seconds, ours_queries = median_of(runs, ours)
+    total_targets = env["msp.business.plan.objective.target"].search_count(
+        [("objective_type", "!=", "manual")]
+    )
+    return {
+        "sample_targets": len(targets),
+        "naive": (naive_seconds, naive_queries),
+        "ours": (ours_seconds, ours_queries),
+        "naive_extrapolated": naive_seconds * total_targets / max(len(targets), 1),
+        "naive_queries_extrapolated": int(naive_queries * total_targets / max(len(targets), 1)),
+    }
+
+
+FLOOR_SQL = """
+    SELECT target.id, COUNT(lead.id), SUM(lead.expected_revenue)
+      FROM msp_business_plan_objective_target target
+      JOIN crm_lead lead
+        ON lead.registered_commercial_partner_id = target.commercial_partner_id
+       AND lead.{date_field} BETWEEN target.date_start AND target.date_end
+     WHERE target.objective_type = %s
+       AND lead.active
+       AND lead.registration_state IN %s
+       {won}
+  GROUP BY target.id
+"""
+
+
+def bench_sql_floor(env, runs):
+    """One hand-written GROUP BY per kind over the same deals and periods."""
+    from odoo.addons.msp_business_planning.tools import deal_tracking
+
+    def block(measure):
+        with measure.run():
+            for kind, spec in deal_tracking.TRACKED_KINDS.items():
+                won = (
+                    "AND EXISTS (SELECT 1 FROM crm_stage s WHERE s.id = lead.stage_id AND s.is_won)"
+                    if spec["won"]
+                    else ""
+                )
+                query = FLOOR_SQL.format(date_field=spec["date_field"], won=won)
+                env.cr.execute(query, [kind, tuple(spec["states"])])
+                env.cr.fetchall()
+
+    return median_of(runs, block)
+
+
+def _write_queries(env, lead, vals, base=False):
+    """Queries of one lead write and its flush; ``base`` skips this addon's override
+    (the write as crm alone does it)."""
+    env.invalidate_all()
+    lead = lead.with_env(env)
+    lead.read(["name", "registered_commercial_partner_id", "registration_state"])
+    measure = Measure()
+    with measure.run():
+        if base:
+            crm_class = next(
+                cls
+                for cls in type(lead).__mro__
+                if cls.__module__ == "odoo.addons.crm.models.crm_lead"
+            )
+            crm_class.write(lead, vals)
+        else:
+            lead.write(vals)
+        env.flush_all()
+    return measure
+
+
+def bench_plain_lead_write(env, runs):
+    lead = env["crm.lead"].search([("registered_partner_id", "=", False)], limit=1)
+    extra_queries, extra_seconds = [], []
+    for run in range(runs):
+        ours = _write_queries(env, lead, {"description": f"note {run}"})
+        base = _write_queries(env, lead, {"description": f"base note {run}"}, base=True)
+        extra_queries.append(ours.queries - base.queries)
+        extra_seconds.append(ours.seconds - base.seconds)
+    return statistics.median(extra_seconds), int(statistics.median(extra_queries))
+
+
+def _partner_with_objectives(env, count):
+    """A partner with ``count`` objectives (running plans of 5 or 10 objectives)."""
+    from odoo.addons.msp_business_planning.tools import deal_tracking
+
+    partner = env["res.partner"].create({"name": f"Bench partner {count}", "is_company": True})
+    kinds = list(deal_tracking.TRACKED_KINDS)
+    per_plan = min(count, 10)
+    for number in range(count // per_plan):
+        plan = env["msp.business.plan"].create(
+            {
+                "name": f"Plan {number}",
+                "partner_id": partner.id,
+                "date_start": date(date.today().year, 1, 1),
+                "date_end": date(date.today().year, 12, 31),
+                "state": "in_progress",
+            }
+        )
+        env["msp.business.plan.objective"].create(
+            [
+                {
+                    "plan_id": plan.id,
+                    "name": f"Objective {i}",
+                    "objective_type": kinds[i % len(kinds)],
+                    "measure": "sum" if i % 2 else "count",
+                    "periodicity": "monthly" if i % 3 else "quarterly",
+                    "target_value": 100,
+                }
+                for i in range(per_plan)
+            ]
+        )
+    lead = env["crm.lead"].create(
+        {
+            "name": f"Registered deal {count}",
+            "type": "opportunity",
+            "registered_partner_id": partner.id,
+            "expected_revenue": 1000,
+        }
+    )
+    env.flush_all()
+    return partner, lead
+
+
+def bench_registration_write(env, runs, counts=(5, 500)):
+    result = {}
+    for count in counts:
+        _partner, lead = _partner_with_objectives(env, count)
+        extra = []
+        for run in range(runs):
+            ours = _write_queries(env, lead, {"expected_revenue": 2000 + run})
+            base = _write_queries(env, lead, {"expected_revenue": 5000 + run}, base=True)
+            extra.append(ours.queries - base.queries)
+        result[count] = int(statistics.median(extra))
+    return result
+
+
+def bench_backoffice_form(env, runs, counts=(5, 50)):
+    from odoo.tests import Form
+
+    result = {}
+    for count in counts:
+        partner, _lead = _partner_with_objectives(env, count)
+        plan = env["msp.business.plan"].search([("partner_id", "=", partner.id)], limit=1)
+        env["msp.business.plan.objective"].search(
+            [("commercial_partner_id", "=", partner.id), ("plan_id", "!=", plan.id)]
+        ).write({"plan_id": plan.id})
+        env.flush_all()
+
+        def block(measure, plan=plan):
+            env.invalidate_all()
+            with measure.run():
+                Form(plan)
+
+        result[count] = median_of(runs, block)[1]
+    return result
+
+
+def bench_portal_page(env, registry, runs, counts=(5, 50)):
+    """Queries of a portal user's GET of its plan page, in-process through Odoo's WSGI
+    application (no network)."""
+    from werkzeug.test import Client
+
+    from odoo.service import security
+
+    result = {}
+    for count in counts:
+        partner, _lead = _partner_with_objectives(env, count)
+        plan = env["msp.business.plan"].search([("partner_id", "=", partner.id)], limit=1)
+        env["msp.business.plan.objective"].search(
+            [("commercial_partner_id", "=", partner.id), ("plan_id", "!=", plan.id)]
+        ).write({"plan_id": plan.id})
+        contact = env["res.partner"].create({"name": f"Contact {count}", "parent_id": partner.id})
+        user = env["res.users"].create(
+            {
+                "name": contact.name,
+                "login": f"bench.portal.{count}.{time.time_ns()}",
+                "partner_id": contact.id,
+                "groups_id": [(6, 0, [env.ref("base.group_portal").id])],
+            }
+        )
+        env.cr.commit()
+        session = odoo.http.root.session_store.new()
+        session.update(odoo.http.get_default_session(), db=env.cr.dbname)
+        session.uid, session.login = user.id, user.login
+        session.session_token = security.compute_session_token(session, user.with_user(user).env)
+        session.context = dict(user.with_user(user).context_get())
+        odoo.http.root.session_store.save(session)
+        client = Client(odoo.http.root)
+        client.set_cookie("session_id", session.sid, domain="localhost")
+        client.get(plan.access_url)  # warm the caches (assets, views)
+
+        def block(measure, url=plan.access_url, client=client):
+            with measure.run():
+                response = client.get(url)
+            assert response.status_code == 200, response.status
+
+        result[count] = median_of(runs, block)[1]
+    return result
+
+
+def bench_xlsx(env, runs, plans=200):
+    records = env["msp.business.plan"].search([], limit=plans)
+
+    def block(measure):
+        env.invalidate_all()
+        with measure.run():
+            records.export_xlsx()
+
+    return (len(records), *median_of(runs, block))
+
+
+def bench_indexes(env, runs):
+    """The full refresh without the addon's tracking indexes, then with them back."""
+    env.cr.execute(
+        "SELECT indexname, indexdef FROM pg_indexes WHERE indexname = ANY(%s)",
+        [list(TRACKING_INDEXES)],
+    )
+    definitions = env.cr.fetchall()
+    for name, _definition in definitions:
+        env.cr.execute(SQL("DROP INDEX %s", SQL.identifier(name)))
+    env.cr.execute("ANALYZE crm_lead")
+    without = bench_full_refresh(env, runs)
+    for _name, definition in definitions:
+        env.cr.execute(definition)
+    env.cr.execute("ANALYZE crm_lead")
+    return without
+
+
+# ----------------------------------------------------------------------------
+# report
+# ----------------------------------------------------------------------------
+
+
+def machine():
+    cpu = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    return (
+        f"{cpu}, {os.cpu_count()} cores, {memory:.0f} GiB RAM, Python {platform.python_version()}"
+    )
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--config", required=True)
+    parser.add_argument("--addons-path", required=True)
+    parser.add_argument("--size", default="default", help="small, medium or default")
+    parser.add_argument("--partners", type=int)
+    parser.add_argument("--leads", type=int)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--naive-sample", type=int, default=200)
+    parser.add_argument("--database", default="msp_bench")
+    parser.add_argument("--output", default=str(HERE / "RESULTS.md"))
+    args = parser.parse_args()
+
+    import seed
+
+    sizes = dict(seed.SIZES[args.size])
+    sizes["partners"] = args.partners or sizes["partners"]
+    sizes["leads"] = args.leads or sizes["leads"]
+    print(f"Creating database {args.database}...", flush=True)
+    create_database(args)
+    registry = load_odoo(args)
+    year = date.today().year
+    rows = {}
+    with registry.cursor() as cr:
+        env = api.Environment(cr, SUPERUSER_ID, {})
+        print(f"Seeding {sizes}...", flush=True)
+        start = time.perf_counter()
+        counts = seed.seed(cr, sizes["partners"], sizes["leads"], year)
+        cr.commit()
+        seeding = time.perf_counter() - start
+        print(f"Seeded {counts} in {seeding:.0f} s", flush=True)
+
+        runs = args.runs
+        print("Full refresh...", flush=True)
+        full = bench_full_refresh(env, runs)
+        half_plans = env["msp.business.plan"].search([], limit=max(sizes["partners"] // 2, 1))
+        half = bench_full_refresh(env, runs, half_plans)
+        print("Without the tracking indexes...", flush=True)
+        no_index = bench_indexes(env, 1)
+        print("Naive...", flush=True)
+        naive = bench_naive(env, runs, args.naive_sample)
+        print("SQL floor...", flush=True)
+        floor = bench_sql_floor(env, runs)
+        print("Second refresh...", flush=True)
+        second = bench_second_refresh(env, runs)
+        cr.commit()
+        print("Lead writes...", flush=True)
+        plain = bench_plain_lead_write(env, runs)
+        registration = bench_registration_write(env, runs)
+        print("Back-office form...", flush=True)
+        form = bench_backoffice_form(env, runs)
+        cr.commit()
+        print("Portal page...", flush=True)
+        portal = bench_portal_page(env, registry, runs)
+        print("XLSX export...", flush=True)
+        xlsx = bench_xlsx(env, runs)
+        cr.rollback()
+
+    ratio_naive = naive["naive"][0] / max(naive["ours"][0], 1e-9)
+    rows = [
+        (
+            "full refresh of all objectives (`action_refresh_actuals` on everything)",
+            f"{full[0]:.2f} s, {full[1]} queries ({half[1]} queries for half the plans)",
+            "≤ 10 s; queries independent of the number of plans",
+        ),
+        (
+            "the same without the addon's tracking indexes on crm_lead",
+            f"{no_index[0]:.2f} s",
+            "indexes pay for themselves",
+        ),
+        (
+            f"naive refresh, one `_read_group` per objective and period (sample of "
+            f"{naive['sample_targets']} periods)",
+            f"{naive['naive'][0]:.2f} s, {naive['naive'][1]} queries vs ours on the same sample "
+            f"{naive['ours'][0]:.3f} s, {naive['ours'][1]} queries: **{ratio_naive:.0f}× faster**; "
+            f"naive for everything ≈ {naive['naive_extrapolated']:.0f} s, "
+            f"{naive['naive_queries_extrapolated']} queries",
+            "ours ≥ 10× faster",
+        ),
+        (
+            "SQL floor: one hand-written GROUP BY per kind over the same leads",
+            f"{floor[0]:.2f} s (ours: {full[0] / max(floor[0], 1e-9):.1f}× the floor)",
+            "ours within 3× of it",
+        ),
+        (
+            "second refresh with nothing changed",
+            f"{second[0]:.2f} s, {second[2]} rows written",
+            "writes nothing",
+        ),
+        (
+            "extra on a write of a lead that is not a registration",
+            f"{plain[1]} queries, {plain[0] * 1000:+.2f} ms",
+            "0 queries",
+        ),
+        (
+            "extra queries on a registration write, 5 vs 500 objectives on its partner",
+            f"{registration[5]} vs {registration[500]}",
+            "the same small constant",
+        ),
+        (
+            "queries to render the portal plan page, 5 vs 50 objectives",
+            f"{portal[5]} vs {portal[50]}",
+            "the same",
+        ),
+        (
+            "queries to open the back-office plan form, 5 vs 50 objectives",
+            f"{form[5]} vs {form[50]}",
+            "the same",
+        ),
+        (
+            f"XLSX export of {xlsx[0]} plans",
+            f"{xlsx[1]:.2f} s, {xlsx[2]} queries",
+            "seconds, constant queries",
+        ),
+    ]
+    table = ["| figure | measured | goal |", "|---|---|---|"]
+    table += [f"| {figure} | {value} | {goal} |" for figure, value, goal in rows]
+    report = "\n".join(
+        [
+            "# Benchmark results",
+            "",
+            f"Machine: {machine()}. PostgreSQL: {_pg_version(registry)}.",
+            f"Size `{args.size}`: {counts['partners']} partners, {counts['plans']} running plans, "
+            f"{counts['objectives']} objectives, {counts['period targets']} period targets, "
+            f"{counts['leads']} leads of which {counts['registrations']} registrations "
+            f"(seeded in {seeding:.0f} s). Each figure is the median of {args.runs} runs.",
+            "",
+            *table,
+            "",
+        ]
+    )
+    Path(args.output).write_text(report)
+    print()
+    print(report)
+
+
+def _pg_version(registry):
+    with registry.cursor() as cr:
+        cr.execute("SHOW server_version")
+        return cr.fetchone()[0]
+
+
+if __name__ == "__main__":
+    main()

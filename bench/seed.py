@@ -1,0 +1,197 @@
+"""Seed a benchmark database with SQL: partners, running plans with mixed objectives and
+their period targets, and leads of which a share are deal registrations.
+
+Plain SQL (INSERT ... SELECT generate_series) rather than the ORM, so that a million
+leads take seconds, not hours. Stored values the ORM would compute (progress, pacing)
+are left at their defaults: the benchmark recomputes the actuals itself.
+"""
+
+import random
+from datetime import date
+
+from odoo.addons.msp_business_planning.tools import planning
+
+SIZES = {
+    "small": {"partners": 100, "leads": 50_000},
+    "medium": {"partners": 500, "leads": 250_000},
+    "default": {"partners": 2_000, "leads": 1_000_000},
+}
+REGISTRATION_SHARE = 0.4
+
+# Ten objectives per plan, mixing kinds, measures and periodicities.
+OBJECTIVE_MIX = [
+    ("deal_registration", "count", "monthly", "[]"),
+    ("deal_registration", "sum", "quarterly", "[]"),
+    ("deal_registration", "count", "monthly", "[('expected_revenue', '>', 50000)]"),
+    ("qualified_deal_registration", "count", "monthly", "[]"),
+    ("qualified_deal_registration", "sum", "quarterly", "[]"),
+    ("won_deal", "count", "monthly", "[]"),
+    ("won_deal", "sum", "monthly", "[]"),
+    ("won_deal", "sum", "quarterly", "[('expected_revenue', '>', 50000)]"),
+    ("manual", "count", "annual", "[]"),
+    ("manual", "count", "monthly", "[]"),
+]
+
+
+def seed(cr, partners, leads, year):
+    """Insert everything; returns a dict of row counts."""
+    cr.execute("SELECT id, currency_id FROM res_company ORDER BY id LIMIT 1")
+    company_id, currency_id = cr.fetchone()
+    cr.execute(
+        "SELECT id FROM ir_model_fields WHERE model = 'crm.lead' AND name = 'expected_revenue'"
+    )
+    sum_field_id = cr.fetchone()[0]
+
+    cr.execute(
+        """
+        INSERT INTO res_partner (name, complete_name, is_company, active, type, create_date,
+                                 write_date)
+        SELECT 'Bench MSP ' || n, 'Bench MSP ' || n, true, true, 'contact', now(), now()
+          FROM generate_series(1, %s) n
+        RETURNING id
+        """,
+        [partners],
+    )
+    partner_ids = [row[0] for row in cr.fetchall()]
+    cr.execute(
+        "UPDATE res_partner SET commercial_partner_id = id WHERE id = ANY(%s)", [partner_ids]
+    )
+
+    start, end = date(year, 1, 1), date(year, 12, 31)
+    cr.execute(
+        """
+        INSERT INTO msp_business_plan (name, partner_id, commercial_partner_id, user_id,
+                                       company_id, currency_id, date_start, date_end, state,
+                                       active, create_date, write_date)
+        SELECT 'Bench plan ' || p.id, p.id, p.id, 2, %s, %s, %s, %s, 'in_progress', true,
+               now(), now()
+          FROM unnest(%s::int[]) AS p(id)
+        RETURNING id, partner_id
+        """,
+        [company_id, currency_id, start, end, partner_ids],
+    )
+    plans = cr.fetchall()
+
+    objective_rows = 0
+    for sequence, (kind, measure, periodicity, domain) in enumerate(OBJECTIVE_MIX):
+        cr.execute(
+            """
+            INSERT INTO msp_business_plan_objective (
+                plan_id, name, sequence, company_id, partner_id, commercial_partner_id,
+                user_id, plan_state, date_start, date_end, objective_type, measure,
+                sum_field_id, lead_domain, weight, periodicity, target_value, actual_value,
+                progress, create_date, write_date)
+            SELECT plan.id, %s, %s, plan.company_id, plan.partner_id, plan.partner_id,
+                   plan.user_id, plan.state, plan.date_start, plan.date_end, %s, %s, %s, %s,
+                   10, %s, %s, 0, 0, now(), now()
+              FROM msp_business_plan plan
+             WHERE plan.id = ANY(%s)
+            """,
+            [
+                f"{kind} {measure} {periodicity}",
+                sequence,
+                kind,
+                measure,
+                sum_field_id,
+                domain,
+                periodicity,
+                1_000_000.0 if measure == "sum" else 120.0,
+                [plan_id for plan_id, _partner in plans],
+            ],
+        )
+        objective_rows += cr.rowcount
+        periods = planning.split_periods(start, end, periodicity)
+        shares = planning.spread_target(
+            1_000_000.0 if measure == "sum" else 120.0, [p["weight"] for p in periods]
+        )
+        for period, share in zip(periods, shares, strict=True):
+            cr.execute(
+                """
+                INSERT INTO msp_business_plan_objective_target (
+                    objective_id, name, plan_id, company_id, partner_id,
+                    commercial_partner_id, user_id, plan_state, objective_type, date_start,
+                    date_end, weight, target_value, actual_value, progress, create_date,
+                    write_date)
+                SELECT o.id, %s, o.plan_id, o.company_id, o.partner_id,
+                       o.commercial_partner_id, o.user_id, o.plan_state, o.objective_type,
+                       %s, %s, 1.0, %s, 0, 0, now(), now()
+                  FROM msp_business_plan_objective o
+                 WHERE o.sequence = %s AND o.plan_id = ANY(%s)
+                """,
+                [
+                    period["name"],
+                    period["date_start"],
+                    period["date_end"],
+                    share,
+                    sequence,
+                    [plan_id for plan_id, _partner in plans],
+                ],
+            )
+    cr.execute("SELECT count(*) FROM msp_business_plan_objective_target")
+    target_rows = cr.fetchone()[0]
+    lead_rows = seed_leads(cr, partner_ids, leads, year, company_id)
+    cr.execute("ANALYZE")
+    return {
+        "partners": len(partner_ids),
+        "plans": len(plans),
+        "objectives": objective_rows,
+        "period targets": target_rows,
+        "leads": lead_rows,
+        "registrations": int(lead_rows * REGISTRATION_SHARE),
+    }
+
+
+def seed_leads(cr, partner_ids, count, year, company_id):
+    """``count`` leads over three years (``year`` - 2 to ``year``); the first 40% are
+    registrations by random partners, in every registration state."""
+    cr.execute("SELECT id FROM crm_stage WHERE is_won ORDER BY sequence LIMIT 1")
+    won_stage = cr.fetchone()[0]
+    cr.execute("SELECT id FROM crm_stage WHERE NOT is_won ORDER BY sequence LIMIT 1")
+    open_stage = cr.fetchone()[0]
+    rng = random.Random(42)
+    registrations = int(count * REGISTRATION_SHARE)
+    # Partner per registration, drawn in Python so the run is reproducible.
+    partners = [rng.choice(partner_ids) for _ in range(registrations)]
+    cr.execute(
+        """
+        INSERT INTO crm_lead (name, type, active, company_id, stage_id, expected_revenue,
+                              probability, date_open, date_closed, registered_partner_id,
+                              registered_commercial_partner_id, registration_state,
+                              registration_date, registration_qualified_date, create_date,
+                              write_date)
+        SELECT 'Bench deal ' || n,
+               CASE WHEN n %% 3 = 0 THEN 'lead' ELSE 'opportunity' END,
+               n %% 50 != 0,
+               %(company)s,
+               CASE WHEN n %% 4 = 0 THEN %(won)s ELSE %(open)s END,
+               (n %% 200) * 1000,
+               CASE WHEN n %% 4 = 0 THEN 100 ELSE 20 END,
+               day, CASE WHEN n %% 4 = 0 THEN day + interval '20 days' END,
+               partner.id,
+               partner.id,
+               CASE WHEN partner.id IS NULL THEN NULL
+                    WHEN n %% 10 = 1 THEN 'rejected'
+                    WHEN n %% 10 = 2 THEN 'expired'
+                    WHEN n %% 10 IN (3, 4) THEN 'submitted'
+                    ELSE 'approved' END,
+               CASE WHEN partner.id IS NOT NULL THEN day::date END,
+               CASE WHEN partner.id IS NOT NULL AND n %% 10 >= 5 AND n %% 3 != 0
+                    THEN (day + interval '5 days')::date END,
+               day, day
+          FROM generate_series(1, %(count)s) n
+          CROSS JOIN LATERAL (
+              SELECT make_date(%(first_year)s, 1, 1) + (n * 7919 %% 1095) * interval '1 day'
+          ) d(day)
+          LEFT JOIN unnest(%(partners)s::int[]) WITH ORDINALITY AS partner(id, nr)
+            ON partner.nr = n
+        """,
+        {
+            "company": company_id,
+            "won": won_stage,
+            "open": open_stage,
+            "count": count,
+            "first_year": year - 2,
+            "partners": partners,
+        },
+    )
+    return count
