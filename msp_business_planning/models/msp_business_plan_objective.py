@@ -533,7 +533,7 @@ class MspBusinessPlanObjective(models.Model):
         targets that count them. A deal counts for a target when it belongs to the
         target's partner company (any contact of it), is active, is in the plan's
         company (or has no company), matches ``domain`` and its day (UTC) lies inside
-        the period. ``day`` is available to ``select`` and ``group_by``."""
+        the period. The deal's day is ``lead_day.day`` in ``select`` and ``group_by``."""
         spec = deal_tracking.TRACKED_KINDS[kind]
         Lead = self.env["crm.lead"]
         date_field = spec["date_field"]

@@ -429,3 +429,35 @@ class TestPortalRegistrationAccess(RegistrationCase):
             lead.unlink()
         with self.assertRaises(AccessError):
             lead.action_approve_registration()
+
+
+class TestCrmViews(RegistrationCase):
+    def _form_arch(self, user):
+        views = self.env["crm.lead"].with_user(user).get_views([(False, "form"), (False, "search")])
+        return views["views"]["form"]["arch"], views["views"]["search"]["arch"]
+
+    def test_registration_block_for_planning_users(self):
+        form, search = self._form_arch(self.user_own)
+        self.assertIn('name="deal_registration_manage"', form)
+        self.assertIn('name="action_approve_registration"', form)
+        self.assertIn('name="action_view_registration_objectives"', form)
+        for name in (
+            "filter_deal_registrations",
+            "filter_registration_to_approve",
+            "filter_registration_conflicts",
+            "group_registered_partner",
+        ):
+            self.assertIn(f'name="{name}"', search)
+
+    def test_read_only_block_for_other_sales_users(self):
+        form, search = self._form_arch(self.user_internal)
+        self.assertIn('name="deal_registration"', form)
+        self.assertNotIn('name="deal_registration_manage"', form)
+        self.assertNotIn('name="action_approve_registration"', form)
+        self.assertIn('name="filter_registration_to_approve"', search)
+
+    def test_settings_and_plan_views(self):
+        settings = self.env["res.config.settings"].get_views([(False, "form")])
+        self.assertIn("msp_registration_protection_days", settings["views"]["form"]["arch"])
+        plan = self.env["msp.business.plan"].with_user(self.user_own).get_views([(False, "form")])
+        self.assertIn("action_view_registered_deals", plan["views"]["form"]["arch"])
