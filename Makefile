@@ -4,8 +4,10 @@
 PYTHON ?= python3
 CACHE := .cache
 ADDON := msp_business_planning
+ELEARNING_ADDON := msp_business_planning_elearning
 DEMO_DB ?= msp_demo
 TEST_DB ?= msp_test
+TEST_DB_ELEARNING ?= $(TEST_DB)_elearning
 HTTP_PORT ?= 8069
 CONF := $(CACHE)/odoo.conf
 # The odoo package's own addons folder, found without importing Odoo.
@@ -15,11 +17,13 @@ ODOO = $(PYTHON) -m odoo -c $(CONF) --addons-path=$(ADDONS_PATH)
 PSQL = PGPASSWORD=msp psql -h localhost -p $$(sed -n 's/^db_port = //p' $(CONF)) -U msp -d postgres -qc
 export CACHE PYTHON
 
-.PHONY: help check-odoo setup run test test-install test-pytest test-lifecycle test-host bench lint pot clean
+.PHONY: help check-odoo setup run test test-install test-pytest test-lifecycle test-elearning \
+	test-host bench lint pot clean
 
 help:
 	@echo "make run    - set up, create/update the '$(DEMO_DB)' database with demo data, serve on :$(HTTP_PORT)"
 	@echo "make test   - set up, install the addon in a fresh '$(TEST_DB)' database, run the whole suite"
+	@echo "              (then the eLearning bridge in '$(TEST_DB_ELEARNING)')"
 	@echo "make bench  - the performance benchmark (SIZE=small for a quick run)"
 	@echo "make lint   - ruff (check + format) and pylint-odoo's mandatory checks"
 
@@ -44,7 +48,7 @@ run: setup
 	@echo ""
 	$(ODOO) -d $(DEMO_DB) --db-filter='^$(DEMO_DB)$$' --http-port=$(HTTP_PORT)
 
-test: setup test-install test-lifecycle test-pytest
+test: setup test-install test-lifecycle test-pytest test-elearning
 
 # Install without demo, upgrade, uninstall (nothing left behind), reinstall.
 test-lifecycle:
@@ -71,13 +75,25 @@ test-pytest:
 		--odoo-addons-path=$(ADDONS_PATH) --odoo-http --odoo-log-level=warn $(PYTEST_ARGS)
 
 # The performance benchmark (not part of `make test`); SIZE=small for a quick run.
+# The eLearning bridge needs website_slides: a second fresh database where the bridge is
+# installed (with eLearning, without demo data to keep it quick), and its own tests.
+test-elearning:
+	@$(PSQL) 'DROP DATABASE IF EXISTS "$(TEST_DB_ELEARNING)"'
+	@echo "Installing $(ELEARNING_ADDON) and eLearning in a fresh database '$(TEST_DB_ELEARNING)'..."
+	@$(ODOO) -d $(TEST_DB_ELEARNING) -i $(ELEARNING_ADDON) --without-demo=all --stop-after-init \
+		--log-level=warn --logfile=$(CACHE)/install_elearning.log \
+		|| (tail -n 60 $(CACHE)/install_elearning.log; exit 1)
+	@! grep -E " (ERROR|CRITICAL) " $(CACHE)/install_elearning.log || (echo "Install logged errors" >&2; exit 1)
+	$(PYTHON) -m pytest $(ELEARNING_ADDON)/tests --odoo-config=$(CONF) --odoo-database=$(TEST_DB_ELEARNING) \
+		--odoo-addons-path=$(ADDONS_PATH) --odoo-log-level=warn $(PYTEST_ARGS)
+
 bench: setup
 	$(PYTHON) bench/run.py --config $(CONF) --addons-path=$(ADDONS_PATH) --size $(or $(SIZE),default)
 
 lint:
 	$(PYTHON) -m ruff check .
 	$(PYTHON) -m ruff format --check .
-	$(PYTHON) -m pylint --rcfile=.pylintrc $(ADDON)
+	$(PYTHON) -m pylint --rcfile=.pylintrc $(ADDON) $(ELEARNING_ADDON)
 
 # Regenerate the translation template from the test database (run `make test` first).
 pot:

@@ -2,7 +2,7 @@
     "name": "MSP Business Planning",
     "summary": "Annual partner business plans, weighted objectives tracked from CRM "
     "deal registrations, and business reviews shared through the portal",
-    "version": "18.0.1.4.0",
+    "version": "18.0.1.5.0",
     "category": "Sales/CRM",
     "website": "https://github.com/msp-business-planning/msp_business_planning",
     "author": "MSP Business Planning contributors",
@@ -15,6 +15,8 @@
         "security/msp_business_planning_security.xml",
         "data/mail_template_data.xml",
         "data/ir_cron_data.xml",
+        "data/mail_template_registration_data.xml",
+        "data/ir_cron_registration_data.xml",
         "views/msp_business_plan_objective_views.xml",
         "views/msp_business_plan_objective_target_views.xml",
         "views/msp_business_plan_objective_update_views.xml",
@@ -23,10 +25,14 @@
         "report/msp_business_plan_reports.xml",
         "report/msp_business_plan_templates.xml",
         "views/msp_business_plan_portal_templates.xml",
+        "views/crm_lead_views.xml",
+        "views/res_config_settings_views.xml",
+        "wizard/msp_registration_reject_wizard_views.xml",
         "views/msp_business_planning_menus.xml",
     ],
     "demo": [
         "demo/msp_business_planning_demo.xml",
+        "demo/msp_business_planning_crm_demo.xml",
     ],
     "assets": {
         "web.assets_frontend": [

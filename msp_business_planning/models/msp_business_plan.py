@@ -132,6 +132,12 @@ class MspBusinessPlan(models.Model):
         "expected pace, at risk from 70%, off track below.",
     )
     color = fields.Integer()
+    registered_deal_count = fields.Integer(
+        string="Registered Deals",
+        compute="_compute_registered_deal_count",
+        groups="sales_team.group_sale_salesman",
+        help="Deals the partner registered during the plan, whatever their status.",
+    )
 
     _sql_constraints = [
         (
@@ -228,10 +234,19 @@ class MspBusinessPlan(models.Model):
     def write(self, vals):
         if "date_start" in vals or "date_end" in vals:
             self._precheck_dates(vals)
+        # Deal actuals follow the partner, company and currency, and stay frozen while
+        # a plan is cancelled.
+        refresh = self.browse()
+        if vals.keys() & {"partner_id", "company_id", "currency_id"}:
+            refresh = self
+        elif vals.get("state", "cancelled") != "cancelled":
+            refresh = self.filtered(lambda plan: plan.state == "cancelled")
         res = super().write(vals)
         if "date_start" in vals or "date_end" in vals:
             # Period targets follow the plan dates; actuals are re-bucketed after.
             self.objective_ids._generate_targets()
+        elif refresh:
+            refresh.objective_ids.action_refresh_actuals()
         return res
 
     # ------------------------------------------------------------
@@ -445,3 +460,42 @@ class MspBusinessPlan(models.Model):
             subtype_xmlid="mail.mt_note",
         )
         return True
+
+    # ------------------------------------------------------------
+    # DEAL REGISTRATIONS
+    # ------------------------------------------------------------
+
+    def _compute_registered_deal_count(self):
+        """Registrations of the plan's partner company dated within the plan, in one
+        grouped query for all the plans."""
+        plans = self.filtered(lambda plan: plan.id and plan.date_start and plan.date_end)
+        counts = []
+        if plans:
+            counts = self.env["crm.lead"]._read_group(
+                [
+                    ("registered_commercial_partner_id", "in", plans.commercial_partner_id.ids),
+                    ("registration_date", ">=", min(plans.mapped("date_start"))),
+                    ("registration_date", "<=", max(plans.mapped("date_end"))),
+                ],
+                ["registered_commercial_partner_id", "registration_date:day"],
+                ["__count"],
+            )
+        for plan in self:
+            plan.registered_deal_count = sum(
+                count
+                for partner, day, count in counts
+                if partner == plan.commercial_partner_id and plan.date_start <= day <= plan.date_end
+            )
+
+    def action_view_registered_deals(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "msp_business_planning.crm_lead_registration_action"
+        )
+        action["domain"] = [
+            ("registered_commercial_partner_id", "=", self.commercial_partner_id.id),
+            ("registration_date", ">=", self.date_start),
+            ("registration_date", "<=", self.date_end),
+        ]
+        action["context"] = {"search_default_group_registration_state": 1, "create": False}
+        return action

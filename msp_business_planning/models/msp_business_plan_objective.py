@@ -1,15 +1,20 @@
 import ast
+import functools
+import logging
 import math
+from collections import defaultdict
 
 import psycopg2
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.osv import expression
-from odoo.tools import mute_logger
+from odoo.tools import SQL, mute_logger
 
-from ..tools import planning
+from ..tools import deal_tracking, planning
 from ..tools.portal_input import MAX_ABS_VALUE
+
+_logger = logging.getLogger(__name__)
 
 AUTOMATIC_TYPES = ("deal_registration", "qualified_deal_registration", "won_deal")
 NUMERIC_FIELD_TYPES = ("integer", "float", "monetary")
@@ -76,7 +81,11 @@ class MspBusinessPlanObjective(models.Model):
         string="Summed Field",
         default=_default_sum_field_id,
         ondelete="set null",
-        domain=[("model", "=", "crm.lead"), ("ttype", "in", NUMERIC_FIELD_TYPES)],
+        domain=[
+            ("model", "=", "crm.lead"),
+            ("ttype", "in", NUMERIC_FIELD_TYPES),
+            ("store", "=", True),
+        ],
         help="Numeric field of the deals added up when the measure is Sum, e.g. "
         "Expected Revenue. Monetary amounts are converted to the plan currency.",
     )
@@ -233,7 +242,11 @@ class MspBusinessPlanObjective(models.Model):
                         objective=objective.name,
                     )
                 )
-            if field.model != "crm.lead" or field.ttype not in NUMERIC_FIELD_TYPES:
+            if (
+                field.model != "crm.lead"
+                or field.ttype not in NUMERIC_FIELD_TYPES
+                or not field.store
+            ):
                 raise ValidationError(
                     _(
                         "“%(field)s” cannot be added up: choose a numeric field of the "
@@ -246,6 +259,19 @@ class MspBusinessPlanObjective(models.Model):
     def _check_lead_domain(self):
         for objective in self:
             objective._get_lead_domain()
+
+    @api.constrains("objective_type")
+    def _check_objective_type_tracked(self):
+        computers = self._get_actual_computers()
+        for objective in self:
+            if objective.objective_type not in computers:
+                raise ValidationError(
+                    _(
+                        "“%(objective)s” cannot be tracked: install the module that measures "
+                        "this kind of objective (eLearning for course completions).",
+                        objective=objective.name,
+                    )
+                )
 
     # ------------------------------------------------------------
     # CRUD
@@ -289,6 +315,8 @@ class MspBusinessPlanObjective(models.Model):
         res = super().write(vals)
         if "periodicity" in vals:
             self._generate_targets()
+        elif vals.keys() & self._get_tracking_definition_fields():
+            self.action_refresh_actuals()
         return res
 
     # ------------------------------------------------------------
@@ -389,7 +417,18 @@ class MspBusinessPlanObjective(models.Model):
     def _get_actual_computers(self):
         """Objective kind -> function(period targets) -> {target id: actual}. Other
         modules add their kinds here."""
-        return {"manual": self._compute_manual_actuals}
+        return {
+            "manual": self._compute_manual_actuals,
+            **{
+                kind: functools.partial(self._compute_deal_actuals, kind)
+                for kind in deal_tracking.TRACKED_KINDS
+            },
+        }
+
+    @api.model
+    def _get_tracking_definition_fields(self):
+        """Fields defining what an objective measures: changing one recomputes it."""
+        return {"objective_type", "measure", "sum_field_id", "lead_domain"}
 
     def _compute_manual_actuals(self, targets):
         """Sum of the progress updates dated inside each period, in one query."""
@@ -479,3 +518,224 @@ class MspBusinessPlanObjective(models.Model):
                 )
         except psycopg2.errors.UniqueViolation:
             return Update
+
+    # ------------------------------------------------------------
+    # CRON
+    # ------------------------------------------------------------
+
+    @api.model
+    def _cron_refresh_actuals(self):
+        """Daily safety net: actuals follow CRM changes as they happen, but also things
+        no deal write announces (currency rates, a stage turned into a won stage, a
+        contact moved to another company)."""
+        self.search(
+            [("plan_state", "=", "in_progress"), ("objective_type", "!=", "manual")]
+        ).action_refresh_actuals()
+
+    # ------------------------------------------------------------
+    # DEAL TRACKING
+    # ------------------------------------------------------------
+
+    def _get_deal_groups(self, targets):
+        """Group period targets by what their objectives measure (measure, summed
+        field, deal filter): each group is aggregated with one query, whatever the
+        number of objectives in it.
+
+        Returns ``({(measure, field name, domain text): targets}, {domain text: domain},
+        targets whose deal filter can no longer be used)``.
+        """
+        groups = defaultdict(lambda: targets.browse())
+        domains = {}
+        broken = targets.browse()
+        for target in targets:
+            objective = target.objective_id
+            try:
+                domain = objective._get_lead_domain()
+            except ValidationError as error:
+                # A filter made invalid later (e.g. a field removed with its module)
+                # must not block the CRM: keep the last actuals and say why.
+                _logger.warning("Objective %s not refreshed: %s", objective.id, error)
+                broken |= target
+                continue
+            field_name = objective.sum_field_id.name if objective.measure == "sum" else None
+            key = (objective.measure, field_name, repr(domain))
+            domains[key[2]] = domain
+            groups[key] |= target
+        return groups, domains, broken
+
+    def _compute_deal_actuals(self, kind, targets):
+        """Actuals of period targets of one automatic kind: one query per group of
+        objectives measuring the same thing, plus one for currency rates when needed."""
+        groups, domains, broken = self._get_deal_groups(targets)
+        actuals = {target.id: target.actual_value for target in broken}
+        Lead = self.env["crm.lead"]
+        monetary_rows = []
+        for (_measure, field_name, domain_key), group in groups.items():
+            field = Lead._fields[field_name] if field_name else None
+            if field and field.type == "monetary":
+                monetary_rows += self._query_deal_rows(
+                    kind, group, domains[domain_key], field_name, by_currency=True
+                )
+                continue
+            rows = self._query_deal_rows(kind, group, domains[domain_key], field_name)
+            actuals.update({target_id: value or 0.0 for target_id, value in rows})
+        if monetary_rows:
+            actuals.update(self._convert_deal_rows(targets, monetary_rows))
+        return actuals
+
+    def _query_deal_rows(self, kind, targets, domain, field_name=None, by_currency=False):
+        """Aggregate the deals of ``kind`` into each period target of ``targets`` in one
+        query. Rows are ``(target id, count or sum)``, or ``(target id, currency id, day,
+        sum)`` with ``by_currency`` for monetary sums still to be converted."""
+        value = SQL("COUNT(lead.id)")
+        if field_name:
+            self.env["crm.lead"].flush_model([field_name])
+            value = SQL("SUM(%s)", SQL.identifier("lead", field_name))
+        select = [SQL("target.id")]
+        if by_currency:
+            select += [self._get_deal_currency_sql(field_name), SQL("lead_day.day")]
+        columns = SQL(", ").join(select)
+        return self._query_deals(
+            kind,
+            targets,
+            domain,
+            SQL("%s, %s", columns, value),
+            group_by=columns,
+        )
+
+    def _query_deals(self, kind, targets, domain, select, group_by=None):
+        """The one query behind deal tracking: the deals of ``kind`` joined to the period
+        targets that count them. A deal counts for a target when it belongs to the
+        target's partner company (any contact of it), is active, is in the plan's
+        company (or has no company), matches ``domain`` and its day (UTC) lies inside
+        the period. The deal's day is ``lead_day.day`` in ``select`` and ``group_by``."""
+        spec = deal_tracking.TRACKED_KINDS[kind]
+        Lead = self.env["crm.lead"]
+        date_field = spec["date_field"]
+        Lead.flush_model(
+            [
+                "registered_commercial_partner_id",
+                "registration_state",
+                "active",
+                "company_id",
+                "stage_id",
+                date_field,
+            ]
+        )
+        self.env["msp.business.plan.objective.target"].flush_model(
+            ["objective_id", "commercial_partner_id", "company_id", "date_start", "date_end"]
+        )
+        self.env["crm.stage"].flush_model(["is_won"])
+        self.env["res.company"].flush_model(["currency_id"])
+
+        lead_date = SQL.identifier("lead", date_field)
+        if Lead._fields[date_field].type == "datetime":
+            # Stored in UTC: the period's days are taken in UTC too.
+            in_period = SQL(
+                "%s >= target.date_start AND %s < target.date_end + 1", lead_date, lead_date
+            )
+            day = SQL("(%s)::date", lead_date)
+        else:
+            in_period = SQL("%s BETWEEN target.date_start AND target.date_end", lead_date)
+            day = lead_date
+        conditions = [
+            SQL("target.id = ANY(%s)", targets.ids),
+            SQL("lead.active"),
+            SQL("lead.registration_state IN %s", spec["states"]),
+            SQL("(lead.company_id IS NULL OR lead.company_id = target.company_id)"),
+        ]
+        if spec["won"]:
+            conditions.append(
+                SQL("EXISTS(SELECT 1 FROM crm_stage WHERE id = lead.stage_id AND is_won)")
+            )
+        if domain:
+            # sudo: actuals are the same whoever triggers the refresh, so the deal filter
+            # is applied without anyone's record rules.
+            lead_query = Lead.sudo().with_context(active_test=False)._search(domain)
+            conditions.append(SQL("lead.id IN %s", lead_query.subselect()))
+        query = SQL(
+            """
+            SELECT %(select)s
+              FROM msp_business_plan_objective_target target
+              JOIN crm_lead lead
+                ON lead.registered_commercial_partner_id = target.commercial_partner_id
+               AND %(in_period)s
+              JOIN res_company plan_company ON plan_company.id = target.company_id
+         LEFT JOIN res_company lead_company ON lead_company.id = lead.company_id
+             CROSS JOIN LATERAL (SELECT %(day)s AS day) lead_day
+             WHERE %(where)s
+            """,
+            select=select,
+            in_period=in_period,
+            day=day,
+            where=SQL(" AND ").join(conditions),
+        )
+        if group_by:
+            query = SQL("%s GROUP BY %s", query, group_by)
+        return self.env.execute_query(query)
+
+    @api.model
+    def _get_deal_currency_sql(self, field_name):
+        """Currency of a monetary deal field: its own stored currency field when it has
+        one, else the deal's company currency (crm's revenues), the plan company's for a
+        deal without company."""
+        Lead = self.env["crm.lead"]
+        currency_field = Lead._fields[field_name].get_currency_field(Lead)
+        column = Lead._fields.get(currency_field)
+        if column is not None and column.store and column.type == "many2one":
+            Lead.flush_model([currency_field])
+            return SQL(
+                "COALESCE(%s, lead_company.currency_id, plan_company.currency_id)",
+                SQL.identifier("lead", currency_field),
+            )
+        return SQL("COALESCE(lead_company.currency_id, plan_company.currency_id)")
+
+    def _convert_deal_rows(self, targets, rows):
+        """Convert ``(target id, currency id, day, amount)`` rows into each target's plan
+        currency at the rates of each day: one query for all the rates needed."""
+        targets = targets.browse({row[0] for row in rows})
+        target_currencies = {t.id: (t.currency_id.id, t.company_id.id) for t in targets}
+        currency_ids = {row[1] for row in rows} | {cur for cur, _co in target_currencies.values()}
+        roots = {company: company.root_id.id for company in targets.company_id}
+        self.env["res.currency.rate"].flush_model(["currency_id", "company_id", "name", "rate"])
+        rates = self.env.execute_query(
+            SQL(
+                """
+                SELECT currency_id, name, rate, company_id
+                  FROM res_currency_rate
+                 WHERE currency_id = ANY(%s)
+                   AND (company_id IS NULL OR company_id = ANY(%s))
+                """,
+                list(currency_ids),
+                list(set(roots.values())),
+            )
+        )
+        tables = {
+            company.id: deal_tracking.RateTable(
+                (currency_id, day, rate, company_id is not None)
+                for currency_id, day, rate, company_id in rates
+                if company_id in (None, root_id)
+            )
+            for company, root_id in roots.items()
+        }
+        totals = deal_tracking.sum_converted(rows, target_currencies, tables)
+        return {
+            target.id: target.currency_id.round(totals.get(target.id, 0.0)) for target in targets
+        }
+
+    def _get_contributions(self, leads):
+        """{lead id: ids of the objectives of ``self`` the lead counts toward}, computed by
+        the same queries as the actuals, restricted to ``leads``."""
+        contributions = defaultdict(set)
+        targets = self.target_ids
+        for kind in deal_tracking.TRACKED_KINDS:
+            typed = targets.filtered(lambda t, k=kind: t.objective_type == k)
+            groups, domains, _broken = self._get_deal_groups(typed)
+            for (_measure, _field, domain_key), group in groups.items():
+                domain = expression.AND([domains[domain_key], [("id", "in", leads.ids)]])
+                rows = self._query_deals(
+                    kind, group, domain, SQL("DISTINCT lead.id, target.objective_id")
+                )
+                for lead_id, objective_id in rows:
+                    contributions[lead_id].add(objective_id)
+        return contributions

@@ -120,6 +120,31 @@ class MspPlanningCommon:
             {"objective_id": objective.id, "value": value, "date": day, **values}
         )
 
+    @classmethod
+    def _create_lead(cls, **values):
+        """An ordinary lead (no registration) of the vendor's own pipeline."""
+        values = {"name": "Vendor lead", "type": "opportunity", "user_id": False, **values}
+        return cls.env["crm.lead"].create(values)
+
+    @classmethod
+    def _create_registration(cls, partner, day=None, state="submitted", **values):
+        """A deal registered by ``partner`` (a company or one of its contacts) on
+        ``day``, in ``state``; approved ones also get a qualification date."""
+        values = {
+            "name": "Registered deal",
+            "type": "opportunity",
+            "user_id": False,
+            "registered_partner_id": partner.id,
+            "registration_state": state,
+            "registration_date": day or date(2026, 2, 1),
+            **values,
+        }
+        return cls.env["crm.lead"].create(values)
+
+    @classmethod
+    def _won_stage(cls):
+        return cls.env["crm.stage"].search([("is_won", "=", True)], limit=1)
+
 
 class MspPlanningCase(MspPlanningCommon, TransactionCase):
     @classmethod

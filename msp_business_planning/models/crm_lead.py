@@ -1,0 +1,728 @@
+import math
+from datetime import timedelta
+
+from odoo import _, api, fields, models, tools
+from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.tools import email_normalize, escape_psql, plaintext2html
+
+from ..tools import deal_tracking
+
+# Only planning users (or the system) decide on registrations.
+REGISTRATION_MANAGED_FIELDS = frozenset(
+    {
+        "registered_partner_id",
+        "registration_contact_id",
+        "registration_state",
+        "registration_expiry_date",
+        "registration_reject_reason",
+        "registration_extended",
+        "registration_expiry_notified",
+        "registration_conflict_lead_ids",
+        "registration_conflict_acknowledged",
+        "registration_qualified_date",
+    }
+)
+# What a partner may fill in when it registers a deal from the portal; anything else
+# it sends is ignored.
+PORTAL_REGISTRATION_FIELDS = (
+    "name",
+    "partner_name",
+    "contact_name",
+    "email_from",
+    "phone",
+    "expected_revenue",
+    "date_deadline",
+    "description",
+)
+PROTECTION_DAYS_PARAM = "msp_business_planning.registration_protection_days"
+# Deal tracking joins a partner's registrations on each of these days; the indexes only
+# hold registrations, a small part of the pipeline.
+TRACKING_INDEXES = {
+    "crm_lead_registered_partner_registration_date_index": "registration_date",
+    "crm_lead_registered_partner_qualified_date_index": "registration_qualified_date",
+    "crm_lead_registered_partner_date_closed_index": "date_closed",
+}
+
+
+class CrmLead(models.Model):
+    _inherit = "crm.lead"
+
+    # ------------------------------------------------------------
+    # FIELDS
+    # ------------------------------------------------------------
+
+    registered_partner_id = fields.Many2one(
+        "res.partner",
+        string="Registered By",
+        index=True,
+        tracking=True,
+        copy=False,
+        help="The partner (MSP) that registered this deal. Its registrations count "
+        "toward the objectives of its business plans.",
+    )
+    registered_commercial_partner_id = fields.Many2one(
+        "res.partner",
+        related="registered_partner_id.commercial_partner_id",
+        string="Registering Company",
+        store=True,
+        index=True,
+    )
+    registration_contact_id = fields.Many2one(
+        "res.partner",
+        string="Registration Contact",
+        copy=False,
+        help="The partner's contact who registered the deal; registration e-mails go to "
+        "this contact (to the registering partner when empty).",
+    )
+    registration_state = fields.Selection(
+        [
+            ("submitted", "Submitted"),
+            ("approved", "Approved"),
+            ("rejected", "Rejected"),
+            ("expired", "Expired"),
+        ],
+        string="Registration Status",
+        index=True,
+        tracking=True,
+        copy=False,
+        help="Submitted: waiting for approval. Approved: the partner is protected on the "
+        "deal until the expiry date. Rejected and expired registrations stop counting "
+        "toward the partner's objectives. Empty for ordinary leads.",
+    )
+    registration_date = fields.Date(
+        index=True,
+        copy=False,
+        tracking=True,
+        help="Day the deal was registered (UTC); dates the deal in Deal Registrations "
+        "objectives. Planning administrators may correct it.",
+    )
+    registration_expiry_date = fields.Date(
+        string="Protection Until",
+        copy=False,
+        tracking=True,
+        help="Last day of the partner's protection on the deal. Past it, an approved "
+        "registration that is not won expires.",
+    )
+    registration_qualified_date = fields.Date(
+        string="Qualification Date",
+        copy=False,
+        readonly=True,
+        help="Day (UTC) the registration became an approved opportunity; dates the deal in "
+        "Qualified Deal Registrations objectives.",
+    )
+    registration_reject_reason = fields.Text(
+        string="Rejection Reason", copy=False, help="Told to the partner by e-mail."
+    )
+    registration_extended = fields.Boolean(
+        string="Protection Extended",
+        copy=False,
+        help="The protection period can be extended once per registration.",
+    )
+    registration_expiry_notified = fields.Boolean(copy=False, groups="base.group_user")
+    registration_conflict_lead_ids = fields.Many2many(
+        "crm.lead",
+        "msp_crm_lead_registration_conflict_rel",
+        "lead_id",
+        "conflict_lead_id",
+        string="Conflicting Leads",
+        copy=False,
+        groups="base.group_user",
+        help="Open leads of another partner, or of no partner, for the same customer "
+        "(company name, e-mail domain, VAT, phone), found when the deal was submitted.",
+    )
+    registration_conflict = fields.Boolean(
+        compute="_compute_registration_conflict",
+        store=True,
+        groups="base.group_user",
+    )
+    registration_conflict_acknowledged = fields.Boolean(
+        string="Conflicts Acknowledged",
+        copy=False,
+        groups="base.group_user",
+        help="The approver has reviewed the conflicting leads.",
+    )
+    registration_internal_note = fields.Text(
+        string="Registration Notes",
+        copy=False,
+        groups="base.group_user",
+        help="Internal notes on the registration, never shown to the partner.",
+    )
+    registration_objective_count = fields.Integer(
+        string="Objectives",
+        compute="_compute_registration_objective_count",
+        groups="msp_business_planning.group_user",
+    )
+    # crm's duplicate finder is staff information: a partner reading its own
+    # registration must not learn about other leads.
+    duplicate_lead_ids = fields.Many2many(groups="base.group_user")
+    duplicate_lead_count = fields.Integer(groups="base.group_user")
+
+    # ------------------------------------------------------------
+    # COMPUTES
+    # ------------------------------------------------------------
+
+    @api.depends("registration_conflict_lead_ids")
+    def _compute_registration_conflict(self):
+        for lead in self:
+            lead.registration_conflict = bool(lead.registration_conflict_lead_ids)
+
+    def _compute_registration_objective_count(self):
+        counted = self._get_counted_objectives()
+        for lead in self:
+            lead.registration_objective_count = len(counted.get(lead.id, ()))
+
+    @api.depends("partner_name", "partner_id.commercial_partner_id.vat")
+    def _compute_potential_lead_duplicates(self):
+        """Also match crm's duplicates on the customer's company name and VAT number, so
+        deal registration conflicts cover every criterion of the partner programme."""
+        res = super()._compute_potential_lead_duplicates()
+        Lead = self.env["crm.lead"].sudo().with_context(active_test=False)
+        for lead in self:
+            lead_id = lead._origin.id or 0
+            criteria = []
+            if (lead.partner_name or "").strip():
+                criteria.append(("partner_name", "=ilike", escape_psql(lead.partner_name.strip())))
+            vat = lead.partner_id.commercial_partner_id.vat
+            if vat:
+                criteria.append(("partner_id.commercial_partner_id.vat", "=", vat))
+            extra = Lead.browse()
+            for criterion in criteria:
+                found = Lead.search([("id", "!=", lead_id), criterion], limit=21)
+                # Like crm: a criterion matching too many leads says nothing.
+                if len(found) < 21:
+                    extra |= found
+            if extra - lead.duplicate_lead_ids:
+                lead.duplicate_lead_ids |= extra
+                lead.duplicate_lead_count = len(lead.duplicate_lead_ids - lead)
+        return res
+
+    # ------------------------------------------------------------
+    # CONSTRAINTS
+    # ------------------------------------------------------------
+
+    @api.constrains("registered_partner_id", "registration_state", "registration_date")
+    def _check_registration(self):
+        for lead in self:
+            if lead.registered_partner_id and not lead.registration_state:
+                raise ValidationError(
+                    _("The registration of “%(lead)s” needs a status.", lead=lead.name)
+                )
+            if lead.registration_state and not lead.registered_partner_id:
+                raise ValidationError(
+                    _(
+                        "“%(lead)s” has a registration status but no registering partner.",
+                        lead=lead.name,
+                    )
+                )
+            if lead.registration_state and not lead.registration_date:
+                raise ValidationError(
+                    _("The registration of “%(lead)s” needs a registration date.", lead=lead.name)
+                )
+
+    # ------------------------------------------------------------
+    # CRUD
+    # ------------------------------------------------------------
+
+    def _auto_init(self):
+        res = super()._auto_init()
+        for index_name, date_column in TRACKING_INDEXES.items():
+            tools.create_index(
+                self.env.cr,
+                index_name,
+                self._table,
+                ["registered_commercial_partner_id", date_column],
+                where="registered_commercial_partner_id IS NOT NULL",
+            )
+        return res
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        # Only values actually set count: a form also sends the empty ones.
+        for vals in vals_list:
+            self._check_registration_write_access(
+                {name: value for name, value in vals.items() if value}
+            )
+        today = self._registration_today()
+        for vals in vals_list:
+            if vals.get("registered_partner_id"):
+                vals.setdefault("registration_state", "submitted")
+                vals.setdefault("registration_date", today)
+        leads = super().create(vals_list)
+        registrations = leads.filtered("registered_partner_id")
+        if registrations:
+            registrations._sync_registration_qualification()
+            registrations.filtered(
+                lambda lead: lead.registration_state == "submitted"
+            )._detect_registration_conflicts()
+            registrations._refresh_registration_objectives(
+                registrations.registered_commercial_partner_id
+            )
+        return leads
+
+    def write(self, vals):
+        self._check_registration_write_access(vals)
+        if vals.get("registered_partner_id") and "registration_state" not in vals:
+            # Setting the registering partner on an ordinary lead registers it.
+            fresh = self.filtered(lambda lead: not lead.registration_state)
+            if fresh and fresh != self:
+                return (self - fresh).write(vals) and fresh.write(vals)
+            if fresh:
+                vals = {
+                    "registration_state": "submitted",
+                    "registration_date": self._registration_today(),
+                    **vals,
+                }
+        elif "registered_partner_id" in vals and not vals["registered_partner_id"]:
+            vals = {
+                **vals,
+                **self._get_registration_reset_values(),
+                "registration_state": False,
+                "registration_date": False,
+            }
+        # From the cache: a lead that is not and was not a registration costs nothing more.
+        partners = self.registered_commercial_partner_id
+        res = super().write(vals)
+        if "registered_partner_id" in vals:
+            partners |= self.registered_commercial_partner_id
+        if partners:
+            registrations = self.filtered("registered_partner_id")
+            if vals.keys() & {"registration_state", "type", "registered_partner_id"}:
+                registrations._sync_registration_qualification()
+            if vals.get("registration_state") == "submitted":
+                registrations._detect_registration_conflicts()
+            self._refresh_registration_objectives(partners)
+        return res
+
+    def unlink(self):
+        partners = self.registered_commercial_partner_id
+        res = super().unlink()
+        if partners:
+            self.env["crm.lead"]._refresh_registration_objectives(partners)
+        return res
+
+    # ------------------------------------------------------------
+    # ACTIONS
+    # ------------------------------------------------------------
+
+    def action_approve_registration(self):
+        """Approve submitted registrations: the partner is protected on the deal for the
+        configured number of days and told so by e-mail."""
+        self._check_registration_approver()
+        self._check_registration_states(("submitted",), _("approve"))
+        for lead in self:
+            if lead.registration_conflict and not lead.registration_conflict_acknowledged:
+                raise UserError(
+                    _(
+                        "The registration “%(lead)s” conflicts with open leads for the same "
+                        "customer (%(leads)s). Review them and acknowledge the conflict "
+                        "before approving.",
+                        lead=lead.name,
+                        leads=", ".join(lead.registration_conflict_lead_ids.mapped("name")),
+                    )
+                )
+        expiry = deal_tracking.expiry_date(
+            self._registration_today(), self._get_registration_protection_days()
+        )
+        self.write(
+            {
+                "registration_state": "approved",
+                "registration_expiry_date": expiry,
+                "registration_expiry_notified": False,
+            }
+        )
+        self._notify_registration_partner(
+            "msp_business_planning.mail_template_registration_approved"
+        )
+        return True
+
+    def action_reject_registration(self):
+        """Ask the reason of the rejection, then reject (see the wizard)."""
+        self._check_registration_approver()
+        self._check_registration_states(("submitted", "approved"), _("reject"))
+        return {
+            "type": "ir.actions.act_window",
+            "name": _("Reject Deal Registration"),
+            "res_model": "msp.registration.reject.wizard",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_lead_ids": self.ids},
+        }
+
+    def action_extend_registration(self):
+        """Extend the protection period of approved registrations by the configured
+        number of days, once per registration."""
+        self._check_registration_approver()
+        self._check_registration_states(("approved",), _("extend"))
+        extended = self.filtered("registration_extended")
+        if extended:
+            raise UserError(
+                _(
+                    "The protection of “%(lead)s” has already been extended once; it cannot "
+                    "be extended again.",
+                    lead=extended[0].name,
+                )
+            )
+        days = self._get_registration_protection_days()
+        today = self._registration_today()
+        for lead in self:
+            start = max(lead.registration_expiry_date or today, today)
+            lead.write(
+                {
+                    "registration_expiry_date": deal_tracking.expiry_date(start, days),
+                    "registration_extended": True,
+                    "registration_expiry_notified": False,
+                }
+            )
+            lead.message_post(
+                body=_(
+                    "Protection period extended by %(user)s until %(date)s.",
+                    user=self.env.user.name,
+                    date=lead.registration_expiry_date,
+                ),
+                subtype_xmlid="mail.mt_note",
+            )
+        return True
+
+    def action_acknowledge_registration_conflicts(self):
+        self._check_registration_approver()
+        self._check_registration_states(("submitted",), _("acknowledge the conflicts of"))
+        for lead in self.filtered("registration_conflict"):
+            lead.registration_conflict_acknowledged = True
+            lead.message_post(
+                body=_(
+                    "Conflicts acknowledged by %(user)s: %(leads)s.",
+                    user=self.env.user.name,
+                    leads=", ".join(lead.registration_conflict_lead_ids.mapped("display_name")),
+                ),
+                subtype_xmlid="mail.mt_note",
+            )
+        return True
+
+    def action_resubmit_registration(self):
+        """Register a rejected or expired deal again: it is submitted anew, dated today,
+        and goes through conflict detection and approval again."""
+        self._check_registration_approver()
+        self._check_registration_states(("rejected", "expired"), _("submit again"))
+        self.write(
+            {
+                **self._get_registration_reset_values(),
+                "registration_state": "submitted",
+                "registration_date": self._registration_today(),
+            }
+        )
+        return True
+
+    def action_view_registration_objectives(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "msp_business_planning.msp_business_plan_objective_action"
+        )
+        objectives = self._get_counted_objectives().get(self.id, [])
+        action["domain"] = [("id", "in", list(objectives))]
+        action["context"] = {}
+        return action
+
+    def action_view_registration_conflicts(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("crm.crm_lead_all_leads")
+        action["domain"] = [("id", "in", self.registration_conflict_lead_ids.ids)]
+        action["context"] = {"active_test": False, "create": False}
+        action["name"] = _("Conflicting Leads")
+        return action
+
+    # ------------------------------------------------------------
+    # REGISTRATION
+    # ------------------------------------------------------------
+
+    @api.model
+    def _registration_today(self):
+        """Today in UTC: registration dates do not depend on anyone's timezone."""
+        return deal_tracking.utc_day(fields.Datetime.now())
+
+    @api.model
+    def _get_registration_protection_days(self):
+        value = self.env["ir.config_parameter"].sudo().get_param(PROTECTION_DAYS_PARAM)
+        try:
+            days = int(value)
+        except (TypeError, ValueError):
+            return deal_tracking.DEFAULT_PROTECTION_DAYS
+        return days if days > 0 else deal_tracking.DEFAULT_PROTECTION_DAYS
+
+    @api.model
+    def _get_registration_reset_values(self):
+        return {
+            "registration_expiry_date": False,
+            "registration_reject_reason": False,
+            "registration_extended": False,
+            "registration_expiry_notified": False,
+            "registration_conflict_lead_ids": [(5, 0, 0)],
+            "registration_conflict_acknowledged": False,
+            "registration_qualified_date": False,
+        }
+
+    def _check_registration_write_access(self, values):
+        """Planning users decide on registrations; only planning administrators move a
+        registration date, other than to today when (re)submitting."""
+        if self.env.su or not (REGISTRATION_MANAGED_FIELDS | {"registration_date"}) & set(values):
+            return
+        if REGISTRATION_MANAGED_FIELDS & set(values):
+            self._check_registration_approver()
+        submitting_today = (
+            values.get("registration_state") == "submitted"
+            and fields.Date.to_date(values.get("registration_date")) == self._registration_today()
+        )
+        if (
+            "registration_date" in values
+            and not submitting_today
+            and not self.env.user.has_group("msp_business_planning.group_manager")
+        ):
+            raise AccessError(
+                _("Only planning administrators can change the registration date of a deal.")
+            )
+
+    def _check_registration_approver(self):
+        if not self.env.su and not self.env.user.has_group("msp_business_planning.group_user"):
+            raise AccessError(
+                _(
+                    "Only business planning users can register, approve or reject deal "
+                    "registrations."
+                )
+            )
+
+    def _check_registration_states(self, allowed, action_label):
+        labels = dict(self._fields["registration_state"]._description_selection(self.env))
+        for lead in self:
+            if lead.registration_state not in allowed:
+                raise UserError(
+                    _(
+                        "You cannot %(action)s the registration of “%(lead)s”: it is "
+                        "%(state)s; this is only possible for %(allowed)s registrations.",
+                        action=action_label,
+                        lead=lead.name,
+                        state=labels.get(lead.registration_state, _("not a registration")),
+                        allowed=", ".join(labels[state] for state in allowed),
+                    )
+                )
+
+    def _reject_registration(self, reason):
+        """Reject with the reason given to the partner; called by the rejection wizard."""
+        self._check_registration_approver()
+        self._check_registration_states(("submitted", "approved"), _("reject"))
+        reason = (reason or "").strip()
+        if not reason:
+            raise UserError(_("Tell the partner why its registration is rejected."))
+        self.write(
+            {
+                "registration_state": "rejected",
+                "registration_reject_reason": reason,
+                "registration_expiry_date": False,
+            }
+        )
+        self._notify_registration_partner(
+            "msp_business_planning.mail_template_registration_rejected"
+        )
+        return True
+
+    def _sync_registration_qualification(self):
+        """Date the qualification: the day a registration is both approved and an
+        opportunity. It is cleared when it stops being so, and dated again if it becomes
+        so again."""
+        today = self._registration_today()
+        qualified = self.filtered(
+            lambda lead: lead.registration_state == "approved" and lead.type == "opportunity"
+        )
+        to_date = qualified.filtered(lambda lead: not lead.registration_qualified_date)
+        to_clear = (self - qualified).filtered("registration_qualified_date")
+        if to_date:
+            super(CrmLead, to_date).write({"registration_qualified_date": today})
+        if to_clear:
+            super(CrmLead, to_clear).write({"registration_qualified_date": False})
+        return True
+
+    def _detect_registration_conflicts(self):
+        """Flag submitted registrations that match an open lead of another partner, or of
+        no partner: crm's own duplicate finder (e-mail domain, phone, customer entity,
+        extended with company name and VAT) filtered to the open leads of others."""
+        # sudo: the registrant (often a portal user) cannot see the leads it conflicts
+        # with, yet the approver must.
+        for lead in self.sudo():
+            conflicts = lead.duplicate_lead_ids.filtered(
+                lambda other, lead=lead: other != lead
+                and other.active
+                and not other.stage_id.is_won
+                and other.registered_commercial_partner_id != lead.registered_commercial_partner_id
+            )
+            if conflicts != lead.registration_conflict_lead_ids:
+                super(CrmLead, lead).write(
+                    {
+                        "registration_conflict_lead_ids": [(6, 0, conflicts.ids)],
+                        "registration_conflict_acknowledged": False,
+                    }
+                )
+        return True
+
+    def _refresh_registration_objectives(self, partners):
+        """Bring the objectives of these partner companies up to date: one search, then a
+        batched refresh whose cost does not grow with the number of objectives."""
+        # sudo: whoever edits a lead updates figures of plans it may not be allowed to
+        # read; the actuals are derived data, the same for everyone.
+        objectives = (
+            self.env["msp.business.plan.objective"]
+            .sudo()
+            .search(
+                [
+                    ("commercial_partner_id", "in", partners.ids),
+                    ("objective_type", "in", list(deal_tracking.TRACKED_KINDS)),
+                    ("plan_state", "!=", "cancelled"),
+                ]
+            )
+        )
+        objectives.action_refresh_actuals()
+
+    def _get_counted_objectives(self):
+        """{lead id: ids of the objectives it counts toward}, among the objectives the
+        current user can read."""
+        leads = self.filtered(lambda lead: lead.id and lead.registered_commercial_partner_id)
+        if not leads or not self.env.user.has_group("msp_business_planning.group_user"):
+            return {}
+        objectives = self.env["msp.business.plan.objective"].search(
+            [
+                ("commercial_partner_id", "in", leads.registered_commercial_partner_id.ids),
+                ("objective_type", "in", list(deal_tracking.TRACKED_KINDS)),
+                ("plan_state", "!=", "cancelled"),
+            ]
+        )
+        return objectives._get_contributions(leads)
+
+    def _notify_registration_partner(self, template_xmlid):
+        """E-mail the partner's registration contact (posted in the chatter too)."""
+        for lead in self:
+            recipient = lead.registration_contact_id or lead.registered_partner_id
+            lead.message_post_with_source(
+                template_xmlid,
+                message_type="comment",
+                subtype_xmlid="mail.mt_comment",
+                partner_ids=recipient.ids,
+            )
+
+    @api.model
+    def _cron_expire_registrations(self):
+        """Daily: approved registrations past their protection period and not won
+        expire (and stop counting); a week before, the partner is warned."""
+        today = self._registration_today()
+        candidates = self.search(
+            [
+                ("registration_state", "=", "approved"),
+                (
+                    "registration_expiry_date",
+                    "<=",
+                    today + timedelta(days=deal_tracking.EXPIRY_NOTICE_DAYS),
+                ),
+                ("stage_id.is_won", "=", False),
+            ]
+        )
+        expired = candidates.filtered(
+            lambda lead: deal_tracking.is_expired(lead.registration_expiry_date, today)
+        )
+        to_warn = (candidates - expired).filtered(
+            lambda lead: not lead.registration_expiry_notified
+            and deal_tracking.expiry_notice_due(lead.registration_expiry_date, today)
+        )
+        if expired:
+            expired.write({"registration_state": "expired"})
+            expired._notify_registration_partner(
+                "msp_business_planning.mail_template_registration_expired"
+            )
+        if to_warn:
+            to_warn._notify_registration_partner(
+                "msp_business_planning.mail_template_registration_expiry_notice"
+            )
+            to_warn.write({"registration_expiry_notified": True})
+
+    # ------------------------------------------------------------
+    # PORTAL
+    # ------------------------------------------------------------
+
+    @api.model
+    def _register_deal_from_portal(self, values):
+        """Register a deal for the current portal user's company.
+
+        Only the fields of ``PORTAL_REGISTRATION_FIELDS`` are taken from ``values``
+        (anything else is ignored); the registering partner is the user's commercial
+        partner, the status is submitted, and salesperson, team, stage, company and
+        probability are decided here, never by the input. Returns the new lead in the
+        user's environment (the portal record rule lets the user read it).
+        """
+        user = self.env.user
+        if not user._is_portal():
+            raise AccessError(_("Deals are registered from the portal by partner contacts."))
+        lead_values = self._prepare_portal_registration_values(values)
+        partner = user.partner_id
+        company = self.env.company
+        salesperson = partner.commercial_partner_id.user_id
+        if salesperson.share or company not in salesperson.company_ids:
+            salesperson = self.env["res.users"]
+        lead_values.update(
+            {
+                "registered_partner_id": partner.commercial_partner_id.id,
+                "registration_contact_id": partner.id,
+                "registration_state": "submitted",
+                "registration_date": self._registration_today(),
+                "user_id": salesperson.id,
+                "company_id": company.id,
+                "type": self._get_portal_registration_type(),
+            }
+        )
+        # sudo: portal users cannot create leads; the values were whitelisted and checked
+        # above, and the registering partner is forced to the user's own company.
+        lead = self.sudo().create(lead_values)
+        lead.message_post(
+            body=_("Deal registered from the portal by %(partner)s.", partner=partner.name),
+            subtype_xmlid="mail.mt_note",
+        )
+        return lead.with_env(self.env)
+
+    @api.model
+    def _prepare_portal_registration_values(self, values):
+        """Whitelisted, cleaned and checked lead values from a portal form."""
+        cleaned = {}
+        for name in PORTAL_REGISTRATION_FIELDS:
+            value = values.get(name)
+            if isinstance(value, str):
+                value = value.strip()
+            if value in (None, "", False):
+                continue
+            if name == "expected_revenue":
+                try:
+                    value = float(value)
+                except (TypeError, ValueError):
+                    value = -1.0
+                if not math.isfinite(value) or value < 0:
+                    raise UserError(_("The expected revenue must be a positive amount."))
+            elif name == "date_deadline":
+                try:
+                    value = fields.Date.to_date(value)
+                except (TypeError, ValueError):
+                    value = None
+                if not value:
+                    raise UserError(_("The expected closing date must be a date (YYYY-MM-DD)."))
+            elif not isinstance(value, str):
+                raise UserError(_("The field “%(field)s” must be a text.", field=name))
+            elif name == "email_from" and not email_normalize(value):
+                raise UserError(_("“%(email)s” is not a valid e-mail address.", email=value))
+            elif name == "description":
+                value = plaintext2html(value)
+            cleaned[name] = value
+        cleaned.setdefault("name", cleaned.get("partner_name"))
+        if not cleaned["name"]:
+            raise UserError(_("Give the deal a name, or the name of the customer's company."))
+        return cleaned
+
+    @api.model
+    def _get_portal_registration_type(self):
+        """A lead when the vendor qualifies leads first (CRM "Leads" setting), else an
+        opportunity, as a salesperson would create it."""
+        # sudo: reading the group configuration, not any user's data.
+        employee_group = self.env.ref("base.group_user").sudo()
+        uses_leads = self.env.ref("crm.group_use_lead") in employee_group.trans_implied_ids
+        return "lead" if uses_leads else "opportunity"

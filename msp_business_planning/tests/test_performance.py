@@ -1,0 +1,195 @@
+"""Query budgets of the CRM hot path: what deal tracking costs on lead writes."""
+
+from odoo.addons.msp_business_planning.models.crm_lead import CrmLead
+
+from .common import MspPlanningCase
+
+
+def without_module(records):
+    """``records`` as seen by the crm.lead class just below this module's override:
+    calling a method on it runs the whole chain but this module."""
+    return super(CrmLead, records)
+
+
+# (kind, measure) of the objectives of the benchmark plans.
+OBJECTIVE_KINDS = [
+    ("deal_registration", "count"),
+    ("deal_registration", "sum"),
+    ("qualified_deal_registration", "count"),
+    ("won_deal", "count"),
+    ("won_deal", "sum"),
+]
+
+
+class TestLeadWriteQueries(MspPlanningCase):
+    """What this module adds to crm's own cost of a lead write.
+
+    The module's override is measured against the rest of the chain: both calls skip
+    any override loaded after this module, so the difference is this module alone.
+    """
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.partner_c = cls.env["res.partner"].create({"name": "Gamma", "is_company": True})
+        cls.partner_d = cls.env["res.partner"].create({"name": "Delta", "is_company": True})
+        cls.partner_warm = cls.env["res.partner"].create({"name": "Warm", "is_company": True})
+        cls._create_objectives(cls.partner_warm, plans=1, per_plan=5)
+        cls.warm_registration = cls._create_registration(
+            cls.partner_warm, state="approved", expected_revenue=10
+        )
+        cls._create_objectives(cls.partner_a, plans=1, per_plan=5)
+        cls._create_objectives(cls.partner_b, plans=1, per_plan=50)
+        cls._create_objectives(cls.partner_c, plans=4, per_plan=10)
+        cls._create_objectives(cls.partner_d, plans=8, per_plan=10)
+        cls.registrations = {
+            partner: cls._create_registration(partner, state="approved", expected_revenue=10)
+            for partner in (cls.partner_a, cls.partner_b, cls.partner_c, cls.partner_d)
+        }
+        cls.plain_leads = [cls._create_lead(name=f"Plain {i}") for i in range(4)]
+
+    @classmethod
+    def _create_objectives(cls, partner, plans, per_plan):
+        for plan_index in range(plans):
+            plan = cls._create_plan(
+                name=f"{partner.name} {plan_index}", partner_id=partner.id, state="in_progress"
+            )
+            for index in range(per_plan):
+                kind, measure = OBJECTIVE_KINDS[index % len(OBJECTIVE_KINDS)]
+                cls._create_objective(
+                    plan, objective_type=kind, measure=measure, name=f"{kind} {index}"
+                )
+
+    def _count_queries(self, func):
+        """Queries run by ``func`` on a cold cache, including the final flush, for
+        records as a new request finds them: pending tracking of records created by
+        the test set-up is dropped."""
+        self.env.flush_all()
+        self.env.invalidate_all()
+        self.env.cr.precommit.clear()
+        start = self.cr.sql_log_count
+        func()
+        self.env.flush_all()
+        return self.cr.sql_log_count - start
+
+    def _write_cost(self, lead, vals, warm, with_module):
+        def write():
+            if warm:
+                lead.mapped("name")  # loaded by the ORM, as a screen or a compute would
+            if with_module:
+                CrmLead.write(lead, dict(vals))
+            else:
+                without_module(lead).write(dict(vals))
+
+        return self._count_queries(write)
+
+    def _objectives(self, partner):
+        return self.env["msp.business.plan.objective"].search(
+            [("commercial_partner_id", "=", partner.id)]
+        )
+
+    def _registration_write_costs(self, vals_list):
+        """Queries of each write of ``vals_list`` on each partner's registration, once
+        the caches they share (ormcaches, stage searches...) are warm."""
+        for vals in vals_list:
+            self.warm_registration.write(dict(vals))
+        counts = {}
+        for partner, lead in self.registrations.items():
+            counts[partner] = [
+                self._count_queries(lambda lead=lead, vals=vals: lead.write(dict(vals)))
+                for vals in vals_list
+            ]
+        return counts
+
+    def test_objective_counts(self):
+        self.assertEqual(len(self._objectives(self.partner_a)), 5)
+        self.assertEqual(len(self._objectives(self.partner_b)), 50)
+        self.assertEqual(len(self._objectives(self.partner_d)), 80)
+
+    def test_ordinary_lead_write_costs_nothing_more(self):
+        # With mail tracking (the CRM screens), and without it on a record the ORM has
+        # already loaded. (Without tracking, a record never loaded costs one prefetch.)
+        for tracking_disable, warm in ((False, False), (True, True)):
+            for vals in (
+                {"name": "Renamed"},
+                {"expected_revenue": 1234.0},
+                {"stage_id": self._won_stage().id},
+                {"active": False},
+            ):
+                with self.subTest(tracking_disable=tracking_disable, vals=vals):
+                    leads = [
+                        self._create_lead(name=f"Plain {index}").with_context(
+                            tracking_disable=tracking_disable
+                        )
+                        for index in range(4)
+                    ]
+                    # Warm the caches both writes share (ormcaches, stage search...).
+                    leads[2].write(dict(vals))
+                    without_module(leads[3]).write(dict(vals))
+
+                    crm_only = self._write_cost(leads[0], vals, warm, with_module=False)
+                    with_module = self._write_cost(leads[1], vals, warm, with_module=True)
+                    self.assertEqual(with_module, crm_only)
+
+    def test_ordinary_lead_create_and_unlink_cost_nothing_more(self):
+        Lead = self.env["crm.lead"]
+        vals = {"name": "New", "type": "opportunity", "user_id": False}
+        Lead.create(dict(vals))
+        without_module(Lead).create([dict(vals)])
+        crm_only = self._count_queries(lambda: without_module(Lead).create([dict(vals)]))
+        self.assertEqual(self._count_queries(lambda: CrmLead.create(Lead, [dict(vals)])), crm_only)
+        first, second, third = self.plain_leads[1:4]
+        without_module(third).unlink()
+        crm_only = self._count_queries(lambda: without_module(first).unlink())
+        # Deleting reads the registering partner first: one prefetch of the record when
+        # nothing loaded it yet, whatever the number of objectives.
+        self.assertEqual(self._count_queries(lambda: CrmLead.unlink(second)), crm_only + 1)
+
+    def test_registration_change_cost_does_not_grow_with_objectives(self):
+        vals_list = [
+            {"expected_revenue": 20},
+            {"registration_state": "expired"},
+            {"registration_state": "approved"},
+            {"active": False},
+        ]
+        counts = self._registration_write_costs(vals_list)
+        self.assertEqual(counts[self.partner_a], counts[self.partner_b], "5 vs 50")
+        self.assertEqual(counts[self.partner_c], counts[self.partner_d], "40 vs 80")
+        for partner in self.registrations:
+            self.assertEqual(
+                set(self._objectives(partner).mapped("actual_value")), {0.0}, "archived: 0"
+            )
+        self.registrations[self.partner_d].write({"active": True})
+        # Warm cache: objectives search, targets, one query per (kind, measure) group,
+        # the rates, then the batched updates of targets, objectives and plans.
+        with self.assertQueryCount(__system__=12):
+            self.registrations[self.partner_d].write({"expected_revenue": 30})
+        sums = self._objectives(self.partner_d).filtered(
+            lambda o: o.objective_type == "deal_registration" and o.measure == "sum"
+        )
+        self.assertEqual(set(sums.mapped("actual_value")), {30.0})
+
+    def test_refresh_of_many_objectives_is_batched(self):
+        few = self._objectives(self.partner_a)
+        many = self._objectives(self.partner_b)
+        self.assertEqual(
+            self._count_queries(few.action_refresh_actuals),
+            self._count_queries(many.action_refresh_actuals),
+        )
+        # Nothing changed: nothing written.
+        with self.assertQueryCount(__system__=6):
+            many.action_refresh_actuals()
+
+    def test_registration_dates_are_indexed(self):
+        self.cr.execute(
+            "SELECT indexname FROM pg_indexes WHERE tablename = 'crm_lead' AND indexdef LIKE %s",
+            ["%(registered_commercial_partner_id, %"],
+        )
+        self.assertEqual(
+            {name for (name,) in self.cr.fetchall()},
+            {
+                "crm_lead_registered_partner_registration_date_index",
+                "crm_lead_registered_partner_qualified_date_index",
+                "crm_lead_registered_partner_date_closed_index",
+            },
+        )

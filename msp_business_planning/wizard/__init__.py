@@ -1,0 +1,1 @@
+from . import msp_registration_reject_wizard
