@@ -57,6 +57,7 @@ test-lifecycle:
 # Odoo's own crm and portal test suites, with the addon installed (slow: not in `test`).
 test-host: setup
 	@$(PSQL) 'DROP DATABASE IF EXISTS "$(TEST_DB)_host"'
+	@rm -f $(CACHE)/test-host.log
 	$(ODOO) -d $(TEST_DB)_host -i crm,portal,$(ADDON) --test-tags /crm,/portal \
 		--stop-after-init --log-level=test --logfile=$(CACHE)/test-host.log; \
 	rc=$$?; grep -E "(ERROR|FAIL):|tests? .*failed|Ran [0-9]+ test|odoo.tests.result" $(CACHE)/test-host.log | tail -n 20; \
