@@ -99,19 +99,22 @@ class MspBusinessPlanInitiative(models.Model):
 
     @api.constrains("date", "plan_id")
     def _check_date_in_plan(self):
-        for initiative in self.filtered("date"):
-            plan = initiative.plan_id
-            if not plan.date_start <= initiative.date <= plan.date_end:
-                raise ValidationError(
-                    _(
-                        "The initiative “%(initiative)s” is planned on %(date)s, outside the "
-                        "business plan (%(start)s to %(end)s).",
-                        initiative=initiative.name,
-                        date=initiative.date,
-                        start=plan.date_start,
-                        end=plan.date_end,
-                    )
+        for initiative in self:
+            initiative._check_date_within(initiative.name, initiative.date, initiative.plan_id)
+
+    @api.model
+    def _check_date_within(self, name, day, plan):
+        if day and plan and not plan.date_start <= day <= plan.date_end:
+            raise ValidationError(
+                _(
+                    "The initiative “%(initiative)s” is planned on %(date)s, outside the "
+                    "business plan (%(start)s to %(end)s).",
+                    initiative=name,
+                    date=day,
+                    start=plan.date_start,
+                    end=plan.date_end,
                 )
+            )
 
     @api.constrains("review_item_id", "plan_id")
     def _check_review_item_plan(self):
@@ -125,10 +128,16 @@ class MspBusinessPlanInitiative(models.Model):
                     )
                 )
 
-    @api.model
-    def _precheck_budget(self, vals):
-        # Before the check constraint, so the user gets a message rather than an
-        # integrity error.
+    def _precheck_values(self, vals):
+        """A negative budget or a date outside the plan is refused before anything is
+        written: the user gets a message rather than an integrity error."""
+        if "date" in vals or "plan_id" in vals:
+            Plan = self.env["msp.business.plan"]
+            for initiative in self or [self]:
+                plan = Plan.browse(vals["plan_id"]) if vals.get("plan_id") else initiative.plan_id
+                day = vals.get("date", initiative.date)
+                name = vals.get("name", initiative.name)
+                self._check_date_within(name, fields.Date.to_date(day), plan)
         budget = vals.get("budget")
         if budget is not None and budget is not False and (not math.isfinite(budget) or budget < 0):
             raise ValidationError(_("The budget of an initiative must be a positive amount."))
@@ -140,9 +149,9 @@ class MspBusinessPlanInitiative(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         for vals in vals_list:
-            self._precheck_budget(vals)
+            self.browse()._precheck_values(vals)
         return super().create(vals_list)
 
     def write(self, vals):
-        self._precheck_budget(vals)
+        self._precheck_values(vals)
         return super().write(vals)

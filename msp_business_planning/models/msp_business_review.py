@@ -261,18 +261,21 @@ class MspBusinessReview(models.Model):
     @api.constrains("date", "plan_id")
     def _check_date_in_plan(self):
         for review in self:
-            plan = review.plan_id
-            if not plan.date_start <= review.date <= plan.date_end:
-                raise ValidationError(
-                    _(
-                        "The review date %(date)s is outside the business plan “%(plan)s” "
-                        "(%(start)s to %(end)s).",
-                        date=review.date,
-                        plan=plan.name,
-                        start=plan.date_start,
-                        end=plan.date_end,
-                    )
+            review._check_date_within(review.date, review.plan_id)
+
+    @api.model
+    def _check_date_within(self, day, plan):
+        if day and plan and not plan.date_start <= day <= plan.date_end:
+            raise ValidationError(
+                _(
+                    "The review date %(date)s is outside the business plan “%(plan)s” "
+                    "(%(start)s to %(end)s).",
+                    date=day,
+                    plan=plan.name,
+                    start=plan.date_start,
+                    end=plan.date_end,
                 )
+            )
 
     @api.constrains("period_start", "period_end")
     def _check_period(self):
@@ -303,18 +306,25 @@ class MspBusinessReview(models.Model):
         return _("A rating goes from 1 to 5 (got %(rating)s).", rating=rating)
 
     def _precheck_values(self, vals):
-        """Refuse a reversed period or a rating out of range with a ValidationError,
-        before the database check constraints abort the transaction."""
+        """Refuse a date outside the plan, a reversed period or a rating out of range
+        with a ValidationError before anything is written (the database check
+        constraints would abort the transaction)."""
         rating = vals.get("feedback_rating")
         if rating not in (None, False) and not 1 <= rating <= 5:
             raise ValidationError(self._rating_error(rating))
-        if "period_start" not in vals and "period_end" not in vals:
-            return
+        Plan = self.env["msp.business.plan"]
         for review in self or [self]:
-            start = fields.Date.to_date(vals.get("period_start", review.period_start))
-            end = fields.Date.to_date(vals.get("period_end", review.period_end))
-            if start and end and end < start:
-                raise ValidationError(self._period_error(start, end))
+            if "date" in vals or "plan_id" in vals or not review:
+                plan = Plan.browse(vals["plan_id"]) if vals.get("plan_id") else review.plan_id
+                day = vals.get("date", review.date)
+                if not review and "date" not in vals:
+                    day = fields.Date.context_today(self)
+                self._check_date_within(fields.Date.to_date(day), plan)
+            if "period_start" in vals or "period_end" in vals:
+                start = fields.Date.to_date(vals.get("period_start", review.period_start))
+                end = fields.Date.to_date(vals.get("period_end", review.period_end))
+                if start and end and end < start:
+                    raise ValidationError(self._period_error(start, end))
 
     # ------------------------------------------------------------
     # CRUD

@@ -1,1 +1,7 @@
-from . import test_business_plan, test_objective, test_planning_math, test_security
+from . import (
+    test_business_plan,
+    test_business_review,
+    test_objective,
+    test_planning_math,
+    test_security,
+)
