@@ -518,7 +518,9 @@ class MspBusinessPlan(models.Model):
                 "objective_ids": [Command.create(vals) for vals in objective_vals],
             }
         )
-        pending = self.review_ids.item_ids.filtered(
+        # Untouched pace proposals are left behind: the new year has its own pace.
+        items = self.review_ids.item_ids
+        pending = (items - items._filter_untouched_proposals()).filtered(
             lambda i: i.review_state != "cancelled"
             and i.decision in CARRIED_DECISIONS
             and not i.carried_to_ids

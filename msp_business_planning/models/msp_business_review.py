@@ -332,28 +332,37 @@ class MspBusinessReview(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        # A review is born scheduled; one created in another status goes through the
+        # same action as the buttons (snapshot, follow-ups...).
+        targets = []
         for vals in vals_list:
             self.browse()._precheck_values(vals)
-            if vals.get("state", "scheduled") != "scheduled":
-                raise UserError(
-                    _("A review starts as scheduled; mark it done once it has taken place.")
-                )
+            targets.append(vals.pop("state", None) or "scheduled")
         reviews = super().create(vals_list)
+        by_target = {}
+        for review, target in zip(reviews, targets, strict=True):
+            by_target[target] = by_target.get(target, self.browse()) | review
         reviews._pull_pending_items()
         if not self.env.context.get("msp_skip_agenda_drafting"):
-            reviews._draft_agenda()
+            by_target.get("scheduled", self.browse())._draft_agenda()
+        for target, moving in by_target.items():
+            if target != "scheduled":
+                moving._set_state(target)
         return reviews
 
     def write(self, vals):
         self._precheck_values(vals)
+        if "state" in vals and not self.env.context.get("msp_review_transition"):
+            # Status changes go through the actions, whoever writes them.
+            vals = dict(vals)
+            target = vals.pop("state")
+            if target == "scheduled":
+                self._set_state(target)
+                return self.write(vals) if vals else True
+            res = self.write(vals) if vals else True
+            self._set_state(target)
+            return res
         if not self.env.context.get("msp_review_transition"):
-            if "state" in vals:
-                raise UserError(
-                    _(
-                        "Change the status of a review with its buttons (Mark as Done, "
-                        "Cancel, Reopen): they freeze the snapshot and plan the follow-ups."
-                    )
-                )
             locked = self.filtered(lambda r: r.state == "done")
             if locked and LOCKED_WHEN_DONE & vals.keys():
                 raise UserError(
@@ -364,6 +373,20 @@ class MspBusinessReview(models.Model):
                     )
                 )
         return super().write(vals)
+
+    def _set_state(self, target):
+        """Move the reviews to ``target`` through the matching action: marking done
+        freezes the snapshot, reopening is for managers only."""
+        moving = self.filtered(lambda r: r.state != target)
+        if target == "done":
+            moving.action_done()
+        elif target == "cancelled":
+            moving.action_cancel()
+        elif target == "scheduled":
+            moving.filtered(lambda r: r.state == "done").action_reopen()
+            moving.filtered(lambda r: r.state == "cancelled").action_reschedule()
+        else:
+            raise ValidationError(_("Unknown review status %(state)s.", state=target))
 
     # ------------------------------------------------------------
     # ACTIONS
@@ -551,7 +574,7 @@ class MspBusinessReview(models.Model):
         author = self.env.user.partner_id
         values = {
             "feedback_rating": int(rating_text),
-            "feedback_comment": comment,
+            "feedback_comment": comment or False,
             "feedback_date": fields.Datetime.now(),
             "feedback_partner_id": author.id,
         }
@@ -674,7 +697,8 @@ class MspBusinessReview(models.Model):
     def _pull_pending_items(self):
         """Scheduled reviews take over the items still pending on the done reviews of
         their plan held before them (open, declined or deferred, not yet carried):
-        each pending item goes to the earliest such review."""
+        each pending item goes to the earliest such review. Called on creation and
+        on the next review when one is done."""
         scheduled = self.filtered(lambda r: r.state == "scheduled")
         if not scheduled:
             return
@@ -686,6 +710,9 @@ class MspBusinessReview(models.Model):
                 ("carried_to_ids", "=", False),
             ]
         )
+        # Pace proposals nobody took up are not carried: the next review drafts its
+        # own from the pacing of its time.
+        pending -= pending._filter_untouched_proposals()
         by_review = {}
         for item in pending:
             target = scheduled.filtered(

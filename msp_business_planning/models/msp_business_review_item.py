@@ -90,7 +90,9 @@ class MspBusinessReviewItem(models.Model):
     # CRUD
     # ------------------------------------------------------------
 
-    def _check_review_open(self, reviews):
+    def _check_review_open(self, reviews, operation):
+        # Access rights first: whoever may not change the lines learns nothing more.
+        self.check_access(operation)
         if self.env.context.get("msp_review_transition"):
             return
         done = reviews.filtered(lambda r: r.state == "done")
@@ -106,23 +108,31 @@ class MspBusinessReviewItem(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         review_ids = {vals.get("review_id") for vals in vals_list}
-        self._check_review_open(self.env["msp.business.review"].browse(review_ids - {None}))
+        self._check_review_open(
+            self.env["msp.business.review"].browse(review_ids - {None}), "create"
+        )
         return super().create(vals_list)
 
     def write(self, vals):
         reviews = self.review_id
         if vals.get("review_id"):
             reviews |= self.env["msp.business.review"].browse(vals["review_id"])
-        self._check_review_open(reviews)
+        self._check_review_open(reviews, "write")
         return super().write(vals)
 
     def unlink(self):
-        self._check_review_open(self.review_id)
+        self._check_review_open(self.review_id, "unlink")
         return super().unlink()
 
     # ------------------------------------------------------------
     # BUSINESS METHODS
     # ------------------------------------------------------------
+
+    def _filter_untouched_proposals(self):
+        """Agenda proposals drafted from pacing that nobody has worked on yet."""
+        return self.filtered(
+            lambda i: i.origin == "pace" and i.decision == "open" and not i.user_id and not i.note
+        )
 
     def _carry_to(self, review, objective_map=None):
         """Put these items again on the agenda of ``review``, open, linked to the

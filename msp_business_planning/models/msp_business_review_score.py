@@ -126,7 +126,9 @@ class MspBusinessReviewScore(models.Model):
     # CRUD
     # ------------------------------------------------------------
 
-    def _check_review_open(self, reviews):
+    def _check_review_open(self, reviews, operation):
+        # Access rights first: whoever may not change the lines learns nothing more.
+        self.check_access(operation)
         if self.env.context.get("msp_review_transition"):
             return
         done = reviews.filtered(lambda r: r.state == "done")
@@ -146,7 +148,8 @@ class MspBusinessReviewScore(models.Model):
         self._check_review_open(
             self.env["msp.business.review"].browse(
                 {v["review_id"] for v in vals_list if v.get("review_id")}
-            )
+            ),
+            "create",
         )
         self._precheck_duplicates([(v.get("review_id"), v.get("topic_id")) for v in vals_list])
         return super().create(vals_list)
@@ -156,7 +159,7 @@ class MspBusinessReviewScore(models.Model):
         reviews = self.review_id
         if vals.get("review_id"):
             reviews |= self.env["msp.business.review"].browse(vals["review_id"])
-        self._check_review_open(reviews)
+        self._check_review_open(reviews, "write")
         if "review_id" in vals or "topic_id" in vals:
             self._precheck_duplicates(
                 [
@@ -170,5 +173,5 @@ class MspBusinessReviewScore(models.Model):
         return super().write(vals)
 
     def unlink(self):
-        self._check_review_open(self.review_id)
+        self._check_review_open(self.review_id, "unlink")
         return super().unlink()

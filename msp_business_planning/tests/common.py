@@ -122,13 +122,14 @@ class MspPlanningCommon:
 
     @classmethod
     def _create_review(cls, plan, **values):
+        """A review of ``plan``, created in the plan's environment (user, context)."""
         values = {
             "plan_id": plan.id,
             "review_type": "qbr",
             "date": date(2026, 4, 10),
             **values,
         }
-        return cls.env["msp.business.review"].create(values)
+        return plan.env["msp.business.review"].create(values)
 
     @classmethod
     def _create_initiative(cls, plan, **values):

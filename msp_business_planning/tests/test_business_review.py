@@ -53,16 +53,25 @@ class TestReviewBasics(MspPlanningCase):
             review.period_end = date(2025, 12, 1)
         self.assertEqual(review.period_end, date(2026, 3, 31))
 
-    def test_status_changes_only_through_the_actions(self):
+    def test_status_written_directly_goes_through_the_actions(self):
+        self._create_objective(self.plan)
         review = self._create_review(self.plan)
-        with self.assertRaisesRegex(UserError, "buttons"):
-            review.write({"state": "done"})
-        with self.assertRaisesRegex(UserError, "starts as scheduled"):
-            self._create_review(self.plan, state="done")
-        review.action_cancel()
-        self.assertEqual(review.state, "cancelled")
-        review.action_reschedule()
+        review.write({"state": "done", "summary": "<p>Held</p>"})
+        self.assertEqual(review.state, "done")
+        self.assertEqual(len(review.snapshot_ids), 1)
+        with self.assertRaises(AccessError):
+            review.with_user(self.user_own).write({"state": "scheduled"})
+        review.with_user(self.user_manager).write({"state": "scheduled"})
         self.assertEqual(review.state, "scheduled")
+        review.state = "cancelled"
+        with self.assertRaisesRegex(UserError, "only a scheduled review"):
+            review.state = "done"
+        self.assertEqual(review.state, "cancelled")
+        # Created done: the snapshot is taken just the same.
+        done = self._create_review(self.plan, date=date(2026, 5, 2), state="done")
+        self.assertEqual(done.state, "done")
+        self.assertEqual(len(done.snapshot_ids), 1)
+        self.assertFalse(done.item_ids)
 
     def test_marking_a_cancelled_review_done_is_refused(self):
         review = self._create_review(self.plan)
