@@ -4,6 +4,7 @@ from . import (
     test_initiative,
     test_objective,
     test_planning_math,
+    test_review_performance,
     test_review_playbook,
     test_review_report,
     test_review_security,
