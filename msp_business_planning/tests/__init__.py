@@ -8,5 +8,6 @@ from . import (
     test_review_playbook,
     test_review_report,
     test_review_security,
+    test_review_ui,
     test_security,
 )
