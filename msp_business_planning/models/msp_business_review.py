@@ -342,9 +342,10 @@ class MspBusinessReview(models.Model):
         by_target = {}
         for review, target in zip(reviews, targets, strict=True):
             by_target[target] = by_target.get(target, self.browse()) | review
-        reviews._pull_pending_items()
+        scheduled = by_target.get("scheduled", self.browse())
+        scheduled._pull_pending_items()
         if not self.env.context.get("msp_skip_agenda_drafting"):
-            by_target.get("scheduled", self.browse())._draft_agenda()
+            scheduled._draft_agenda()
         for target, moving in by_target.items():
             if target != "scheduled":
                 moving._set_state(target)
