@@ -23,6 +23,11 @@ import odoo  # noqa: E402
 from odoo import SUPERUSER_ID, api, sql_db  # noqa: E402
 from odoo.tools import SQL  # noqa: E402
 
+SIZES = {
+    "small": {"partners": 100, "leads": 50_000},
+    "medium": {"partners": 500, "leads": 250_000},
+    "default": {"partners": 2_000, "leads": 1_000_000},
+}
 TRACKING_INDEXES = (
     "crm_lead_registered_partner_registration_date_index",
     "crm_lead_registered_partner_qualified_date_index",
@@ -119,6 +124,7 @@ def load_odoo(args):
             f"--db-filter=^{args.database}$",
         ]
     )
+    odoo.modules.module.initialize_sys_path()
     return odoo.modules.registry.Registry(args.database)
 
 
@@ -471,14 +477,14 @@ def main():
     parser.add_argument("--output", default=str(HERE / "RESULTS.md"))
     args = parser.parse_args()
 
-    import seed
-
-    sizes = dict(seed.SIZES[args.size])
+    sizes = dict(SIZES[args.size])
     sizes["partners"] = args.partners or sizes["partners"]
     sizes["leads"] = args.leads or sizes["leads"]
     print(f"Creating database {args.database}...", flush=True)
     create_database(args)
     registry = load_odoo(args)
+    import seed
+
     year = date.today().year
     rows = {}
     with registry.cursor() as cr:

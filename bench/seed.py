@@ -9,13 +9,10 @@ are left at their defaults: the benchmark recomputes the actuals itself.
 import random
 from datetime import date
 
+from psycopg2.extras import Json
+
 from odoo.addons.msp_business_planning.tools import planning
 
-SIZES = {
-    "small": {"partners": 100, "leads": 50_000},
-    "medium": {"partners": 500, "leads": 250_000},
-    "default": {"partners": 2_000, "leads": 1_000_000},
-}
 REGISTRATION_SHARE = 0.4
 
 # Ten objectives per plan, mixing kinds, measures and periodicities.
@@ -144,10 +141,8 @@ def seed(cr, partners, leads, year):
 def seed_leads(cr, partner_ids, count, year, company_id):
     """``count`` leads over three years (``year`` - 2 to ``year``); the first 40% are
     registrations by random partners, in every registration state."""
-    cr.execute("SELECT id FROM crm_stage WHERE is_won ORDER BY sequence LIMIT 1")
-    won_stage = cr.fetchone()[0]
-    cr.execute("SELECT id FROM crm_stage WHERE NOT is_won ORDER BY sequence LIMIT 1")
-    open_stage = cr.fetchone()[0]
+    won_stage = _stage(cr, won=True)
+    open_stage = _stage(cr, won=False)
     rng = random.Random(42)
     registrations = int(count * REGISTRATION_SHARE)
     # Partner per registration, drawn in Python so the run is reproducible.
@@ -195,3 +190,17 @@ def seed_leads(cr, partner_ids, count, year, company_id):
         },
     )
     return count
+
+
+def _stage(cr, won):
+    """A pipeline stage (won or not); a database without demo data may have none."""
+    cr.execute("SELECT id FROM crm_stage WHERE is_won = %s ORDER BY sequence LIMIT 1", [won])
+    row = cr.fetchone()
+    if row:
+        return row[0]
+    cr.execute(
+        "INSERT INTO crm_stage (name, sequence, is_won, fold) VALUES (%s, %s, %s, false) "
+        "RETURNING id",
+        [Json({"en_US": "Won" if won else "New"}), 70 if won else 1, won],
+    )
+    return cr.fetchone()[0]

@@ -17,6 +17,8 @@
         "data/ir_cron_data.xml",
         "data/mail_template_registration_data.xml",
         "data/ir_cron_registration_data.xml",
+        "data/msp_business_review_topic_data.xml",
+        "report/msp_business_review_report.xml",
         "views/msp_business_plan_objective_views.xml",
         "views/msp_business_plan_objective_target_views.xml",
         "views/msp_business_plan_objective_update_views.xml",
@@ -28,11 +30,18 @@
         "views/crm_lead_views.xml",
         "views/res_config_settings_views.xml",
         "wizard/msp_registration_reject_wizard_views.xml",
+        "views/msp_business_review_topic_views.xml",
+        "views/msp_business_review_views.xml",
+        "views/msp_business_review_item_views.xml",
+        "views/msp_business_review_score_views.xml",
+        "views/msp_business_plan_initiative_views.xml",
+        "views/msp_business_review_portal_templates.xml",
         "views/msp_business_planning_menus.xml",
     ],
     "demo": [
         "demo/msp_business_planning_demo.xml",
         "demo/msp_business_planning_crm_demo.xml",
+        "demo/msp_business_review_demo.xml",
     ],
     "assets": {
         "web.assets_frontend": [

@@ -1,9 +1,15 @@
 from . import (
     crm_lead,
     msp_business_plan,
+    msp_business_plan_initiative,
     msp_business_plan_objective,
     msp_business_plan_objective_target,
     msp_business_plan_objective_update,
+    msp_business_review,
+    msp_business_review_item,
+    msp_business_review_score,
+    msp_business_review_snapshot,
+    msp_business_review_topic,
     res_config_settings,
     res_partner,
 )

@@ -1,11 +1,14 @@
 import re
 from datetime import date
 
-from odoo import _, api, fields, models
+from dateutil.relativedelta import relativedelta
+
+from odoo import Command, _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import html_sanitize
 
 from ..tools import planning
+from .msp_business_review import CARRIED_DECISIONS
 
 PARTNER_VISIBLE_STATES = ("draft", "in_progress", "completed")
 # Longest partner commitment (html) accepted from the portal.
@@ -138,6 +141,53 @@ class MspBusinessPlan(models.Model):
         groups="sales_team.group_sale_salesman",
         help="Deals the partner registered during the plan, whatever their status.",
     )
+    # Business reviews, playbook and initiatives
+    review_ids = fields.One2many("msp.business.review", "plan_id", string="Reviews")
+    review_count = fields.Integer(compute="_compute_review_count")
+    review_cadence = fields.Selection(
+        [("quarterly", "Quarterly"), ("semiannual", "Twice a Year")],
+        default="quarterly",
+        required=True,
+        help="How often the annual playbook schedules a business review: every quarter of "
+        "the plan, or every half for smaller partners.",
+    )
+    initiative_ids = fields.One2many(
+        "msp.business.plan.initiative", "plan_id", string="Initiatives"
+    )
+    budget_approved = fields.Monetary(
+        compute="_compute_budgets",
+        string="Approved Budget",
+        help="Budget of the approved initiatives, including those done.",
+    )
+    budget_proposed = fields.Monetary(
+        compute="_compute_budgets",
+        string="Proposed Budget",
+        help="Budget of the initiatives proposed and not decided yet.",
+    )
+    client_annual_revenue = fields.Monetary(
+        string="Annual Revenue",
+        help="The partner's (or client's) annual revenue, the base of the IT budget guide.",
+    )
+    it_maturity = fields.Selection(
+        [("low", "Low"), ("medium", "Medium"), ("high", "High")],
+        string="IT Maturity",
+        help="Maturity of the partner's IT: the IT budget guide takes 5%, 7% or 9% of the "
+        "annual revenue.",
+    )
+    it_budget_guide = fields.Monetary(
+        compute="_compute_it_budget_guide",
+        string="IT Budget Guide",
+        help="A placeholder annual IT budget from an industry benchmark: annual revenue × "
+        "5% (low maturity), 7% (medium) or 9% (high).",
+    )
+    previous_plan_id = fields.Many2one(
+        "msp.business.plan",
+        string="Previous Plan",
+        copy=False,
+        index=True,
+        check_company=True,
+        help="The plan this one continues (set by Plan Next Year).",
+    )
 
     _sql_constraints = [
         (
@@ -187,6 +237,35 @@ class MspBusinessPlan(models.Model):
 
     def _group_expand_states(self, states, domain):
         return [key for key, _label in self._fields["state"].selection]
+
+    @api.depends("review_ids")
+    def _compute_review_count(self):
+        counts = dict(
+            self.env["msp.business.review"]._read_group(
+                [("plan_id", "in", self.ids)], ["plan_id"], ["__count"]
+            )
+        )
+        for plan in self:
+            plan.review_count = counts.get(plan, 0)
+
+    @api.depends("initiative_ids.budget", "initiative_ids.state")
+    def _compute_budgets(self):
+        sums = {
+            (plan, state): budget
+            for plan, state, budget in self.env["msp.business.plan.initiative"]._read_group(
+                [("plan_id", "in", self.ids)], ["plan_id", "state"], ["budget:sum"]
+            )
+        }
+        for plan in self:
+            plan.budget_approved = sums.get((plan, "approved"), 0.0) + sums.get((plan, "done"), 0.0)
+            plan.budget_proposed = sums.get((plan, "proposed"), 0.0)
+
+    @api.depends("client_annual_revenue", "it_maturity")
+    def _compute_it_budget_guide(self):
+        for plan in self:
+            plan.it_budget_guide = planning.it_budget_guide(
+                plan.client_annual_revenue, plan.it_maturity
+            )
 
     # ------------------------------------------------------------
     # CONSTRAINTS
@@ -352,9 +431,149 @@ class MspBusinessPlan(models.Model):
             "target": "download",
         }
 
+    def action_view_reviews(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "msp_business_planning.msp_business_review_action"
+        )
+        action["domain"] = [("plan_id", "=", self.id)]
+        action["context"] = {"default_plan_id": self.id}
+        return action
+
+    def action_view_initiative_budget(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "msp_business_planning.msp_business_plan_initiative_action"
+        )
+        action["domain"] = [("plan_id", "=", self.id)]
+        action["context"] = {"default_plan_id": self.id}
+        action["view_mode"] = "pivot,list,form"
+        action["views"] = [(False, "pivot"), (False, "list"), (False, "form")]
+        return action
+
+    def action_generate_review_schedule(self):
+        """The annual playbook: one QBR per quarter of the plan (per half with the
+        twice-a-year cadence), counted from the plan start, dated inside its quarter,
+        each focused on another topic in rotation and the closing topic (IT Strategy)
+        last. A quarter that already has a QBR is left alone, so running it again
+        creates nothing new."""
+        self._check_state(["draft_outline", "draft", "in_progress"], _("schedule the reviews of"))
+        topics = self.env["msp.business.review.topic"].search([])
+        vals_list = []
+        for plan in self:
+            months = planning.REVIEW_CADENCE_MONTHS[plan.review_cadence]
+            blocks = planning.split_plan_span(plan.date_start, plan.date_end, months)
+            plan_topics = topics.filtered(
+                lambda t, p=plan: not t.company_id or t.company_id == p.company_id
+            )
+            rotation = planning.rotate_topics(
+                len(blocks),
+                plan_topics.filtered(lambda t: not t.is_closing).ids,
+                plan_topics.filtered("is_closing").ids,
+            )
+            qbr_dates = plan.review_ids.filtered(lambda r: r.review_type == "qbr").mapped("date")
+            for (start, end), topic_id in zip(blocks, rotation, strict=True):
+                if any(start <= day <= end for day in qbr_dates):
+                    continue
+                vals_list.append(
+                    {
+                        "plan_id": plan.id,
+                        "review_type": "qbr",
+                        "topic_id": topic_id or False,
+                        "date": planning.review_date_in_block(start, end),
+                        "period_start": start,
+                        "period_end": end,
+                    }
+                )
+        # The agenda of a review is drafted when it comes next, with the pacing of
+        # that time: here only the first one still ahead.
+        reviews = (
+            self.env["msp.business.review"]
+            .with_context(msp_skip_agenda_drafting=True)
+            .create(vals_list)
+            .with_env(self.env)
+        )
+        today = fields.Date.context_today(self)
+        for plan in reviews.plan_id:
+            upcoming = reviews.filtered(lambda r, p=plan: r.plan_id == p and r.date >= today)
+            upcoming.sorted("date")[:1]._draft_agenda()
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "success" if reviews else "info",
+                "message": _("%(count)s business reviews scheduled.", count=len(reviews))
+                if reviews
+                else _("Every quarter of the plan already has its business review."),
+                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
+            },
+        }
+
+    def action_plan_next_year(self):
+        """Roll the plan over into the next year: same partner, objectives (targets
+        spread again over the new periods), target accounts and commitment, in
+        draft outline; the decisions still open on its reviews go onto a kick-off
+        review of the new plan. Opens the next plan if it already exists."""
+        self.ensure_one()
+        self._check_state(["draft_outline", "draft", "in_progress", "completed"], _("roll over"))
+        next_plan = self.search([("previous_plan_id", "=", self.id)], limit=1)
+        if not next_plan:
+            next_plan = self._copy_into_next_year()
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "msp.business.plan",
+            "res_id": next_plan.id,
+            "view_mode": "form",
+        }
+
     # ------------------------------------------------------------
     # BUSINESS METHODS
     # ------------------------------------------------------------
+
+    def _copy_into_next_year(self):
+        self.ensure_one()
+        one_year = relativedelta(years=1)
+        name = self.name
+        for year in sorted({self.date_end.year, self.date_start.year}, reverse=True):
+            name = name.replace(str(year), str(year + 1))
+        if name == self.name:
+            name = _("%(plan)s (next year)", plan=self.name)
+        objective_vals = self.objective_ids.copy_data()
+        for objective, vals in zip(self.objective_ids, objective_vals, strict=True):
+            vals.pop("plan_id", None)
+            vals["target_value"] = objective.target_value
+        next_plan = self.copy(
+            {
+                "name": name,
+                "date_start": self.date_start + one_year,
+                "date_end": self.date_end + one_year,
+                "previous_plan_id": self.id,
+                "objective_ids": [Command.create(vals) for vals in objective_vals],
+            }
+        )
+        # Untouched pace proposals are left behind: the new year has its own pace.
+        items = self.review_ids.item_ids
+        pending = (items - items._filter_untouched_proposals()).filtered(
+            lambda i: i.review_state != "cancelled"
+            and i.decision in CARRIED_DECISIONS
+            and not i.carried_to_ids
+        )
+        if pending:
+            kickoff = (
+                self.env["msp.business.review"]
+                .with_context(msp_skip_agenda_drafting=True)
+                .create(
+                    {
+                        "plan_id": next_plan.id,
+                        "name": _("Kick-off: decisions carried from %(plan)s", plan=self.name),
+                        "review_type": "roadmap",
+                        "date": next_plan.date_start,
+                    }
+                )
+            )
+            objective_map = dict(zip(self.objective_ids, next_plan.objective_ids, strict=True))
+            pending._carry_to(kickoff, objective_map=objective_map)
+        return next_plan
 
     def _get_partner_portal_contacts(self):
         """Contacts of the plan's partner company that can log in to the portal; the

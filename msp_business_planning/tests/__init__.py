@@ -1,7 +1,9 @@
 from . import (
     test_business_plan,
+    test_business_review,
     test_deal_registration,
     test_deal_tracking_math,
+    test_initiative,
     test_objective,
     test_objective_tracking,
     test_performance,
@@ -11,5 +13,10 @@ from . import (
     test_report_http,
     test_report_pdf,
     test_report_xlsx,
+    test_review_performance,
+    test_review_playbook,
+    test_review_report,
+    test_review_security,
+    test_review_ui,
     test_security,
 )

@@ -145,6 +145,36 @@ class MspPlanningCommon:
     def _won_stage(cls):
         return cls.env["crm.stage"].search([("is_won", "=", True)], limit=1)
 
+    @classmethod
+    def _create_review(cls, plan, **values):
+        """A review of ``plan``, created in the plan's environment (user, context)."""
+        values = {
+            "plan_id": plan.id,
+            "review_type": "qbr",
+            "date": date(2026, 4, 10),
+            **values,
+        }
+        return plan.env["msp.business.review"].create(values)
+
+    @classmethod
+    def _create_initiative(cls, plan, **values):
+        values = {
+            "plan_id": plan.id,
+            "name": "Firewall refresh",
+            "date": date(2026, 5, 4),
+            "budget": 1000.0,
+            **values,
+        }
+        return cls.env["msp.business.plan.initiative"].create(values)
+
+    @classmethod
+    def _review_topics(cls):
+        """The four topics shipped as data, in playbook order."""
+        return [
+            cls.env.ref(f"msp_business_planning.review_topic_{name}")
+            for name in ("it_infrastructure", "cloud_services", "cybersecurity", "it_strategy")
+        ]
+
 
 class MspPlanningCase(MspPlanningCommon, TransactionCase):
     @classmethod

@@ -208,3 +208,196 @@ def period_pacing(date_start, date_end, target, progress, today):
     if target <= 0 or today <= date_start:
         return expected, None
     return expected, pacing_status(progress, expected)
+
+
+# ------------------------------------------------------------
+# BUSINESS REVIEWS
+# ------------------------------------------------------------
+
+# Months between two reviews of the annual playbook, by cadence.
+REVIEW_CADENCE_MONTHS = {"quarterly": 3, "semiannual": 6}
+
+# Industry benchmark for a placeholder IT budget: share of the client's annual
+# revenue by IT maturity (seed 003).
+IT_BUDGET_RATES = {"low": 0.05, "medium": 0.07, "high": 0.09}
+
+
+def target_to_date(periods, day):
+    """What should have been achieved by the end of ``day``: the targets of the
+    periods over by then, plus the elapsed share of the period containing ``day``
+    (``day`` itself counted).
+
+    ``periods`` are ``(date_start, date_end, target)`` triples.
+
+    >>> q = [(date(2026, 1, 1), date(2026, 3, 31), 10), (date(2026, 4, 1), date(2026, 6, 30), 30)]
+    >>> target_to_date(q, date(2026, 3, 31))
+    10.0
+    >>> round(target_to_date(q, date(2026, 5, 15)), 2)
+    24.84
+    >>> target_to_date(q, date(2025, 12, 31)), target_to_date(q, date(2026, 12, 31))
+    (0.0, 40.0)
+    """
+    next_day = day + timedelta(days=1)
+    return float(
+        sum(target * _elapsed_share(start, end, next_day) for start, end, target in periods)
+    )
+
+
+def split_plan_span(date_start, date_end, months):
+    """Cut a plan into consecutive blocks of ``months`` months counted from its own
+    start (the plan's quarters or halves, whatever day it starts), the last one
+    clipped to the plan end.
+
+    >>> split_plan_span(date(2026, 1, 1), date(2026, 12, 31), 6)
+    [(datetime.date(2026, 1, 1), datetime.date(2026, 6, 30)), \
+(datetime.date(2026, 7, 1), datetime.date(2026, 12, 31))]
+    >>> [str(s) for s, _e in split_plan_span(date(2026, 4, 15), date(2027, 4, 14), 3)]
+    ['2026-04-15', '2026-07-15', '2026-10-15', '2027-01-15']
+    >>> split_plan_span(date(2026, 1, 31), date(2026, 5, 31), 3)[-1]
+    (datetime.date(2026, 4, 30), datetime.date(2026, 5, 31))
+    """
+    blocks = []
+    if not date_start or not date_end or date_end < date_start:
+        return blocks
+    index = 0
+    start = date_start
+    while start <= date_end:
+        # Always count from the plan start, so month ends do not drift (31 Jan,
+        # 30 Apr, 31 Jul...).
+        next_start = _add_months(date_start, months * (index + 1))
+        blocks.append((start, min(next_start - timedelta(days=1), date_end)))
+        index += 1
+        start = next_start
+    return blocks
+
+
+def _add_months(day, months):
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def review_date_in_block(date_start, date_end):
+    """The day the playbook schedules a review inside its block: two weeks before
+    the block ends, moved back to a weekday, never before the block starts.
+
+    >>> review_date_in_block(date(2026, 1, 1), date(2026, 3, 31))
+    datetime.date(2026, 3, 17)
+    >>> review_date_in_block(date(2026, 4, 1), date(2026, 6, 30))  # 16 June is a Tuesday
+    datetime.date(2026, 6, 16)
+    >>> review_date_in_block(date(2026, 10, 1), date(2026, 12, 31))  # Thu 17 Dec
+    datetime.date(2026, 12, 17)
+    >>> review_date_in_block(date(2026, 8, 1), date(2026, 8, 9))  # a short block
+    datetime.date(2026, 8, 3)
+    """
+    day = max(date_start, date_end - timedelta(days=14))
+    while day.weekday() >= 5 and day > date_start:
+        day -= timedelta(days=1)
+    while day.weekday() >= 5 and day < date_end:
+        day += timedelta(days=1)
+    return day
+
+
+def rotate_topics(count, topics, closing_topics=()):
+    """Focus topics for ``count`` reviews in a row: the ``topics`` in rotation and
+    the ``closing_topics`` (IT Strategy) at the end of each round, so the last
+    review of the year is always a closing one.
+
+    >>> rotate_topics(4, ["infra", "cloud", "security"], ["strategy"])
+    ['infra', 'cloud', 'security', 'strategy']
+    >>> rotate_topics(2, ["infra", "cloud", "security"], ["strategy"])
+    ['security', 'strategy']
+    >>> rotate_topics(5, ["infra", "cloud", "security"], ["strategy"])
+    ['strategy', 'infra', 'cloud', 'security', 'strategy']
+    >>> rotate_topics(3, [], []), rotate_topics(2, ["infra"])
+    ([None, None, None], ['infra', 'infra'])
+    """
+    cycle = list(topics) + list(closing_topics)
+    if not cycle:
+        return [None] * count
+    # Aligned on the end: the last review takes the last topic of the cycle.
+    return [cycle[(index - count) % len(cycle)] for index in range(count)]
+
+
+def default_review_period(review_date, plan_start, plan_end):
+    """The period a review looks back on by default: the calendar quarter before
+    the review, clipped to the plan; in the plan's first quarter, the plan start
+    up to the review.
+
+    >>> default_review_period(date(2026, 4, 10), date(2026, 1, 1), date(2026, 12, 31))
+    (datetime.date(2026, 1, 1), datetime.date(2026, 3, 31))
+    >>> default_review_period(date(2026, 2, 20), date(2026, 1, 1), date(2026, 12, 31))
+    (datetime.date(2026, 1, 1), datetime.date(2026, 2, 20))
+    >>> default_review_period(date(2026, 8, 3), date(2026, 5, 15), date(2027, 5, 14))
+    (datetime.date(2026, 5, 15), datetime.date(2026, 6, 30))
+    """
+    quarter_start, _quarter_end = _calendar_period(review_date, 3)
+    previous_end = quarter_start - timedelta(days=1)
+    previous_start, _end = _calendar_period(previous_end, 3)
+    start, end = max(previous_start, plan_start), min(previous_end, plan_end)
+    if end < start:
+        return plan_start, max(plan_start, min(review_date, plan_end))
+    return start, end
+
+
+def weighted_mean(items):
+    """Mean of ``(value, weight)`` pairs weighted by their weights (the review's
+    excellence score: topic scores weighted by topic weight). Pairs without a
+    positive weight are ignored; no pair gives 0.
+
+    >>> weighted_mean([(80, 1), (60, 1)])
+    70.0
+    >>> weighted_mean([(80, 3), (40, 1)])
+    70.0
+    >>> weighted_mean([(50, 0)]), weighted_mean([])
+    (0.0, 0.0)
+    """
+    total_weight = sum(weight for _value, weight in items if weight > 0)
+    if not total_weight:
+        return 0.0
+    return sum(value * weight for value, weight in items if weight > 0) / total_weight
+
+
+def behind_pace(items, limit=3):
+    """Keys of the items furthest behind pace, worst first, at most ``limit``.
+
+    ``items`` are ``(key, progress, expected)`` triples (percent); the gap is the
+    expected progress not reached, both capped at 100. Items on or ahead of pace
+    are left out.
+
+    >>> behind_pace([("a", 50, 60), ("b", 10, 70), ("c", 90, 80), ("d", 20, 40)])
+    ['b', 'd', 'a']
+    >>> behind_pace([("a", 150, 100), ("b", 95, 120)], limit=1)
+    ['b']
+    """
+    gaps = [
+        (min(expected, 100.0) - min(progress, 100.0), index, key)
+        for index, (key, progress, expected) in enumerate(items)
+    ]
+    # Worst gap first; equal gaps keep their given order.
+    behind = sorted((g for g in gaps if g[0] > 0), key=lambda g: (-g[0], g[1]))
+    return [key for _gap, _index, key in behind[:limit]]
+
+
+def it_budget_guide(annual_revenue, maturity):
+    """Placeholder annual IT budget: the client's annual revenue times an industry
+    benchmark rate by IT maturity (5% low, 7% medium, 9% high).
+
+    >>> it_budget_guide(2_000_000, "medium")
+    140000.0
+    >>> it_budget_guide(1_000_000, "low"), it_budget_guide(0, "high"), it_budget_guide(10, None)
+    (50000.0, 0.0, 0.0)
+    """
+    rate = IT_BUDGET_RATES.get(maturity)
+    if not rate or not annual_revenue or annual_revenue < 0:
+        return 0.0
+    return round(annual_revenue * rate, 2)
+
+
+def quarter_label(day):
+    """Calendar quarter of ``day``, as the period targets name it.
+
+    >>> quarter_label(date(2026, 5, 17))
+    'Q2 2026'
+    """
+    return _period_label(_calendar_period(day, 3)[0], 3)

@@ -1,0 +1,772 @@
+import re
+
+from odoo import _, api, fields, models
+from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.tools import plaintext2html
+
+from ..tools import planning
+
+# Decisions revisited at the plan's next review: nothing was agreed yet (open), or
+# the partner said no or not now; either way the question comes back.
+CARRIED_DECISIONS = ("open", "declined", "deferred")
+
+# What a done review is made of; it changes only after a manager reopens it.
+LOCKED_WHEN_DONE = frozenset(
+    {
+        "plan_id",
+        "review_type",
+        "topic_id",
+        "date",
+        "period_start",
+        "period_end",
+        "item_ids",
+        "score_ids",
+        "snapshot_ids",
+    }
+)
+
+FEEDBACK_COMMENT_MAX_LENGTH = 4000
+# Control characters other than tab and line breaks have no place in a comment.
+_CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+class MspBusinessReview(models.Model):
+    _name = "msp.business.review"
+    _description = "Business Review"
+    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _order = "date desc, id desc"
+    _check_company_auto = True
+    _rec_names_search = ["name", "plan_id", "partner_id"]
+
+    # ------------------------------------------------------------
+    # FIELDS
+    # ------------------------------------------------------------
+
+    name = fields.Char(
+        string="Title",
+        tracking=True,
+        help="Optional: by default a review is named after its type, focus topic and date.",
+    )
+    plan_id = fields.Many2one(
+        "msp.business.plan",
+        string="Business Plan",
+        required=True,
+        ondelete="cascade",
+        index=True,
+        check_company=True,
+        tracking=True,
+    )
+    company_id = fields.Many2one(related="plan_id.company_id", store=True, index=True)
+    currency_id = fields.Many2one(related="plan_id.currency_id")
+    partner_id = fields.Many2one(related="plan_id.partner_id", store=True, index=True)
+    commercial_partner_id = fields.Many2one(
+        related="plan_id.commercial_partner_id", store=True, index=True
+    )
+    plan_user_id = fields.Many2one(
+        related="plan_id.user_id", store=True, string="Channel Manager", index=True
+    )
+    plan_state = fields.Selection(related="plan_id.state", store=True, string="Plan Status")
+    review_type = fields.Selection(
+        [
+            ("qbr", "Quarterly Business Review"),
+            ("strategy_risk", "Strategy & Risk Review"),
+            ("roadmap", "Roadmap Review"),
+            ("check_in", "Check-in"),
+            ("ad_hoc", "Ad Hoc Review"),
+        ],
+        string="Type",
+        required=True,
+        default="qbr",
+        tracking=True,
+    )
+    topic_id = fields.Many2one(
+        "msp.business.review.topic",
+        string="Focus Topic",
+        check_company=True,
+        tracking=True,
+        help="The topic this review looks at in depth; the annual playbook rotates them.",
+    )
+    date = fields.Date(required=True, default=fields.Date.context_today, tracking=True, index=True)
+    period_start = fields.Date(
+        compute="_compute_period",
+        store=True,
+        readonly=False,
+        precompute=True,
+        help="Start of the period the review looks back on (default: the quarter before "
+        "the review, within the plan).",
+    )
+    period_end = fields.Date(
+        compute="_compute_period",
+        store=True,
+        readonly=False,
+        precompute=True,
+        help="End of the period the review looks back on: the snapshot's targets to date "
+        "are the targets due by this day.",
+    )
+    state = fields.Selection(
+        [("scheduled", "Scheduled"), ("done", "Done"), ("cancelled", "Cancelled")],
+        string="Status",
+        required=True,
+        default="scheduled",
+        tracking=True,
+        copy=False,
+        index=True,
+        group_expand="_group_expand_states",
+    )
+    user_ids = fields.Many2many(
+        "res.users",
+        "msp_business_review_user_rel",
+        "review_id",
+        "user_id",
+        string="Internal Attendees",
+        domain="[('share', '=', False)]",
+        check_company=True,
+    )
+    attendee_partner_ids = fields.Many2many(
+        "res.partner",
+        "msp_business_review_partner_rel",
+        "review_id",
+        "partner_id",
+        string="Partner Attendees",
+        domain="[('id', 'child_of', commercial_partner_id)]",
+        help="Contacts of the partner company who attend the review.",
+    )
+    summary = fields.Html(
+        sanitize=True,
+        help="What was discussed and concluded; the partner reads it on the portal and in "
+        "the review document.",
+    )
+    internal_note = fields.Html(
+        groups="msp_business_planning.group_user",
+        help="For the channel team only: never shown to the partner.",
+    )
+    item_ids = fields.One2many("msp.business.review.item", "review_id", string="Agenda")
+    score_ids = fields.One2many("msp.business.review.score", "review_id", string="Scorecard")
+    snapshot_ids = fields.One2many(
+        "msp.business.review.snapshot",
+        "review_id",
+        string="Objectives Snapshot",
+        readonly=True,
+        help="The objectives as they stood when the review was marked done; later "
+        "changes to deals or progress never alter it.",
+    )
+    initiative_ids = fields.One2many(
+        "msp.business.plan.initiative",
+        "review_id",
+        string="Initiatives Decided",
+        help="Initiatives linked to an agenda item of this review.",
+    )
+    excellence_score = fields.Float(
+        compute="_compute_excellence",
+        store=True,
+        aggregator="avg",
+        help="The scorecard in one number: the mean of the topic scores weighted by the "
+        "topics' weights (the “IT Excellence” score).",
+    )
+    excellence_target = fields.Float(
+        compute="_compute_excellence",
+        store=True,
+        aggregator="avg",
+        help="The same weighted mean of the target scores.",
+    )
+    snapshot_progress = fields.Float(
+        compute="_compute_snapshot_progress",
+        store=True,
+        aggregator="avg",
+        string="Attainment to Date",
+        help="At the time of the review: the objectives' actuals over their targets to "
+        "date, weighted and each capped at 100%.",
+    )
+    date_done = fields.Datetime(string="Done On", readonly=True, copy=False)
+    feedback_rating = fields.Integer(
+        string="Partner Rating",
+        copy=False,
+        aggregator="avg",
+        help="The partner's rating of the review, from 1 (poor) to 5 (excellent), given "
+        "on the portal.",
+    )
+    feedback_comment = fields.Text(string="Partner Comment", copy=False)
+    feedback_date = fields.Datetime(copy=False)
+    feedback_partner_id = fields.Many2one(
+        "res.partner", string="Feedback By", copy=False, ondelete="set null"
+    )
+    color = fields.Integer()
+
+    _sql_constraints = [
+        (
+            "period_check",
+            "CHECK (period_end IS NULL OR period_start IS NULL OR period_end >= period_start)",
+            "The period of a review cannot end before it starts.",
+        ),
+        (
+            "feedback_rating_range",
+            "CHECK (feedback_rating IS NULL OR feedback_rating BETWEEN 0 AND 5)",
+            "A partner rating goes from 1 to 5.",
+        ),
+    ]
+
+    # ------------------------------------------------------------
+    # COMPUTES
+    # ------------------------------------------------------------
+
+    @api.depends("name", "review_type", "topic_id", "date")
+    def _compute_display_name(self):
+        type_labels = dict(self._fields["review_type"]._description_selection(self.env))
+        for review in self:
+            if review.name:
+                review.display_name = review.name
+                continue
+            parts = [type_labels.get(review.review_type) or _("Review")]
+            if review.date:
+                parts.append(planning.quarter_label(review.date))
+            label = " ".join(parts)
+            review.display_name = f"{label} — {review.topic_id.name}" if review.topic_id else label
+
+    @api.depends("date", "plan_id")
+    def _compute_period(self):
+        for review in self:
+            plan = review.plan_id
+            if not review.date or not plan.date_start or not plan.date_end:
+                # Keep what was entered: nothing to derive a period from yet.
+                review.period_start, review.period_end = review.period_start, review.period_end
+                continue
+            review.period_start, review.period_end = planning.default_review_period(
+                review.date, plan.date_start, plan.date_end
+            )
+
+    @api.depends("score_ids.score", "score_ids.target_score", "score_ids.weight")
+    def _compute_excellence(self):
+        for review in self:
+            scores = review.score_ids
+            review.excellence_score = planning.weighted_mean([(s.score, s.weight) for s in scores])
+            review.excellence_target = planning.weighted_mean(
+                [(s.target_score, s.weight) for s in scores]
+            )
+
+    @api.depends("snapshot_ids.progress", "snapshot_ids.weight", "snapshot_ids.target_value")
+    def _compute_snapshot_progress(self):
+        for review in self:
+            lines = review.snapshot_ids.filtered(lambda s: s.target_value > 0)
+            review.snapshot_progress = planning.weighted_progress(
+                [(line.progress, line.weight) for line in lines]
+            )
+
+    def _group_expand_states(self, states, domain):
+        return [key for key, _label in self._fields["state"].selection]
+
+    # ------------------------------------------------------------
+    # CONSTRAINTS
+    # ------------------------------------------------------------
+
+    @api.constrains("date", "plan_id")
+    def _check_date_in_plan(self):
+        for review in self:
+            review._check_date_within(review.date, review.plan_id)
+
+    @api.model
+    def _check_date_within(self, day, plan):
+        if day and plan and not plan.date_start <= day <= plan.date_end:
+            raise ValidationError(
+                _(
+                    "The review date %(date)s is outside the business plan “%(plan)s” "
+                    "(%(start)s to %(end)s).",
+                    date=day,
+                    plan=plan.name,
+                    start=plan.date_start,
+                    end=plan.date_end,
+                )
+            )
+
+    @api.constrains("period_start", "period_end")
+    def _check_period(self):
+        for review in self:
+            if (
+                review.period_start
+                and review.period_end
+                and review.period_end < review.period_start
+            ):
+                raise ValidationError(self._period_error(review.period_start, review.period_end))
+
+    @api.constrains("feedback_rating")
+    def _check_feedback_rating(self):
+        for review in self:
+            if review.feedback_rating and not 1 <= review.feedback_rating <= 5:
+                raise ValidationError(self._rating_error(review.feedback_rating))
+
+    @api.model
+    def _period_error(self, start, end):
+        return _(
+            "The period of a review cannot end (%(end)s) before it starts (%(start)s).",
+            end=end,
+            start=start,
+        )
+
+    @api.model
+    def _rating_error(self, rating):
+        return _("A rating goes from 1 to 5 (got %(rating)s).", rating=rating)
+
+    def _precheck_values(self, vals):
+        """Refuse a date outside the plan, a reversed period or a rating out of range
+        with a ValidationError before anything is written (the database check
+        constraints would abort the transaction)."""
+        rating = vals.get("feedback_rating")
+        if rating not in (None, False) and not 1 <= rating <= 5:
+            raise ValidationError(self._rating_error(rating))
+        Plan = self.env["msp.business.plan"]
+        for review in self or [self]:
+            if "date" in vals or "plan_id" in vals or not review:
+                plan = Plan.browse(vals["plan_id"]) if vals.get("plan_id") else review.plan_id
+                day = vals.get("date", review.date)
+                if not review and "date" not in vals:
+                    day = fields.Date.context_today(self)
+                self._check_date_within(fields.Date.to_date(day), plan)
+            if "period_start" in vals or "period_end" in vals:
+                start = fields.Date.to_date(vals.get("period_start", review.period_start))
+                end = fields.Date.to_date(vals.get("period_end", review.period_end))
+                if start and end and end < start:
+                    raise ValidationError(self._period_error(start, end))
+
+    # ------------------------------------------------------------
+    # CRUD
+    # ------------------------------------------------------------
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        # A review is born scheduled; one created in another status goes through the
+        # same action as the buttons (snapshot, follow-ups...).
+        targets = []
+        for vals in vals_list:
+            self.browse()._precheck_values(vals)
+            targets.append(vals.pop("state", None) or "scheduled")
+        reviews = super().create(vals_list)
+        by_target = {}
+        for review, target in zip(reviews, targets, strict=True):
+            by_target[target] = by_target.get(target, self.browse()) | review
+        scheduled = by_target.get("scheduled", self.browse())
+        scheduled._pull_pending_items()
+        if not self.env.context.get("msp_skip_agenda_drafting"):
+            scheduled._draft_agenda()
+        for target, moving in by_target.items():
+            if target != "scheduled":
+                moving._set_state(target)
+        return reviews
+
+    def write(self, vals):
+        self._precheck_values(vals)
+        if "state" in vals and not self.env.context.get("msp_review_transition"):
+            # Status changes go through the actions, whoever writes them.
+            vals = dict(vals)
+            target = vals.pop("state")
+            if target == "scheduled":
+                self._set_state(target)
+                return self.write(vals) if vals else True
+            res = self.write(vals) if vals else True
+            self._set_state(target)
+            return res
+        if not self.env.context.get("msp_review_transition"):
+            locked = self.filtered(lambda r: r.state == "done")
+            if locked and LOCKED_WHEN_DONE & vals.keys():
+                raise UserError(
+                    _(
+                        "The review “%(review)s” is done: its agenda, scorecard and snapshot "
+                        "are on record. A planning administrator can reopen it.",
+                        review=locked[0].display_name,
+                    )
+                )
+        return super().write(vals)
+
+    def _set_state(self, target):
+        """Move the reviews to ``target`` through the matching action: marking done
+        freezes the snapshot, reopening is for managers only."""
+        moving = self.filtered(lambda r: r.state != target)
+        if target == "done":
+            moving.action_done()
+        elif target == "cancelled":
+            moving.action_cancel()
+        elif target == "scheduled":
+            moving.filtered(lambda r: r.state == "done").action_reopen()
+            moving.filtered(lambda r: r.state == "cancelled").action_reschedule()
+        else:
+            raise ValidationError(_("Unknown review status %(state)s.", state=target))
+
+    # ------------------------------------------------------------
+    # ACTIONS
+    # ------------------------------------------------------------
+
+    def action_done(self):
+        """The review took place: freeze the objectives snapshot, plan the accepted
+        items as follow-up activities, apply the decisions to the initiatives and
+        carry what is still undecided onto the plan's next review."""
+        for review in self:
+            if review.state != "scheduled":
+                state_label = dict(review._fields["state"]._description_selection(self.env))[
+                    review.state
+                ]
+                raise UserError(
+                    _(
+                        "The review “%(review)s” is %(state)s: only a scheduled review can "
+                        "be marked as done.",
+                        review=review.display_name,
+                        state=state_label.lower(),
+                    )
+                )
+            missing_reason = review.item_ids.filtered(
+                lambda i: i.decision in ("declined", "deferred") and not (i.note or "").strip()
+            )
+            if missing_reason:
+                raise UserError(
+                    _(
+                        "Give the reason for the decision on “%(item)s”: a declined or "
+                        "deferred recommendation stays on record with its reason.",
+                        item=missing_reason[0].name,
+                    )
+                )
+        self._freeze_snapshot()
+        self.with_context(msp_review_transition=True).write(
+            {"state": "done", "date_done": fields.Datetime.now()}
+        )
+        self._schedule_followup_activities()
+        self._apply_decisions_to_initiatives()
+        next_reviews = self._get_next_reviews()
+        next_reviews._pull_pending_items()
+        next_reviews._draft_agenda()
+        return True
+
+    def action_cancel(self):
+        for review in self:
+            if review.state != "scheduled":
+                raise UserError(
+                    _(
+                        "Only a scheduled review can be cancelled; “%(review)s” is not.",
+                        review=review.display_name,
+                    )
+                )
+        self.with_context(msp_review_transition=True).write({"state": "cancelled"})
+        return True
+
+    def action_reschedule(self):
+        for review in self:
+            if review.state != "cancelled":
+                raise UserError(
+                    _(
+                        "Only a cancelled review can be scheduled again; “%(review)s” is not "
+                        "cancelled.",
+                        review=review.display_name,
+                    )
+                )
+        self.with_context(msp_review_transition=True).write({"state": "scheduled"})
+        return True
+
+    def action_reopen(self):
+        """A done review is a record of what was agreed: only a planning
+        administrator may reopen it. Its snapshot is taken again when it is done."""
+        if not self.env.user.has_group("msp_business_planning.group_manager"):
+            raise AccessError(_("Only a planning administrator can reopen a done review."))
+        for review in self:
+            if review.state != "done":
+                raise UserError(
+                    _("The review “%(review)s” is not done.", review=review.display_name)
+                )
+        self.with_context(msp_review_transition=True).write(
+            {"state": "scheduled", "date_done": False}
+        )
+        for review in self:
+            review.message_post(
+                body=_("Review reopened by %(user)s.", user=self.env.user.name),
+                subtype_xmlid="mail.mt_note",
+            )
+        return True
+
+    def action_draft_agenda(self):
+        """Refresh the agenda proposed from pacing: drop the proposals nobody touched
+        and propose the objectives furthest behind pace now."""
+        for review in self:
+            if review.state != "scheduled":
+                raise UserError(
+                    _(
+                        "The agenda of “%(review)s” can only be drafted while it is scheduled.",
+                        review=review.display_name,
+                    )
+                )
+        self._draft_agenda()
+        return True
+
+    def action_load_scorecard(self):
+        """Add a scorecard line for each active topic missing from the review,
+        starting from the scores and targets of the plan's previous done review."""
+        for review in self:
+            if review.state != "scheduled":
+                raise UserError(
+                    _(
+                        "The scorecard of “%(review)s” can only be changed while it is "
+                        "scheduled.",
+                        review=review.display_name,
+                    )
+                )
+        topics = self.env["msp.business.review.topic"].search([])
+        previous_scores = self.env["msp.business.review.score"].search(
+            [("plan_id", "in", self.plan_id.ids), ("review_state", "=", "done")],
+            order="review_date desc, id desc",
+        )
+        vals_list = []
+        for review in self:
+            present = review.score_ids.topic_id
+            earlier = previous_scores.filtered(
+                lambda s, r=review: s.plan_id == r.plan_id and s.review_date <= r.date
+            )
+            for topic in topics - present:
+                if topic.company_id and topic.company_id != review.company_id:
+                    continue
+                last = earlier.filtered(lambda s, t=topic: s.topic_id == t)[:1]
+                vals_list.append(
+                    {
+                        "review_id": review.id,
+                        "topic_id": topic.id,
+                        "score": last.score,
+                        "target_score": last.target_score,
+                    }
+                )
+        self.env["msp.business.review.score"].create(vals_list)
+        return True
+
+    def action_view_plan(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "msp.business.plan",
+            "res_id": self.plan_id.id,
+            "view_mode": "form",
+        }
+
+    def action_view_score_trend(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "msp_business_planning.msp_business_review_score_action"
+        )
+        action["domain"] = [("plan_id", "=", self.plan_id.id)]
+        action["display_name"] = _("Score Trend: %(plan)s", plan=self.plan_id.name)
+        return action
+
+    def action_submit_feedback(self, rating, comment=""):
+        """Record the partner's feedback on a done review: ``rating`` from 1 to 5,
+        ``comment`` in plain text. Called by the portal route for the current user,
+        after it checked the user may see the plan; checked again here."""
+        self.ensure_one()
+        self.check_access("read")
+        if self.state != "done":
+            raise UserError(_("Feedback can be given once the review has taken place."))
+        if isinstance(rating, bool) or not isinstance(rating, int | str):
+            raise ValidationError(_("Choose a rating from 1 to 5."))
+        rating_text = str(rating).strip()
+        if not rating_text.isdigit() or not 1 <= int(rating_text) <= 5:
+            raise ValidationError(self._rating_error(rating_text or "—"))
+        if comment is None or comment is False:
+            comment = ""
+        if not isinstance(comment, str):
+            raise ValidationError(_("The comment must be text."))
+        comment = _CONTROL_CHARACTERS.sub("", comment).strip()
+        if len(comment) > FEEDBACK_COMMENT_MAX_LENGTH:
+            raise ValidationError(
+                _(
+                    "The comment is too long: %(max)s characters at most.",
+                    max=FEEDBACK_COMMENT_MAX_LENGTH,
+                )
+            )
+        author = self.env.user.partner_id
+        values = {
+            "feedback_rating": int(rating_text),
+            "feedback_comment": comment or False,
+            "feedback_date": fields.Datetime.now(),
+            "feedback_partner_id": author.id,
+        }
+        # sudo: the partner cannot write reviews; its read access was checked above and
+        # only the feedback fields are written.
+        review = self.sudo()
+        review.write(values)
+        body = _("Feedback from %(partner)s: %(rating)s/5", partner=author.name, rating=rating_text)
+        if comment:
+            body = plaintext2html(f"{body}\n{comment}")
+        review.message_post(
+            body=body,
+            author_id=author.id,
+            subtype_xmlid="mail.mt_note",
+            partner_ids=self.plan_id.sudo().user_id.partner_id.ids,
+        )
+        return True
+
+    # ------------------------------------------------------------
+    # BUSINESS METHODS
+    # ------------------------------------------------------------
+
+    def _get_report_base_filename(self):
+        self.ensure_one()
+        return _("Business Review - %(review)s", review=self.display_name)
+
+    def _freeze_snapshot(self):
+        """One snapshot line per objective of the plan: its target to date (the
+        period targets due by the end of the reviewed period), its actual and
+        progress at this moment. Plain values, never recomputed."""
+        self.check_access("write")
+        vals_list = []
+        for review in self:
+            day = review.period_end or review.date
+            for objective in review.plan_id.objective_ids:
+                periods = [(t.date_start, t.date_end, t.target_value) for t in objective.target_ids]
+                to_date = planning.target_to_date(periods, day)
+                total = objective.target_value
+                expected = planning.progress_percent(to_date, total)
+                vals_list.append(
+                    {
+                        "review_id": review.id,
+                        "objective_id": objective.id,
+                        "name": objective.name,
+                        "sequence": objective.sequence,
+                        "weight": objective.weight,
+                        "target_total": total,
+                        "target_value": to_date,
+                        "actual_value": objective.actual_value,
+                        "progress": planning.progress_percent(objective.actual_value, to_date),
+                        "objective_progress": objective.progress,
+                        "expected_progress": expected,
+                        "pacing_status": (
+                            planning.pacing_status(objective.progress, expected) if total else False
+                        ),
+                    }
+                )
+        # sudo: snapshot lines are written by the system only (users may read them,
+        # never forge them); the write access to the reviews was checked above.
+        self.snapshot_ids.sudo().unlink()
+        self.env["msp.business.review.snapshot"].sudo().create(vals_list)
+
+    def _schedule_followup_activities(self):
+        """Each accepted item with an owner becomes a to-do for its owner on the
+        review, due on the item's due date (today when none). Once only."""
+        items = self.item_ids.filtered(
+            lambda i: i.decision == "accepted" and i.user_id and not i.activity_created
+        )
+        if not items:
+            return
+        # Owners follow the review first (which also gives them access to it): the
+        # activity creation would otherwise subscribe an owner once per activity.
+        for review in items.review_id:
+            owners = items.filtered(lambda i, r=review: i.review_id == r).user_id
+            review.message_subscribe(partner_ids=owners.partner_id.ids)
+        activity_type = self.env.ref("mail.mail_activity_data_todo", raise_if_not_found=False)
+        model_id = self.env["ir.model"]._get_id(self._name)
+        today = fields.Date.context_today(self)
+        self.env["mail.activity"].create(
+            [
+                {
+                    "res_model_id": model_id,
+                    "res_id": item.review_id.id,
+                    "activity_type_id": activity_type.id if activity_type else False,
+                    "summary": item.name,
+                    "note": plaintext2html(item.note) if item.note else False,
+                    "user_id": item.user_id.id,
+                    "date_deadline": item.due_date or today,
+                }
+                for item in items
+            ]
+        )
+        items.with_context(msp_review_transition=True).write({"activity_created": True})
+
+    def _apply_decisions_to_initiatives(self):
+        """An initiative linked to an item follows the decision taken on it."""
+        items = self.item_ids
+        proposed = items.initiative_ids.filtered(lambda i: i.state == "proposed")
+        proposed.filtered(lambda i: i.review_item_id.decision == "accepted").write(
+            {"state": "approved"}
+        )
+        proposed.filtered(lambda i: i.review_item_id.decision == "declined").write(
+            {"state": "declined"}
+        )
+
+    def _get_next_reviews(self):
+        """For each review, the plan's next scheduled review (by date)."""
+        candidates = self.search(
+            [("plan_id", "in", self.plan_id.ids), ("state", "=", "scheduled")],
+            order="date, id",
+        )
+        next_reviews = self.browse()
+        for review in self:
+            following = candidates.filtered(
+                lambda c, r=review: c.plan_id == r.plan_id and c.date >= r.date and c != r
+            )
+            next_reviews |= following[:1]
+        return next_reviews
+
+    def _pull_pending_items(self):
+        """Scheduled reviews take over the items still pending on the done reviews of
+        their plan held before them (open, declined or deferred, not yet carried):
+        each pending item goes to the earliest such review. Called on creation and
+        on the next review when one is done."""
+        scheduled = self.filtered(lambda r: r.state == "scheduled")
+        if not scheduled:
+            return
+        pending = self.env["msp.business.review.item"].search(
+            [
+                ("plan_id", "in", scheduled.plan_id.ids),
+                ("review_state", "=", "done"),
+                ("decision", "in", CARRIED_DECISIONS),
+                ("carried_to_ids", "=", False),
+            ]
+        )
+        # Pace proposals nobody took up are not carried: the next review drafts its
+        # own from the pacing of its time.
+        pending -= pending._filter_untouched_proposals()
+        by_review = {}
+        for item in pending:
+            target = scheduled.filtered(
+                lambda r, i=item: r.plan_id == i.plan_id and r.date >= i.review_date
+            ).sorted(lambda r: (r.date, r.id))[:1]
+            if target:
+                by_review.setdefault(target, self.env["msp.business.review.item"])
+                by_review[target] |= item
+        for review, items in by_review.items():
+            items._carry_to(review)
+
+    def _draft_agenda(self):
+        """Propose an agenda item for each of the plan's objectives furthest behind
+        pace (at most three), replacing earlier proposals left untouched."""
+        scheduled = self.filtered(lambda r: r.state == "scheduled")
+        if not scheduled:
+            return
+        Item = self.env["msp.business.review.item"]
+        Item.search(
+            [
+                ("review_id", "in", scheduled.ids),
+                ("origin", "=", "pace"),
+                ("decision", "=", "open"),
+                ("user_id", "=", False),
+                ("note", "=", False),
+            ]
+        ).unlink()
+        vals_list = []
+        for review in scheduled:
+            objectives = review.plan_id.objective_ids.filtered(lambda o: o.target_value > 0)
+            on_agenda = review.item_ids.objective_id
+            behind = planning.behind_pace(
+                [
+                    (objective, objective.progress, objective.expected_progress)
+                    for objective in objectives - on_agenda
+                ]
+            )
+            for index, objective in enumerate(behind):
+                name = _(
+                    "Behind pace: %(objective)s — %(progress)s%% reached, %(expected)s%% "
+                    "expected by now",
+                    objective=objective.name,
+                    progress=round(objective.progress),
+                    expected=round(objective.expected_progress),
+                )
+                vals_list.append(
+                    {
+                        "review_id": review.id,
+                        "sequence": 1 + index,
+                        "origin": "pace",
+                        "objective_id": objective.id,
+                        "topic_id": review.topic_id.id,
+                        "name": name,
+                    }
+                )
+        Item.create(vals_list)

@@ -1,0 +1,73 @@
+from odoo import _, api, fields, models
+from odoo.exceptions import ValidationError
+
+
+class MspBusinessReviewTopic(models.Model):
+    _name = "msp.business.review.topic"
+    _description = "Business Review Topic"
+    _order = "sequence, id"
+
+    # ------------------------------------------------------------
+    # FIELDS
+    # ------------------------------------------------------------
+
+    name = fields.Char(required=True, translate=True)
+    sequence = fields.Integer(default=10)
+    active = fields.Boolean(default=True)
+    description = fields.Text(
+        translate=True, help="What the topic covers, shown to whoever prepares a review."
+    )
+    weight = fields.Integer(
+        default=1,
+        required=True,
+        help="Weight of the topic's score in a review's excellence score (1 to 100).",
+    )
+    is_closing = fields.Boolean(
+        string="Closes the Year",
+        help="The annual playbook schedules this topic last (IT Strategy: plan, budget "
+        "and initiatives for the year to come); the other topics rotate before it.",
+    )
+    color = fields.Integer()
+    company_id = fields.Many2one(
+        "res.company",
+        index=True,
+        help="Leave empty to share the topic with every company.",
+    )
+
+    _sql_constraints = [
+        (
+            "weight_range",
+            "CHECK (weight BETWEEN 1 AND 100)",
+            "The weight of a review topic must be between 1 and 100.",
+        ),
+    ]
+
+    # ------------------------------------------------------------
+    # CONSTRAINTS
+    # ------------------------------------------------------------
+
+    @api.model
+    def _precheck_weight(self, vals):
+        # Before the check constraint, so the user gets a message rather than an
+        # integrity error.
+        if "weight" in vals and not 1 <= (vals["weight"] or 0) <= 100:
+            raise ValidationError(
+                _(
+                    "The weight of a review topic must be between 1 and 100 (got %(weight)s).",
+                    weight=vals["weight"],
+                )
+            )
+
+    # ------------------------------------------------------------
+    # CRUD
+    # ------------------------------------------------------------
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            self._precheck_weight(vals)
+        return super().create(vals_list)
+
+    def write(self, vals):
+        self._precheck_weight(vals)
+        return super().write(vals)
