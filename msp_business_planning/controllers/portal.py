@@ -167,6 +167,7 @@ class MspBusinessPlanPortal(CustomerPortal):
             "progress_saved": _("Your progress report is recorded."),
             "progress_duplicate": _("This progress report was already recorded."),
             "commitment_saved": _("Your commitment is saved."),
+            "feedback_saved": _("Thank you for your feedback on the review."),
         }
 
     def _business_plan_form_key(self):
@@ -393,3 +394,67 @@ class MspBusinessPlanPortal(CustomerPortal):
                 commitment_input=html_sanitize(partner_commitment or ""),
             )
         return self._redirect_to_plan(plan_sudo, "commitment_saved")
+
+    # ------------------------------------------------------------
+    # BUSINESS REVIEWS
+    # ------------------------------------------------------------
+
+    def _business_review_check_access(self, plan_id, review_id, access_token=None, write=False):
+        """The review in superuser mode when it belongs to a plan the user may see (may
+        act on, with ``write``) and the partner may see it (scheduled or done);
+        MissingError or AccessError otherwise."""
+        if write:
+            plan_sudo = self._business_plan_check_write_access(plan_id)
+        else:
+            plan_sudo = self._business_plan_check_access(plan_id, access_token)
+        review_sudo = plan_sudo.review_ids.filtered(
+            lambda review: review.id == review_id and review.state in ("scheduled", "done")
+        )
+        if not review_sudo:
+            raise MissingError(_("This document does not exist."))
+        return review_sudo
+
+    @http.route(
+        f"{PLAN_URL}/<int:plan_id>/reviews/<int:review_id>/feedback",
+        type="http",
+        auth="user",
+        methods=["POST"],
+        website=True,
+    )
+    def portal_business_review_feedback(self, plan_id, review_id, rating=None, comment=None, **kw):
+        try:
+            review_sudo = self._business_review_check_access(plan_id, review_id, write=True)
+        except (AccessError, MissingError):
+            return self._business_plan_refused()
+        plan_sudo = review_sudo.plan_id
+        try:
+            # As the portal user, not sudo: the method checks its read access again and
+            # writes the feedback fields only.
+            review_sudo.with_user(request.env.user).sudo(False).action_submit_feedback(
+                rating or "", comment or ""
+            )
+        except (UserError, ValidationError) as error:
+            return self._render_business_plan(plan_sudo, msp_error=error.args[0])
+        return self._redirect_to_plan(plan_sudo, "feedback_saved")
+
+    @http.route(
+        f"{PLAN_URL}/<int:plan_id>/reviews/<int:review_id>/report",
+        type="http",
+        auth="public",
+        methods=["GET"],
+        website=True,
+    )
+    def portal_business_review_report(self, plan_id, review_id, access_token=None, **kw):
+        """The QBR document (PDF) of a done review, for whoever may see the plan."""
+        try:
+            review_sudo = self._business_review_check_access(plan_id, review_id, access_token)
+        except (AccessError, MissingError):
+            return self._business_plan_refused()
+        if review_sudo.state != "done":
+            return self._business_plan_refused()
+        return self._show_report(
+            model=review_sudo,
+            report_type="pdf",
+            report_ref="msp_business_planning.action_report_business_review",
+            download=True,
+        )
