@@ -7,6 +7,7 @@ from . import (
     test_performance,
     test_planning_math,
     test_portal,
+    test_portal_deal_registration,
     test_report_dashboards,
     test_report_http,
     test_report_pdf,
