@@ -2,7 +2,7 @@
     "name": "MSP Business Planning",
     "summary": "Annual partner business plans, weighted objectives tracked from CRM "
     "deal registrations, and business reviews shared through the portal",
-    "version": "18.0.1.5.0",
+    "version": "18.0.1.6.0",
     "category": "Sales/CRM",
     "website": "https://github.com/msp-business-planning/msp_business_planning",
     "author": "MSP Business Planning contributors",
@@ -27,6 +27,7 @@
         "report/msp_business_plan_reports.xml",
         "report/msp_business_plan_templates.xml",
         "views/msp_business_plan_portal_templates.xml",
+        "views/msp_deal_registration_portal_templates.xml",
         "views/crm_lead_views.xml",
         "views/res_config_settings_views.xml",
         "wizard/msp_registration_reject_wizard_views.xml",

@@ -1,1 +1,1 @@
-from . import export, portal
+from . import export, portal, portal_deal_registration

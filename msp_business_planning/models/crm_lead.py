@@ -1,9 +1,11 @@
 import math
 from datetime import timedelta
 
+import psycopg2
+
 from odoo import _, api, fields, models, tools
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tools import email_normalize, escape_psql, plaintext2html
+from odoo.tools import email_normalize, escape_psql, mute_logger, plaintext2html
 
 from ..tools import deal_tracking
 
@@ -147,6 +149,13 @@ class CrmLead(models.Model):
         groups="base.group_user",
         help="Internal notes on the registration, never shown to the partner.",
     )
+    registration_submission_key = fields.Char(
+        copy=False,
+        readonly=True,
+        groups="base.group_user",
+        help="One-time key of the portal form the registration came from: the same form "
+        "submitted twice (double click, resent request) registers one deal only.",
+    )
     registration_objective_count = fields.Integer(
         string="Objectives",
         compute="_compute_registration_objective_count",
@@ -156,6 +165,14 @@ class CrmLead(models.Model):
     # registration must not learn about other leads.
     duplicate_lead_ids = fields.Many2many(groups="base.group_user")
     duplicate_lead_count = fields.Integer(groups="base.group_user")
+
+    _sql_constraints = [
+        (
+            "registration_submission_key_unique",
+            "UNIQUE (registration_submission_key)",
+            "This deal was already registered.",
+        ),
+    ]
 
     # ------------------------------------------------------------
     # COMPUTES
@@ -644,7 +661,7 @@ class CrmLead(models.Model):
     # ------------------------------------------------------------
 
     @api.model
-    def _register_deal_from_portal(self, values):
+    def _register_deal_from_portal(self, values, submission_key=False):
         """Register a deal for the current portal user's company.
 
         Only the fields of ``PORTAL_REGISTRATION_FIELDS`` are taken from ``values``
@@ -652,11 +669,20 @@ class CrmLead(models.Model):
         partner, the status is submitted, and salesperson, team, stage, company and
         probability are decided here, never by the input. Returns the new lead in the
         user's environment (the portal record rule lets the user read it).
+
+        ``submission_key`` is the one-time key of the portal form: when a deal was
+        already registered with it, nothing is created and an empty recordset is
+        returned (the same form submitted twice registers one deal).
         """
         user = self.env.user
         if not user._is_portal():
             raise AccessError(_("Deals are registered from the portal by partner contacts."))
         lead_values = self._prepare_portal_registration_values(values)
+        # sudo: the key is staff-only; only whether it was used leaves this line.
+        if submission_key and self.sudo().with_context(active_test=False).search_count(
+            [("registration_submission_key", "=", submission_key)], limit=1
+        ):
+            return self.browse()
         partner = user.partner_id
         company = self.env.company
         salesperson = partner.commercial_partner_id.user_id
@@ -671,16 +697,41 @@ class CrmLead(models.Model):
                 "user_id": salesperson.id,
                 "company_id": company.id,
                 "type": self._get_portal_registration_type(),
+                "registration_submission_key": submission_key or False,
             }
         )
-        # sudo: portal users cannot create leads; the values were whitelisted and checked
-        # above, and the registering partner is forced to the user's own company.
-        lead = self.sudo().create(lead_values)
+        try:
+            # A concurrent twin of this submission may commit first: the unique key then
+            # refuses this insert, which is rolled back alone.
+            with mute_logger("odoo.sql_db"), self.env.cr.savepoint():
+                # sudo: portal users cannot create leads; the values were whitelisted and
+                # checked above, and the registering partner is forced to the user's own
+                # company.
+                lead = self.sudo().create(lead_values)
+        except psycopg2.errors.UniqueViolation:
+            return self.browse()
         lead.message_post(
             body=_("Deal registered from the portal by %(partner)s.", partner=partner.name),
             subtype_xmlid="mail.mt_note",
         )
         return lead.with_env(self.env)
+
+    @api.model
+    def _get_portal_registration_by_key(self, submission_key):
+        """The registration made with this portal form key by the current user's
+        company, in the user's environment; empty when none."""
+        if not submission_key:
+            return self.browse()
+        # sudo: the key is staff-only; the search is limited to the user's own company,
+        # whose registrations the user may read.
+        lead = self.sudo().search(
+            [
+                ("registration_submission_key", "=", submission_key),
+                ("registered_commercial_partner_id", "=", self.env.user.commercial_partner_id.id),
+            ],
+            limit=1,
+        )
+        return self.browse(lead.ids)
 
     @api.model
     def _prepare_portal_registration_values(self, values):

@@ -9,6 +9,7 @@ from . import (
     test_performance,
     test_planning_math,
     test_portal,
+    test_portal_deal_registration,
     test_portal_reviews,
     test_report_dashboards,
     test_report_http,

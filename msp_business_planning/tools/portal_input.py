@@ -15,6 +15,8 @@ from datetime import date
 MAX_ABS_VALUE = 1e12
 # Longest text accepted for a progress note.
 MAX_NOTE_LENGTH = 2000
+# Longest one-line text (a deal or company name, a contact) accepted from a form.
+MAX_LINE_LENGTH = 200
 
 # Optional sign, digits, one optional decimal separator (point or comma). No
 # exponent, no thousands separators, no "nan"/"inf" spellings.
@@ -24,6 +26,9 @@ _DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
 # Control characters other than tab and line breaks: PostgreSQL refuses NUL in text
 # and the others have no business in a note.
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# A phone number as people write it: digits, spaces and + ( ) - . / only.
+_PHONE_RE = re.compile(r"[0-9+()./\- ]+", re.ASCII)
+_PHONE_DIGITS = (4, 20)
 
 
 class InputError(ValueError):
@@ -130,3 +135,68 @@ def clean_text(text, max_length=MAX_NOTE_LENGTH):
     if len(text) > max_length:
         raise InputError("too_large")
     return text
+
+
+def clean_line(text, max_length=MAX_LINE_LENGTH):
+    """One line of plain text: control characters dropped, line breaks and runs of
+    blanks turned into one space; refused when longer than ``max_length``.
+
+    >>> clean_line("  Globex\\r\\n  <i>Corp</i>\\t ")
+    'Globex <i>Corp</i>'
+    >>> clean_line(None)
+    ''
+    >>> try:
+    ...     clean_line("x" * 11, max_length=10)
+    ... except InputError as error:
+    ...     print(error.kind)
+    too_large
+    """
+    text = " ".join(_CONTROL_RE.sub("", text or "").split())
+    if len(text) > max_length:
+        raise InputError("too_large")
+    return text
+
+
+def clean_phone(text):
+    """A phone number as typed, blanks collapsed: digits, spaces and ``+ ( ) - . /``
+    only, with 4 to 20 digits; empty when nothing is typed.
+
+    >>> clean_phone(" +1 (555)  010-0100 ")
+    '+1 (555) 010-0100'
+    >>> clean_phone("")
+    ''
+    >>> for bad in ("call me", "555 0100 ext 12", "12", "1" * 21, "<script>"):
+    ...     try:
+    ...         clean_phone(bad)
+    ...     except InputError as error:
+    ...         print(bad[:10], error.kind)
+    call me invalid
+    555 0100 e invalid
+    12 invalid
+    1111111111 invalid
+    <script> invalid
+    """
+    text = " ".join((text or "").split())
+    if not text:
+        return ""
+    digits = sum(c.isdigit() for c in text)
+    if not _PHONE_RE.fullmatch(text) or not _PHONE_DIGITS[0] <= digits <= _PHONE_DIGITS[1]:
+        raise InputError("invalid")
+    return text
+
+
+def check_date_range(day, first, last):
+    """``day`` when within ``first`` and ``last`` (both included); an
+    ``"out_of_range"`` :class:`InputError` otherwise.
+
+    >>> check_date_range(date(2026, 5, 1), date(2026, 1, 1), date(2026, 12, 31))
+    datetime.date(2026, 5, 1)
+    >>> try:
+    ...     check_date_range(date(1999, 5, 1), date(2026, 1, 1), date(2026, 12, 31))
+    ... except InputError as error:
+    ...     print(error.kind)
+    out_of_range
+    """
+    if not first <= day <= last:
+        raise InputError("out_of_range")
+    return day
