@@ -152,7 +152,7 @@ class TestPortalReviewsSnippet(ReviewDocumentCase):
         cls.cancelled = cls._create_review(cls.plan, date=date(2026, 11, 5), name="Dropped review")
         cls.cancelled.action_cancel()
 
-    def _render(self, plan, user=None):
+    def _render(self, plan, user=None, can_act=True):
         # Outside an HTTP request: a stand-in for the CSRF token, kept in the
         # rendering values thanks to the minimal context.
         fake_request = SimpleNamespace(csrf_token=lambda: "TOKEN-123")
@@ -162,7 +162,7 @@ class TestPortalReviewsSnippet(ReviewDocumentCase):
             .with_context(minimal_qcontext=True)
             ._render(
                 "msp_business_planning.portal_business_plan_reviews",
-                {"plan": plan, "request": fake_request},
+                {"plan": plan, "request": fake_request, "can_act": can_act},
             )
         )
 
@@ -181,6 +181,14 @@ class TestPortalReviewsSnippet(ReviewDocumentCase):
         self.assertIn(f'action="{action}"', html)
         self.assertIn('value="TOKEN-123"', html)
         self.assertNotIn(f"/reviews/{self.next_review.id}/feedback", html)
+
+    def test_no_feedback_form_for_readers_who_cannot_act(self):
+        # e.g. the holder of a shared link: it reads the reviews, it does not answer.
+        self.review.with_user(self.portal_a).action_submit_feedback(5, "")
+        html = str(self._render(self.plan.with_user(self.portal_a), can_act=False))
+        self.assertNotIn("/feedback", html)
+        self.assertIn("Excellence score 55.0 72.5", _text(html))
+        self.assertIn("Last feedback: 5/5", _text(html))
 
     def test_internal_note_never_rendered_even_from_sudo(self):
         # The portal controller may hand the template a sudo()ed plan.
