@@ -579,22 +579,13 @@ class CrmLead(models.Model):
         return True
 
     def _refresh_registration_objectives(self, partners):
-        """Bring the objectives of these partner companies up to date: one search, then a
-        batched refresh whose cost does not grow with the number of objectives."""
+        """Bring the objectives of these partner companies up to date in a batched
+        refresh whose cost does not grow with the number of objectives."""
         # sudo: whoever edits a lead updates figures of plans it may not be allowed to
         # read; the actuals are derived data, the same for everyone.
-        objectives = (
-            self.env["msp.business.plan.objective"]
-            .sudo()
-            .search(
-                [
-                    ("commercial_partner_id", "in", partners.ids),
-                    ("objective_type", "in", list(deal_tracking.TRACKED_KINDS)),
-                    ("plan_state", "!=", "cancelled"),
-                ]
-            )
+        self.env["msp.business.plan.objective"].sudo()._refresh_partner_actuals(
+            partners, deal_tracking.TRACKED_KINDS
         )
-        objectives.action_refresh_actuals()
 
     def _get_counted_objectives(self):
         """{lead id: ids of the objectives it counts toward}, among the objectives the

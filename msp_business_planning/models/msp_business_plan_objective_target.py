@@ -88,15 +88,25 @@ class MspBusinessPlanObjectiveTarget(models.Model):
     def _compute_pacing(self):
         today = fields.Date.context_today(self)
         for target in self:
-            if not (target.date_start and target.date_end):
-                target.expected_progress, target.pacing_status = 0.0, False
-                continue
-            expected, status = planning.period_pacing(
-                target.date_start, target.date_end, target.target_value, target.progress, today
+            _progress, target.expected_progress, target.pacing_status = self._period_figures(
+                target.actual_value,
+                target.target_value,
+                target.date_start,
+                target.date_end,
+                target.plan_state,
+                today,
             )
-            target.expected_progress = expected
-            running = target.plan_state in ("in_progress", "completed")
-            target.pacing_status = status if running and status else False
+
+    @api.model
+    def _period_figures(self, actual, target, date_start, date_end, plan_state, today):
+        """``(progress, expected progress, pacing status)`` of one period: the rules of
+        the computed fields above, shared with the objectives' bulk refresh."""
+        progress = planning.progress_percent(actual, target)
+        if not (date_start and date_end):
+            return progress, 0.0, False
+        expected, status = planning.period_pacing(date_start, date_end, target, progress, today)
+        running = plan_state in ("in_progress", "completed")
+        return progress, expected, status if running and status else False
 
     @api.constrains("target_value")
     def _check_target_value(self):

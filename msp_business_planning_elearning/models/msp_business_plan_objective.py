@@ -36,9 +36,9 @@ class MspBusinessPlanObjective(models.Model):
                     )
                 )
 
-    def _get_actual_computers(self):
+    def _get_actual_computers(self, target_info=None):
         return {
-            **super()._get_actual_computers(),
+            **super()._get_actual_computers(target_info=target_info),
             "course_completion": self._compute_course_completion_actuals,
         }
 
