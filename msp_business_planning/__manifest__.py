@@ -37,6 +37,7 @@
         "views/msp_business_review_score_views.xml",
         "views/msp_business_plan_initiative_views.xml",
         "views/msp_business_review_portal_templates.xml",
+        "report/msp_deal_registration_report_views.xml",
         "views/msp_business_planning_menus.xml",
     ],
     "demo": [
