@@ -2,7 +2,7 @@
     "name": "MSP Business Planning",
     "summary": "Annual partner business plans, weighted objectives tracked from CRM "
     "deal registrations, and business reviews shared through the portal",
-    "version": "18.0.1.6.0",
+    "version": "18.0.1.7.0",
     "category": "Sales/CRM",
     "website": "https://github.com/msp-business-planning/msp_business_planning",
     "author": "MSP Business Planning contributors",
@@ -37,6 +37,7 @@
         "views/msp_business_review_score_views.xml",
         "views/msp_business_plan_initiative_views.xml",
         "views/msp_business_review_portal_templates.xml",
+        "report/msp_deal_registration_report_views.xml",
         "views/msp_business_planning_menus.xml",
     ],
     "demo": [

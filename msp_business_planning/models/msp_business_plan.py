@@ -612,8 +612,8 @@ class MspBusinessPlan(models.Model):
     # ------------------------------------------------------------
 
     def export_xlsx(self):
-        """Bytes of an Excel workbook (.xlsx) on these plans: summary, objectives and
-        period targets. Needs read access on every plan (AccessError otherwise); what
+        """Bytes of an Excel workbook (.xlsx) on these plans: summary, objectives,
+        period targets and reviews. Needs read access on every plan (AccessError otherwise); what
         the sheets show is read with the current user's rights, in a constant number
         of queries whatever the number of plans."""
         self.check_access("read")

@@ -1,1 +1,1 @@
-from . import msp_business_plan_report, msp_business_plan_xlsx
+from . import msp_business_plan_report, msp_business_plan_xlsx, msp_deal_registration_report

@@ -14,6 +14,11 @@ class PlanExportData:
     targets_by_objective: dict
     monetary_objective_ids: frozenset
     currencies: dict
+    reviews_by_plan: dict
+    # review id -> {decision key: number of agenda items}
+    decisions_by_review: dict
+    # Reviews with a scorecard: the others have no excellence score to show.
+    scored_review_ids: frozenset
 
     def currency(self, objective):
         """Currency format of the objective's amounts; None when it counts things."""
@@ -71,6 +76,20 @@ class MspBusinessPlanXlsx(models.AbstractModel):
         "expected_progress",
         "pacing_status",
     )
+    # Never ``internal_note``: the workbook may be the partner's.
+    _review_fields = (
+        "plan_id",
+        "name",
+        "date",
+        "review_type",
+        "topic_id",
+        "state",
+        "excellence_score",
+        "excellence_target",
+        "feedback_rating",
+    )
+    # Agenda decisions counted on the Reviews sheet, in column order.
+    _review_decisions = ("accepted", "declined", "deferred", "open")
 
     # ------------------------------------------------------------
     # BUILD
@@ -89,12 +108,28 @@ class MspBusinessPlanXlsx(models.AbstractModel):
     def _get_sheet_builders(self):
         """The sheets, in order: functions taking a :class:`PlanExportData` and
         returning an :class:`xlsx_builder.Sheet`."""
-        return [self._sheet_summary, self._sheet_objectives, self._sheet_periods]
+        return [
+            self._sheet_summary,
+            self._sheet_objectives,
+            self._sheet_periods,
+            self._sheet_reviews,
+        ]
+
+    @api.model
+    def _is_partner_export(self):
+        """Whether the workbook is built for the partner: the portal download says so
+        in the context (it runs in superuser mode, after its own access check), and
+        anyone outside the company is a partner whatever the route. A partner never
+        sees what the portal hides, such as cancelled reviews."""
+        return bool(self.env.context.get("msp_xlsx_for_partner")) or (
+            not self.env.user._is_internal()
+        )
 
     @api.model
     def _prepare_data(self, plans):
-        """Plans, objectives and period targets in a fixed number of queries, whatever
-        the number of plans: one per model, plus one per related model for names."""
+        """Plans, objectives, period targets and reviews in a fixed number of queries,
+        whatever the number of plans: one per model, plus one per related model for
+        names."""
         plans.fetch(self._plan_fields)
         objectives = self.env["msp.business.plan.objective"].search_fetch(
             [("plan_id", "in", plans.ids)], self._objective_fields, order="sequence, id"
@@ -104,6 +139,7 @@ class MspBusinessPlanXlsx(models.AbstractModel):
             self._target_fields,
             order="date_start, id",
         )
+        reviews, decisions, scored_reviews = self._prepare_reviews(plans)
         # Names shown in the rows, prefetched together rather than plan by plan.
         plans.partner_id.mapped("display_name")
         plans.user_id.mapped("name")
@@ -121,7 +157,35 @@ class MspBusinessPlanXlsx(models.AbstractModel):
             targets_by_objective=targets.grouped("objective_id"),
             monetary_objective_ids=frozenset(objectives._filter_monetary().ids),
             currencies=currencies,
+            reviews_by_plan=reviews.grouped("plan_id"),
+            decisions_by_review=decisions,
+            scored_review_ids=frozenset(scored_reviews),
         )
+
+    @api.model
+    def _prepare_reviews(self, plans):
+        """The plans' reviews the user may read (those the partner sees, for a
+        partner), their agenda decisions counted per review and the ids of the reviews
+        with a scorecard: three queries, plus one for the topic names."""
+        domain = [("plan_id", "in", plans.ids)]
+        if self._is_partner_export():
+            domain.append(("state", "!=", "cancelled"))
+        reviews = self.env["msp.business.review"].search_fetch(
+            domain, self._review_fields, order="date, id"
+        )
+        decisions = {}
+        for review, decision, count in self.env["msp.business.review.item"]._read_group(
+            [("review_id", "in", reviews.ids)], ["review_id", "decision"], ["__count"]
+        ):
+            decisions.setdefault(review.id, {})[decision] = count
+        scored = {
+            review.id
+            for [review] in self.env["msp.business.review.score"]._read_group(
+                [("review_id", "in", reviews.ids)], ["review_id"]
+            )
+        }
+        reviews.topic_id.mapped("name")
+        return reviews, decisions, scored
 
     @api.model
     def _selection_labels(self, model_name, field_name):
@@ -260,4 +324,57 @@ class MspBusinessPlanXlsx(models.AbstractModel):
                         ],
                         currency=currency,
                     )
+        return sheet
+
+    @api.model
+    def _sheet_reviews(self, data):
+        Review = "msp.business.review"
+        types = self._selection_labels(Review, "review_type")
+        states = self._selection_labels(Review, "state")
+        decision_labels = {
+            "accepted": _("Items Accepted"),
+            "declined": _("Items Declined"),
+            "deferred": _("Items Deferred"),
+            "open": _("Items Open"),
+        }
+        sheet = xlsx.Sheet(
+            _("Reviews"),
+            [
+                xlsx.Column(_("Business Plan")),
+                xlsx.Column(_("Partner")),
+                xlsx.Column(_("Review")),
+                xlsx.Column(_("Date"), xlsx.DATE),
+                xlsx.Column(_("Type")),
+                xlsx.Column(_("Focus Topic")),
+                xlsx.Column(_("Status")),
+                xlsx.Column(_("Excellence Score"), xlsx.NUMBER),
+                xlsx.Column(_("Excellence Target"), xlsx.NUMBER),
+                *(
+                    xlsx.Column(decision_labels[decision], xlsx.INTEGER)
+                    for decision in self._review_decisions
+                ),
+                xlsx.Column(_("Partner Rating"), xlsx.INTEGER),
+            ],
+        )
+        for plan in data.plans:
+            plan_name, partner_name = plan.name, plan.partner_id.display_name
+            for review in data.reviews_by_plan.get(plan, ()):
+                scored = review.id in data.scored_review_ids
+                decisions = data.decisions_by_review.get(review.id, {})
+                sheet.add_row(
+                    [
+                        plan_name,
+                        partner_name,
+                        review.display_name,
+                        review.date,
+                        types.get(review.review_type),
+                        review.topic_id.name,
+                        states.get(review.state),
+                        # Without a scorecard there is no score, rather than a zero.
+                        review.excellence_score if scored else None,
+                        review.excellence_target if scored else None,
+                        *(decisions.get(decision, 0) for decision in self._review_decisions),
+                        review.feedback_rating or None,
+                    ]
+                )
         return sheet

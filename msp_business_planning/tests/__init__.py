@@ -12,6 +12,7 @@ from . import (
     test_portal_deal_registration,
     test_portal_reviews,
     test_report_dashboards,
+    test_report_deal_registrations,
     test_report_http,
     test_report_pdf,
     test_report_xlsx,

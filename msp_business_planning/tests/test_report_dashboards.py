@@ -7,6 +7,8 @@ from datetime import date
 from freezegun import freeze_time
 from lxml import etree
 
+from odoo.tools.safe_eval import safe_eval
+
 from .common import MspPlanningCase
 
 Target = "msp.business.plan.objective.target"
@@ -121,3 +123,98 @@ class TestChannelHeatmap(MspPlanningCase):
         menu = self.env.ref("msp_business_planning.msp_business_plan_objective_target_menu_heatmap")
         visible = self.env["ir.ui.menu"].with_user(self.user_own)._visible_menu_ids()
         self.assertIn(menu.id, visible)
+
+
+class TestHeatmapFilters(MspPlanningCase):
+    """The heatmap's filters (year, channel manager, objective kind, pacing) narrow the
+    partner x quarter x objective cells as a director would use them."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        with freeze_time("2026-05-16"):
+            cls.plan_a = cls._create_plan(user_id=cls.user_own.id, state="in_progress")
+            cls.logos_a = cls._create_objective(cls.plan_a, name="Logos", target_value=40)
+            cls._add_update(cls.logos_a, 10, date(2026, 1, 20))  # Q1 on track, Q2 behind
+            cls.deals_a = cls._create_objective(
+                cls.plan_a,
+                name="Deals",
+                objective_type="deal_registration",
+                periodicity="annual",
+                target_value=10,
+            )
+            cls.plan_b = cls._create_plan(
+                name="Beta 2026",
+                partner_id=cls.partner_b.id,
+                user_id=cls.user_all.id,
+                state="in_progress",
+            )
+            cls.logos_b = cls._create_objective(cls.plan_b, name="Logos", target_value=40)
+            cls.plan_2025 = cls._create_plan(
+                name="Alpha 2025",
+                user_id=cls.user_own.id,
+                state="in_progress",
+                date_start=date(2025, 1, 1),
+                date_end=date(2025, 12, 31),
+            )
+            cls.logos_2025 = cls._create_objective(cls.plan_2025, name="Logos", target_value=4)
+            cls.env.flush_all()
+        action = cls.env.ref(
+            "msp_business_planning.msp_business_plan_objective_target_action_heatmap"
+        )
+        arch = (
+            cls.env[Target]
+            .with_user(cls.user_all)
+            .get_views([(action.search_view_id.id, "search")])["views"]["search"]["arch"]
+        )
+        cls.filters = {f.get("name"): f for f in etree.fromstring(arch).iter("filter")}
+
+    def _filter_domain(self, name, user):
+        return safe_eval(self.filters[name].get("domain"), {"uid": user.id})
+
+    def _cells(self, *domains):
+        """The heatmap's cells for the director, with the given filters applied."""
+        plans = self.plan_a | self.plan_b | self.plan_2025
+        groups = (
+            self.env[Target]
+            .with_user(self.user_all)
+            ._read_group(
+                [("plan_id", "in", plans.ids), *(leaf for domain in domains for leaf in domain)],
+                ["partner_id", "date_start:quarter", "objective_id"],
+                ["progress:avg"],
+            )
+        )
+        return {(partner, quarter, objective) for partner, quarter, objective, _p in groups}
+
+    def test_year_filter_is_a_date_filter_on_the_period(self):
+        year = self.filters["filter_date_start"]
+        self.assertEqual((year.get("date"), year.get("default_period")), ("date_start", "year"))
+
+    def test_filters_combine_on_the_heatmap(self):
+        year_2026 = [("date_start", ">=", "2026-01-01"), ("date_start", "<=", "2026-12-31")]
+        mine = self._filter_domain("filter_mine", self.user_own)
+        off_track = self._filter_domain("filter_off_track", self.user_own)
+        manual = self._filter_domain("filter_manual", self.user_own)
+        q2 = date(2026, 4, 1)
+        self.assertEqual(
+            self._cells(year_2026, mine, off_track, manual),
+            {(self.partner_a, q2, self.logos_a)},
+        )
+        # Each filter taken away brings back what it hid.
+        self.assertIn((self.partner_b, q2, self.logos_b), self._cells(year_2026, off_track, manual))
+        self.assertIn(
+            (self.partner_a, date(2026, 1, 1), self.deals_a),
+            self._cells(year_2026, mine, off_track),
+        )
+        self.assertIn(
+            (self.partner_a, date(2025, 10, 1), self.logos_2025),
+            self._cells(mine, off_track, manual),
+        )
+        on_track = self._filter_domain("filter_on_track", self.user_own)
+        self.assertEqual(
+            self._cells(year_2026, mine, on_track, manual),
+            {(self.partner_a, date(2026, 1, 1), self.logos_a)},
+        )
+        # The channel manager and kind are also searchable fields of the view.
+        by_manager = [("user_id", "=", self.user_all.id), ("objective_type", "=", "manual")]
+        self.assertEqual({cell[0] for cell in self._cells(year_2026, by_manager)}, {self.partner_b})

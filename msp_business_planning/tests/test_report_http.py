@@ -2,6 +2,7 @@
 controller that checks access and streams the workbook."""
 
 import io
+from datetime import date
 
 import openpyxl
 from werkzeug.http import parse_options_header
@@ -102,3 +103,56 @@ class TestExportDownload(MspPlanningCommon, HttpCase):
         response = self._download(None, self.plan.id)
         self.assertIn(response.status_code, (302, 303))
         self.assertIn("/web/login", response.headers["Location"])
+
+
+@tagged("post_install", "-at_install")
+class TestReviewsSheetDownload(MspPlanningCommon, HttpCase):
+    """The Reviews sheet downloaded from the portal shows what the plan page shows:
+    no cancelled review, never an internal note; the back office sees them all."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls._setup_msp_data()
+        cls.plan = cls._create_plan(name="Alpha reviewed", state="in_progress")
+        plan = cls.plan.with_context(msp_skip_agenda_drafting=True)
+        cls.review_done = cls._create_review(
+            plan, name="Spring QBR", internal_note="<p>Secret: thin margin</p>"
+        )
+        cls.review_done.action_done()
+        cls.review_scheduled = cls._create_review(plan, name="Summer QBR", date=date(2026, 7, 1))
+        cls.review_cancelled = cls._create_review(
+            plan, name="Cancelled QBR", date=date(2026, 9, 1), internal_note="<p>Secret</p>"
+        )
+        cls.review_cancelled.action_cancel()
+
+    def _reviews(self, response):
+        self.assertEqual(response.status_code, 200)
+        self.assertEqual(response.headers["Content-Type"], XLSX_MIMETYPE)
+        workbook = openpyxl.load_workbook(io.BytesIO(response.content))
+        cells = [
+            str(value)
+            for ws in workbook.worksheets
+            for row in ws.iter_rows(values_only=True)
+            for value in row
+        ]
+        self.assertFalse([cell for cell in cells if "Secret" in cell], "no internal note")
+        return [row[2] for row in workbook["Reviews"].iter_rows(min_row=2, values_only=True)]
+
+    def test_partner_download_leaves_cancelled_reviews_out(self):
+        self.authenticate("msp_portal_a", "msp_portal_a")
+        response = self.url_open(f"{self.plan.access_url}/download/xlsx")
+        self.assertEqual(self._reviews(response), ["Spring QBR", "Summer QBR"])
+
+    def test_token_holder_download_leaves_cancelled_reviews_out(self):
+        token = self.plan._portal_ensure_token()
+        response = self.url_open(f"{self.plan.access_url}/download/xlsx?access_token={token}")
+        self.assertEqual(self._reviews(response), ["Spring QBR", "Summer QBR"])
+
+    def test_channel_manager_download_keeps_cancelled_reviews(self):
+        self.authenticate("msp_own", "msp_own")
+        response = self.url_open(f"{EXPORT_URL}?plan_ids={self.plan.id}")
+        self.assertEqual(self._reviews(response), ["Spring QBR", "Summer QBR", "Cancelled QBR"])
+        # The plan's portal page is the partner's view, whoever opens it.
+        response = self.url_open(f"{self.plan.access_url}/download/xlsx")
+        self.assertEqual(self._reviews(response), ["Spring QBR", "Summer QBR"])

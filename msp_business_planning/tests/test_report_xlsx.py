@@ -15,7 +15,7 @@ from odoo.tools import mute_logger
 from ..report import xlsx_builder
 from .common import MspPlanningCase
 
-SHEETS = ["Summary", "Objectives", "Periods"]
+SHEETS = ["Summary", "Objectives", "Periods", "Reviews"]
 
 
 def read_workbook(content):
@@ -76,9 +76,77 @@ class TestBusinessPlanXlsx(MspPlanningCase):
             cls.formula_objective = cls._create_objective(
                 cls.plan_b, name="@SUM(A1:A9)", periodicity="annual", target_value=12
             )
+            cls._create_plan_reviews()
             # Pacing is computed lazily: compute it while the date is frozen.
             cls.env.flush_all()
         cls.plans = cls.plan_a | cls.plan_b
+
+    @classmethod
+    def _create_plan_reviews(cls):
+        """Alpha: a done QBR with a scorecard, decisions and the partner's rating, an
+        earlier check-in still scheduled and a cancelled review; Beta: one review."""
+        infra, _cloud, security, _strategy = cls._review_topics()
+        # No agenda drafted from pacing: only the items created here.
+        plan_a = cls.plan_a.with_context(msp_skip_agenda_drafting=True)
+        # Dated before the QBR, so nothing is carried over to it when the QBR is done.
+        cls.review_check_in = cls._create_review(
+            plan_a, review_type="check_in", date=date(2026, 2, 10)
+        )
+        cls.review_qbr = cls._create_review(
+            plan_a,
+            date=date(2026, 3, 20),
+            topic_id=infra.id,
+            internal_note="<p>Secret: their margin is thin</p>",
+        )
+        Item = cls.env["msp.business.review.item"]
+        Item.create(
+            [
+                {"review_id": cls.review_check_in.id, "name": "Call the CFO"},
+                {"review_id": cls.review_qbr.id, "name": "Certify", "decision": "accepted"},
+                {"review_id": cls.review_qbr.id, "name": "Webinar", "decision": "accepted"},
+                {
+                    "review_id": cls.review_qbr.id,
+                    "name": "SOC add-on",
+                    "decision": "declined",
+                    "note": "No budget",
+                },
+                {
+                    "review_id": cls.review_qbr.id,
+                    "name": "Backup offer",
+                    "decision": "deferred",
+                    "note": "After the migration",
+                },
+            ]
+        )
+        cls.env["msp.business.review.score"].create(
+            [
+                {
+                    "review_id": cls.review_qbr.id,
+                    "topic_id": infra.id,
+                    "score": 62,
+                    "target_score": 75,
+                },
+                {
+                    "review_id": cls.review_qbr.id,
+                    "topic_id": security.id,
+                    "score": 48,
+                    "target_score": 70,
+                },
+            ]
+        )
+        cls.review_qbr.action_done()
+        cls.review_qbr.feedback_rating = 4
+        cls.review_cancelled = cls._create_review(
+            plan_a,
+            name="@Cancelled roadmap",
+            review_type="roadmap",
+            date=date(2026, 9, 20),
+            internal_note="<p>Secret: cancelled for a reason</p>",
+        )
+        cls.review_cancelled.action_cancel()
+        cls.review_b = cls._create_review(
+            cls.plan_b.with_context(msp_skip_agenda_drafting=True), date=date(2026, 6, 1)
+        )
 
     def _export(self, plans=None, user=None):
         plans = self.plans if plans is None else plans
@@ -201,6 +269,71 @@ class TestBusinessPlanXlsx(MspPlanningCase):
         self.assertEqual(len(revenue_rows), 1)
         self.assertIn("€", revenue_rows[0]["Target"].number_format)
 
+    def test_reviews_sheet_one_row_per_review(self):
+        rows = sheet_rows(self._export()["Reviews"])
+        self.assertEqual(
+            [(row["Business Plan"].value, row["Review"].value) for row in rows],
+            [
+                (self.plan_a.name, self.review_check_in.display_name),
+                (self.plan_a.name, self.review_qbr.display_name),
+                (self.plan_a.name, "@Cancelled roadmap"),
+                ("Beta 2026", self.review_b.display_name),
+            ],
+        )
+        check_in, qbr, cancelled, beta = rows
+        self.assertEqual(qbr["Partner"].value, "Alpha Managed Services")
+        self.assertEqual(beta["Partner"].value, "Beta IT Partners")
+        self.assertEqual(qbr["Date"].value, datetime(2026, 3, 20))
+        self.assertEqual(qbr["Date"].number_format, "yyyy-mm-dd")
+        self.assertEqual(qbr["Type"].value, "Quarterly Business Review")
+        self.assertEqual(check_in["Type"].value, "Check-in")
+        self.assertEqual(qbr["Focus Topic"].value, "IT Infrastructure")
+        self.assertIsNone(check_in["Focus Topic"].value)
+        self.assertEqual(
+            [row["Status"].value for row in rows], ["Scheduled", "Done", "Cancelled", "Scheduled"]
+        )
+        # Equal topic weights: (62 + 48) / 2 and (75 + 70) / 2, as numbers.
+        self.assertEqual(qbr["Excellence Score"].value, 55)
+        self.assertEqual(qbr["Excellence Target"].value, 72.5)
+        self.assertEqual(qbr["Excellence Score"].data_type, "n")
+        # No scorecard: no score rather than a zero.
+        self.assertIsNone(check_in["Excellence Score"].value)
+        self.assertIsNone(check_in["Excellence Target"].value)
+        decisions = ["Items Accepted", "Items Declined", "Items Deferred", "Items Open"]
+        self.assertEqual([qbr[header].value for header in decisions], [2, 1, 1, 0])
+        self.assertEqual([check_in[header].value for header in decisions], [0, 0, 0, 1])
+        self.assertEqual([beta[header].value for header in decisions], [0, 0, 0, 0])
+        self.assertEqual(qbr["Partner Rating"].value, 4)
+        self.assertIsNone(check_in["Partner Rating"].value)
+        self.assertEqual(cancelled["Review"].data_type, "s")
+
+    def test_reviews_sheet_never_shows_the_internal_note(self):
+        for user in (None, self.user_own, self.portal_a):
+            plans = self.plan_a if user else self.plans
+            workbook = self._export(plans, user)
+            with self.subTest(user=user and user.login):
+                self.assertTrue(sheet_rows(workbook["Reviews"]))
+                for worksheet in workbook.worksheets:
+                    for row in worksheet.iter_rows(values_only=True):
+                        for value in row:
+                            self.assertNotIn("Secret", str(value))
+
+    def test_reviews_sheet_for_the_partner_hides_cancelled_reviews(self):
+        expected = [self.review_check_in.display_name, self.review_qbr.display_name]
+        # The portal user reads through its record rules, the portal download in
+        # superuser mode says it builds for the partner: both leave cancelled out.
+        for label, plan in (
+            ("portal user", self.plan_a.with_user(self.portal_a)),
+            ("portal download", self.plan_a.sudo().with_context(msp_xlsx_for_partner=True)),
+            ("token holder", self.plan_a.with_user(self.env.ref("base.public_user")).sudo()),
+        ):
+            with self.subTest(label):
+                rows = sheet_rows(read_workbook(plan.export_xlsx())["Reviews"])
+                self.assertEqual([row["Review"].value for row in rows], expected)
+        # The channel team sees every review of its plans, cancelled included.
+        rows = sheet_rows(self._export(self.plan_a, self.user_own)["Reviews"])
+        self.assertIn("@Cancelled roadmap", [row["Review"].value for row in rows])
+
     def test_formula_like_text_stays_text(self):
         self.partner_b.name = "=cmd|' /C calc'!A0"
         workbook = self._export()
@@ -210,6 +343,7 @@ class TestBusinessPlanXlsx(MspPlanningCase):
             "-Registered revenue",
             "@SUM(A1:A9)",
             "=cmd|' /C calc'!A0",
+            "@Cancelled roadmap",
         }
         found = set()
         for worksheet in workbook.worksheets:
@@ -236,7 +370,7 @@ class TestBusinessPlanXlsx(MspPlanningCase):
     def test_no_plan_gives_headers_only(self):
         workbook = self._export(self.env["msp.business.plan"])
         self.assertEqual(workbook.sheetnames, SHEETS)
-        self.assertEqual([ws.max_row for ws in workbook.worksheets], [1, 1, 1])
+        self.assertEqual([ws.max_row for ws in workbook.worksheets], [1, 1, 1, 1])
 
     def test_filename(self):
         self.plan_b.name = 'Beta: "2026" / EMEA'
@@ -297,6 +431,7 @@ class TestBusinessPlanXlsxQueries(MspPlanningCase):
     def setUpClass(cls):
         super().setUpClass()
         Plan = cls.env["msp.business.plan"]
+        topics = cls._review_topics()
         cls.plans_by_size = {}
         for size in (2, 20):
             plans = Plan
@@ -315,16 +450,46 @@ class TestBusinessPlanXlsxQueries(MspPlanningCase):
                     measure="sum",
                     periodicity="annual",
                 )
+                cls._create_plan_reviews(plan, topics[index % 4], topics[(index + 1) % 4])
                 plans |= plan
             cls.plans_by_size[size] = plans
+
+    @classmethod
+    def _create_plan_reviews(cls, plan, topic, other_topic):
+        """Two reviews, each with a scorecard and decided agenda items."""
+        reviews = (
+            cls.env["msp.business.review"]
+            .with_context(msp_skip_agenda_drafting=True)
+            .create(
+                [
+                    {"plan_id": plan.id, "date": date(2026, 3, 20), "topic_id": topic.id},
+                    {"plan_id": plan.id, "date": date(2026, 6, 20), "topic_id": other_topic.id},
+                ]
+            )
+        )
+        cls.env["msp.business.review.item"].create(
+            [
+                {"review_id": review.id, "name": name, "decision": decision, "note": "Why"}
+                for review in reviews
+                for name, decision in (("A", "accepted"), ("B", "declined"), ("C", "open"))
+            ]
+        )
+        cls.env["msp.business.review.score"].create(
+            [
+                {"review_id": review.id, "topic_id": review.topic_id.id, "score": 50}
+                for review in reviews
+            ]
+        )
 
     def _export_queries(self, plans):
         self.env.invalidate_all()
         start = self.cr.sql_log_count
         content = plans.with_env(self.env).export_xlsx()
-        self.assertEqual(
-            len(sheet_rows(read_workbook(content)["Summary"])), len(plans), "all plans exported"
-        )
+        workbook = read_workbook(content)
+        self.assertEqual(len(sheet_rows(workbook["Summary"])), len(plans), "all plans exported")
+        reviews = sheet_rows(workbook["Reviews"])
+        self.assertEqual(len(reviews), 2 * len(plans), "all reviews exported")
+        self.assertEqual({row["Items Accepted"].value for row in reviews}, {1})
         return self.cr.sql_log_count - start
 
     @users("msp_all")
@@ -332,7 +497,7 @@ class TestBusinessPlanXlsxQueries(MspPlanningCase):
     def test_query_count_does_not_grow_with_the_number_of_plans(self):
         for size, plans in self.plans_by_size.items():
             self.env.invalidate_all()
-            with self.subTest(plans=size), self.assertQueryCount(msp_all=9):
+            with self.subTest(plans=size), self.assertQueryCount(msp_all=13):
                 plans.with_env(self.env).export_xlsx()
         self.assertEqual(
             self._export_queries(self.plans_by_size[2]),
