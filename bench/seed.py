@@ -175,7 +175,8 @@ def seed_leads(cr, partner_ids, count, year, company_id):
                day, day
           FROM generate_series(1, %(count)s) n
           CROSS JOIN LATERAL (
-              SELECT make_date(%(first_year)s, 1, 1) + (n * 7919 %% 1095) * interval '1 day'
+              SELECT make_date(%(first_year)s, 1, 1)
+                     + (n::bigint * 7919 %% 1095)::int * interval '1 day'
           ) d(day)
           LEFT JOIN unnest(%(partners)s::int[]) WITH ORDINALITY AS partner(id, nr)
             ON partner.nr = n

@@ -16,6 +16,15 @@ from ..tools.portal_input import MAX_ABS_VALUE
 
 _logger = logging.getLogger(__name__)
 
+
+def _array_literal(values):
+    """A PostgreSQL array literal (``'{1,2.5,NULL}'``) of numbers, or of the pacing
+    keys (never user text), for one bulk UPDATE: one short string parameter instead of
+    an ``ARRAY[...]`` expression of a hundred thousand values to build and parse."""
+    items = ",".join("NULL" if value is None else str(value) for value in values)
+    return "{" + items + "}"
+
+
 AUTOMATIC_TYPES = ("deal_registration", "qualified_deal_registration", "won_deal")
 NUMERIC_FIELD_TYPES = ("integer", "float", "monetary")
 
@@ -549,11 +558,11 @@ class MspBusinessPlanObjective(models.Model):
                 """,
                 self.env.uid,
                 self.env.cr.now(),
-                ids,
-                actuals,
-                progresses,
-                expecteds,
-                statuses,
+                _array_literal(ids),
+                _array_literal(actuals),
+                _array_literal(progresses),
+                _array_literal(expecteds),
+                _array_literal(statuses),
             )
         )
         targets = Target.browse(ids)

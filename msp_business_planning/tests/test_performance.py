@@ -208,3 +208,9 @@ class TestLeadWriteQueries(MspPlanningCase):
                 "crm_lead_registered_partner_date_closed_index",
             },
         )
+
+    def test_period_targets_leave_room_for_in_place_updates(self):
+        self.cr.execute(
+            "SELECT reloptions FROM pg_class WHERE relname = 'msp_business_plan_objective_target'"
+        )
+        self.assertIn("fillfactor=70", self.cr.fetchone()[0] or [])
