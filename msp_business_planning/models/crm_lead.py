@@ -36,6 +36,9 @@ PORTAL_REGISTRATION_FIELDS = (
     "date_deadline",
     "description",
 )
+# Staff-only relations: Odoo checks field groups on the columns a domain compares, not on
+# the relations it goes through, so these are refused explicitly (see _search).
+STAFF_RELATIONS = frozenset({"registration_conflict_lead_ids", "duplicate_lead_ids"})
 PROTECTION_DAYS_PARAM = "msp_business_planning.registration_protection_days"
 # Deal tracking joins a partner's registrations on each of these days; the indexes only
 # hold registrations, a small part of the pipeline.
@@ -309,6 +312,37 @@ class CrmLead(models.Model):
                 registrations._detect_registration_conflicts()
             self._refresh_registration_objectives(partners)
         return res
+
+    @api.model
+    def _search(self, domain, offset=0, limit=None, order=None):
+        if not self.env.su:
+            self._check_staff_relation_search(domain)
+        return super()._search(domain, offset=offset, limit=limit, order=order)
+
+    @api.model
+    def _read_group(self, domain, groupby=(), aggregates=(), *args, **kwargs):
+        if not self.env.su:
+            # Grouping by a relation shows the names of its records, unchecked by Odoo.
+            names = {spec.split(":")[0].split(".")[0] for spec in (*groupby, *aggregates)}
+            if names & STAFF_RELATIONS:
+                self.check_field_access_rights("read", list(names & STAFF_RELATIONS))
+        return super()._read_group(domain, groupby, aggregates, *args, **kwargs)
+
+    @api.model
+    def _check_staff_relation_search(self, domain):
+        """A partner must not probe the leads its registration conflicts with, e.g.
+        ``[("registration_conflict_lead_ids.partner_name", "ilike", "Glob")]``: a
+        condition on a staff-only relation needs the right to read it."""
+        for leaf in domain or ():
+            if not isinstance(leaf, list | tuple) or not leaf or not isinstance(leaf[0], str):
+                continue
+            field_name = leaf[0].split(".", 1)[0]
+            if field_name in STAFF_RELATIONS:
+                self.check_field_access_rights("read", [field_name])
+            elif len(leaf) == 3 and leaf[1] in ("any", "not any") and isinstance(leaf[2], list):
+                field = self._fields.get(field_name)
+                if field is not None and field.comodel_name == self._name:
+                    self._check_staff_relation_search(leaf[2])
 
     def unlink(self):
         partners = self.registered_commercial_partner_id

@@ -108,7 +108,11 @@ class MspBusinessPlan(models.Model):
         help="What the partner commits to (resources, certifications, marketing...). "
         "The partner can edit it from the portal.",
     )
-    description = fields.Html(string="Internal Notes")
+    description = fields.Html(
+        string="Internal Notes",
+        groups="base.group_user",
+        help="For the channel team only: never shown to the partner.",
+    )
     objective_ids = fields.One2many("msp.business.plan.objective", "plan_id", copy=True)
     objective_count = fields.Integer(compute="_compute_objective_count")
     target_ids = fields.One2many(
@@ -412,6 +416,7 @@ class MspBusinessPlan(models.Model):
 
     def action_view_objectives(self):
         self.ensure_one()
+        self.check_access("read")
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "msp_business_planning.msp_business_plan_objective_action"
         )
@@ -433,6 +438,7 @@ class MspBusinessPlan(models.Model):
 
     def action_view_reviews(self):
         self.ensure_one()
+        self.check_access("read")
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "msp_business_planning.msp_business_review_action"
         )
@@ -442,6 +448,7 @@ class MspBusinessPlan(models.Model):
 
     def action_view_initiative_budget(self):
         self.ensure_one()
+        self.check_access("read")
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "msp_business_planning.msp_business_plan_initiative_action"
         )

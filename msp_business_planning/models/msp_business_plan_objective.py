@@ -92,6 +92,8 @@ class MspBusinessPlanObjective(models.Model):
     lead_domain = fields.Char(
         string="Deal Filter",
         default="[]",
+        # The vendor's own pipeline criteria (customers, teams, salespeople).
+        groups="base.group_user",
         help="Only deals matching this filter count toward the objective.",
     )
     weight = fields.Integer(
@@ -402,6 +404,10 @@ class MspBusinessPlanObjective(models.Model):
     def action_refresh_actuals(self):
         """Recompute the period actuals of these objectives in batch: one aggregate
         query per kind of objective, and writes only where a value changed."""
+        # Whoever may not change these objectives may not make the system do it
+        # (internal callers acting for someone else, e.g. on a CRM change, are sudo).
+        if not self.env.su:
+            self.check_access("write")
         targets = self.target_ids
         new_values = {}
         for objective_type, computer in self._get_actual_computers().items():

@@ -16,7 +16,11 @@ class MspBusinessReviewScore(models.Model):
         "msp.business.review", string="Review", required=True, ondelete="cascade", index=True
     )
     topic_id = fields.Many2one(
-        "msp.business.review.topic", string="Topic", required=True, check_company=True
+        "msp.business.review.topic",
+        string="Topic",
+        required=True,
+        ondelete="restrict",
+        check_company=True,
     )
     sequence = fields.Integer(related="topic_id.sequence", store=True)
     score = fields.Integer(

@@ -1,5 +1,5 @@
 from odoo import _, api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import UserError, ValidationError
 
 
 class MspBusinessReviewTopic(models.Model):
@@ -71,3 +71,22 @@ class MspBusinessReviewTopic(models.Model):
     def write(self, vals):
         self._precheck_weight(vals)
         return super().write(vals)
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_scored(self):
+        # Past scorecards keep their topics: a clear message rather than the
+        # database's refusal.
+        # sudo: whether any review, of any plan, scored the topic.
+        scored = (
+            self.env["msp.business.review.score"]
+            .sudo()
+            ._read_group([("topic_id", "in", self.ids)], ["topic_id"])
+        )
+        if scored:
+            raise UserError(
+                _(
+                    "The topic “%(topic)s” is scored in business reviews and cannot be "
+                    "deleted; archive it instead.",
+                    topic=scored[0][0].name,
+                )
+            )

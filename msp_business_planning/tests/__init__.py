@@ -1,4 +1,5 @@
 from . import (
+    test_access_matrix,
     test_business_plan,
     test_business_review,
     test_deal_registration,
@@ -10,6 +11,7 @@ from . import (
     test_planning_math,
     test_portal,
     test_portal_deal_registration,
+    test_portal_isolation,
     test_portal_reviews,
     test_report_dashboards,
     test_report_http,
