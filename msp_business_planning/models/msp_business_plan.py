@@ -7,7 +7,7 @@ from odoo import Command, _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import html_sanitize
 
-from ..tools import planning
+from ..tools import planning, values
 from .msp_business_review import CARRIED_DECISIONS
 
 PARTNER_VISIBLE_STATES = ("draft", "in_progress", "completed")
@@ -288,18 +288,37 @@ class MspBusinessPlan(models.Model):
                         start=plan.date_start,
                     )
                 )
+            if values.plan_span_issue(plan.date_start, plan.date_end):
+                raise ValidationError(plan._span_error(plan.date_start, plan.date_end))
+
+    @api.model
+    def _span_error(self, start, end):
+        return _(
+            "A business plan covers at most %(years)s years; check its dates (%(start)s to "
+            "%(end)s).",
+            years=values.MAX_PLAN_YEARS,
+            start=start,
+            end=end,
+        )
 
     # ------------------------------------------------------------
     # CRUD
     # ------------------------------------------------------------
 
-    def _precheck_dates(self, vals):
-        """Refuse reversed dates with a ValidationError before the database check
-        constraint would abort the transaction with a bare integrity error."""
-        for plan in self or [self]:
-            start = fields.Date.to_date(vals.get("date_start")) or plan.date_start
-            end = fields.Date.to_date(vals.get("date_end")) or plan.date_end
-            if start and end and end < start:
+    def _precheck_values(self, vals):
+        """Refuse reversed or absurd dates and a wrong revenue with a ValidationError
+        before the database check constraint (or a conversion) would abort the
+        transaction with a bare error."""
+        for plan in self or [self] if vals.keys() & {"date_start", "date_end"} else ():
+            try:
+                start = fields.Date.to_date(vals.get("date_start")) or plan.date_start
+                end = fields.Date.to_date(vals.get("date_end")) or plan.date_end
+            except (TypeError, ValueError):
+                raise ValidationError(
+                    _("The start and end of a business plan must be dates (YYYY-MM-DD).")
+                ) from None
+            issue = values.plan_span_issue(start, end) if start and end else None
+            if issue == "reversed":
                 raise ValidationError(
                     _(
                         "A business plan cannot end (%(end)s) before it starts (%(start)s).",
@@ -307,16 +326,20 @@ class MspBusinessPlan(models.Model):
                         start=start,
                     )
                 )
+            if issue:
+                raise ValidationError(self._span_error(start, end))
+        revenue = vals.get("client_annual_revenue")
+        if revenue not in (None, False) and values.number_issue(revenue, minimum=0):
+            raise ValidationError(_("The annual revenue must be a positive amount."))
 
     @api.model_create_multi
     def create(self, vals_list):
         for vals in vals_list:
-            self.browse()._precheck_dates(vals)
+            self.browse()._precheck_values(vals)
         return super().create(vals_list)
 
     def write(self, vals):
-        if "date_start" in vals or "date_end" in vals:
-            self._precheck_dates(vals)
+        self._precheck_values(vals)
         # Deal actuals follow the partner, company and currency, and stay frozen while
         # a plan is cancelled.
         refresh = self.browse()

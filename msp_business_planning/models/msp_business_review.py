@@ -4,7 +4,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import plaintext2html
 
-from ..tools import planning
+from ..tools import planning, values
 
 # Decisions revisited at the plan's next review: nothing was agreed yet (open), or
 # the partner said no or not now; either way the question comes back.
@@ -328,7 +328,7 @@ class MspBusinessReview(models.Model):
         with a ValidationError before anything is written (the database check
         constraints would abort the transaction)."""
         rating = vals.get("feedback_rating")
-        if rating not in (None, False) and not 1 <= rating <= 5:
+        if rating not in (None, False) and values.number_issue(rating, 1, 5):
             raise ValidationError(self._rating_error(rating))
         Plan = self.env["msp.business.plan"]
         for review in self or [self]:

@@ -1,6 +1,8 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
+from ..tools import values
+
 
 class MspBusinessReviewScore(models.Model):
     _name = "msp.business.review.score"
@@ -91,7 +93,7 @@ class MspBusinessReviewScore(models.Model):
         labels = {"score": _("score"), "target_score": _("target score")}
         for field_name, label in labels.items():
             value = vals.get(field_name)
-            if value not in (None, False) and not 0 <= value <= 100:
+            if value not in (None, False) and values.number_issue(value, 0, 100):
                 raise ValidationError(
                     _(
                         "A %(label)s goes from 0 to 100 (got %(value)s).",
@@ -100,7 +102,7 @@ class MspBusinessReviewScore(models.Model):
                     )
                 )
         weight = vals.get("weight")
-        if weight not in (None, False) and weight < 0:
+        if weight not in (None, False) and values.number_issue(weight, minimum=0):
             raise ValidationError(_("A topic weight cannot be negative."))
 
     def _precheck_duplicates(self, pairs):

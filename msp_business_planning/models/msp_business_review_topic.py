@@ -1,6 +1,8 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
+from ..tools import values
+
 
 class MspBusinessReviewTopic(models.Model):
     _name = "msp.business.review.topic"
@@ -50,7 +52,7 @@ class MspBusinessReviewTopic(models.Model):
     def _precheck_weight(self, vals):
         # Before the check constraint, so the user gets a message rather than an
         # integrity error.
-        if "weight" in vals and not 1 <= (vals["weight"] or 0) <= 100:
+        if "weight" in vals and values.number_issue(vals["weight"], 1, 100):
             raise ValidationError(
                 _(
                     "The weight of a review topic must be between 1 and 100 (got %(weight)s).",

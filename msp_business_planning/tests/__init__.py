@@ -1,5 +1,6 @@
 from . import (
     test_access_matrix,
+    test_bad_input,
     test_business_plan,
     test_business_review,
     test_deal_registration,
