@@ -1,13 +1,16 @@
+import logging
 import math
 from datetime import timedelta
 
 import psycopg2
 
-from odoo import _, api, fields, models, tools
+from odoo import SUPERUSER_ID, _, api, fields, models, tools
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import email_normalize, escape_psql, mute_logger, plaintext2html
 
 from ..tools import deal_tracking
+
+_logger = logging.getLogger(__name__)
 
 # Only planning users (or the system) decide on registrations.
 REGISTRATION_MANAGED_FIELDS = frozenset(
@@ -271,9 +274,9 @@ class CrmLead(models.Model):
         registrations = leads.filtered("registered_partner_id")
         if registrations:
             registrations._sync_registration_qualification()
-            registrations.filtered(
-                lambda lead: lead.registration_state == "submitted"
-            )._detect_registration_conflicts()
+            submitted = registrations.filtered(lambda lead: lead.registration_state == "submitted")
+            submitted._detect_registration_conflicts()
+            submitted._recheck_registration_conflicts_after_commit()
             registrations._refresh_registration_objectives(
                 registrations.registered_commercial_partner_id
             )
@@ -310,6 +313,7 @@ class CrmLead(models.Model):
                 registrations._sync_registration_qualification()
             if vals.get("registration_state") == "submitted":
                 registrations._detect_registration_conflicts()
+                registrations._recheck_registration_conflicts_after_commit()
             self._refresh_registration_objectives(partners)
         return res
 
@@ -611,6 +615,33 @@ class CrmLead(models.Model):
                     }
                 )
         return True
+
+    def _recheck_registration_conflicts_after_commit(self):
+        """Two partners registering the same customer at the same moment each look
+        for conflicts before the other's deal is committed, and find none. Once this
+        transaction is committed, look again from a new one: whichever of the two
+        commits last then sees the other, so at least one is flagged."""
+        if not self:
+            return
+        cr = self.env.cr
+        pending = cr.postcommit.data.setdefault("msp_registration_conflict_ids", set())
+        if not pending:
+            registry = self.env.registry
+
+            @cr.postcommit.add
+            def recheck():
+                try:
+                    with registry.cursor() as new_cr:
+                        leads = api.Environment(new_cr, SUPERUSER_ID, {})["crm.lead"]
+                        leads.browse(sorted(pending)).exists().filtered(
+                            lambda lead: lead.registration_state == "submitted"
+                        )._detect_registration_conflicts()
+                except psycopg2.Error:
+                    # The registration changed meanwhile: that change ran the
+                    # detection again already.
+                    _logger.info("Registration conflicts not rechecked", exc_info=True)
+
+        pending.update(self.ids)
 
     def _refresh_registration_objectives(self, partners):
         """Bring the objectives of these partner companies up to date: one search, then a

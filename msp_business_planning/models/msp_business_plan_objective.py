@@ -195,7 +195,7 @@ class MspBusinessPlanObjective(models.Model):
 
     @api.depends("progress", "target_ids.target_value", "target_ids.date_start", "plan_state")
     def _compute_pacing(self):
-        today = fields.Date.context_today(self)
+        today = self._pacing_today()
         for objective in self:
             periods = [(t.date_start, t.date_end, t.target_value) for t in objective.target_ids]
             objective.expected_progress = planning.expected_progress(periods, today)
@@ -279,6 +279,12 @@ class MspBusinessPlanObjective(models.Model):
     # ------------------------------------------------------------
     # CRUD
     # ------------------------------------------------------------
+
+    @api.model
+    def _pacing_today(self):
+        """Today in UTC: stored pacing is the same whoever triggers its computation,
+        whatever their timezone (as registration days are)."""
+        return deal_tracking.utc_day(fields.Datetime.now())
 
     @api.model
     def _precheck_values(self, vals):
@@ -579,7 +585,9 @@ class MspBusinessPlanObjective(models.Model):
                 _logger.warning("Objective %s not refreshed: %s", objective.id, error)
                 broken |= target
                 continue
-            field_name = objective.sum_field_id.name if objective.measure == "sum" else None
+            # sudo: the summed field's name is metadata internal users may not read.
+            field = objective.sum_field_id.sudo()
+            field_name = field.name if objective.measure == "sum" else None
             key = (objective.measure, field_name, repr(domain))
             domains[key[2]] = domain
             groups[key] |= target

@@ -104,7 +104,7 @@ class MspBusinessPlanObjectiveTarget(models.Model):
 
     @api.depends("progress", "target_value", "date_start", "date_end", "plan_state")
     def _compute_pacing(self):
-        today = fields.Date.context_today(self)
+        today = self.env["msp.business.plan.objective"]._pacing_today()
         for target in self:
             if not (target.date_start and target.date_end):
                 target.expected_progress, target.pacing_status = 0.0, False

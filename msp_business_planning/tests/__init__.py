@@ -3,8 +3,10 @@ from . import (
     test_bad_input,
     test_business_plan,
     test_business_review,
+    test_concurrency,
     test_deal_registration,
     test_deal_tracking_math,
+    test_host_isolation,
     test_initiative,
     test_objective,
     test_objective_tracking,
@@ -24,4 +26,5 @@ from . import (
     test_review_security,
     test_review_ui,
     test_security,
+    test_timezone_language,
 )

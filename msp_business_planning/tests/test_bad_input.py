@@ -254,6 +254,9 @@ class TestBadInputAtTheOrm(BadInputCommon, MspPlanningCase):
         objective.write({"measure": "sum", "sum_field_id": self._lead_field("probability").id})
         self._create_registration(self.partner_a, probability=40)
         self.assertEqual(objective.actual_value, 40)
+        objective.invalidate_recordset()
+        objective.action_refresh_actuals()
+        self.assertEqual(objective.actual_value, 40)
 
     def test_html_is_sanitized_not_refused(self):
         script = '<p>Plan</p><script>alert("x")</script><img src=x onerror="alert(1)">'
