@@ -13,6 +13,8 @@ from .msp_business_review import CARRIED_DECISIONS
 PARTNER_VISIBLE_STATES = ("draft", "in_progress", "completed")
 # Longest partner commitment (html) accepted from the portal.
 PORTAL_COMMITMENT_MAX_LENGTH = 50000
+# Largest file a partner's contact may attach to a message on its plan (bytes).
+PORTAL_ATTACHMENT_MAX_SIZE = 10 * 1024 * 1024
 
 
 class MspBusinessPlan(models.Model):
@@ -680,6 +682,27 @@ class MspBusinessPlan(models.Model):
         ):
             return self.browse()
         return thread
+
+    def _process_attachments_for_post(self, attachments, attachment_ids, message_values):
+        """Files a partner's contact attaches to a message stay within a size the
+        channel team can handle: a larger one refuses the message, which is not
+        posted."""
+        if self.env.user.share:
+            sizes = [(attachment[0], len(attachment[1] or b"")) for attachment in attachments or ()]
+            # sudo: the files the user just uploaded, pending; only their sizes are read.
+            uploaded = self.env["ir.attachment"].sudo().browse(attachment_ids or ())
+            sizes += [(attachment.name, attachment.file_size) for attachment in uploaded.exists()]
+            too_large = [name for name, size in sizes if size > PORTAL_ATTACHMENT_MAX_SIZE]
+            if too_large:
+                raise UserError(
+                    _(
+                        "“%(file)s” is too large to attach (%(max)s MB at most); nothing was "
+                        "posted.",
+                        file=too_large[0],
+                        max=PORTAL_ATTACHMENT_MAX_SIZE // (1024 * 1024),
+                    )
+                )
+        return super()._process_attachments_for_post(attachments, attachment_ids, message_values)
 
     def _portal_update_partner_commitment(self, commitment):
         """The partner's commitment as edited on the portal: sanitized html, only

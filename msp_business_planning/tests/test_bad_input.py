@@ -13,6 +13,7 @@ import json
 import math
 import secrets
 from datetime import date
+from unittest.mock import patch
 
 import openpyxl
 
@@ -21,6 +22,7 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.tests import BaseCase, tagged
 from odoo.tools import mute_logger
 
+from ..models import msp_business_plan
 from ..tools import values
 from .common import MspPlanningCase, MspPlanningHttpCase
 
@@ -289,24 +291,22 @@ class TestBadInputOverRpcAndPortal(BadInputCommon, MspPlanningHttpCase):
         super().setUpClass()
         cls._setup_bad_input_fixtures()
 
-    def _call_kw(self, model, method, args, kwargs=None):
-        """The JSON-RPC answer (result or error), with NaN and infinities sent as the
-        JSON extensions Python's and Odoo's parsers accept."""
-        payload = {
-            "jsonrpc": "2.0",
-            "method": "call",
-            "id": 1,
-            "params": {"model": model, "method": method, "args": args, "kwargs": kwargs or {}},
-        }
+    def _jsonrpc(self, url, params):
+        """The JSON-RPC answer (result or error) of ``url``, with NaN and infinities
+        sent as the JSON extensions Python's and Odoo's parsers accept."""
         self.env.flush_all()
         with mute_logger("odoo.http", "odoo.sql_db", "odoo.models"):
             response = self.url_open(
-                f"/web/dataset/call_kw/{model}/{method}",
-                data=json.dumps(payload),
+                url,
+                data=json.dumps({"jsonrpc": "2.0", "method": "call", "id": 1, "params": params}),
                 headers={"Content-Type": "application/json"},
             )
         self.env.invalidate_all()
         return response.json()
+
+    def _call_kw(self, model, method, args, kwargs=None):
+        params = {"model": model, "method": method, "args": args, "kwargs": kwargs or {}}
+        return self._jsonrpc(f"/web/dataset/call_kw/{model}/{method}", params)
 
     def test_json_rpc(self):
         self.authenticate(self.user_own.login, self.user_own.login)
@@ -414,6 +414,43 @@ class TestBadInputOverRpcAndPortal(BadInputCommon, MspPlanningHttpCase):
                 self.assertEqual(response.status_code, 200)
                 self.assertRegex(response.text, r"o_msp_(progress_|commitment_|field_)?error")
         self.assertEqual(self._counts(), before)
+
+    def test_portal_oversized_attachment(self):
+        """A file larger than allowed, attached to a message on the plan: the message
+        is refused with a message, nothing is posted, the file is on no plan."""
+        self.authenticate(self.portal_a.login, self.portal_a.login)
+        plan_thread = {"thread_model": "msp.business.plan", "thread_id": self.plan.id}
+        before = self._counts()
+        with patch.object(msp_business_plan, "PORTAL_ATTACHMENT_MAX_SIZE", 1024):
+            for name, size, accepted in (("small.pdf", 1024, True), ("big.pdf", 1025, False)):
+                with self.subTest(name=name):
+                    upload = self.url_open(
+                        "/mail/attachment/upload",
+                        data={
+                            **plan_thread,
+                            "is_pending": "true",
+                            "csrf_token": http.Request.csrf_token(self),
+                        },
+                        files={"ufile": (name, b"x" * size, "application/pdf")},
+                    ).json()["data"]["ir.attachment"][0]
+                    params = {
+                        **plan_thread,
+                        "post_data": {
+                            "body": f"Here is {name}",
+                            "message_type": "comment",
+                            "attachment_ids": [upload["id"]],
+                        },
+                        "attachment_tokens": [upload["access_token"]],
+                    }
+                    answer = self._jsonrpc("/mail/message/post", params)
+                    if accepted:
+                        self.assertNotIn("error", answer)
+                    else:
+                        self.assertIn("too large to attach", answer["error"]["data"]["message"])
+        self.env.invalidate_all()
+        after = self._counts()
+        self.assertEqual(after["mail.message"], before["mail.message"] + 1)
+        self.assertEqual(self.plan.message_ids.attachment_ids.mapped("name"), ["small.pdf"])
 
     def test_portal_duplicate_submissions(self):
         """The same form sent twice (double click) records once."""
