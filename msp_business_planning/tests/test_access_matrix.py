@@ -1,7 +1,7 @@
 """Who may do what, as one table.
 
 Every model of the addon (the ones it defines and the ones it adds fields to, read
-from the registry: a new model without a row fails :meth:`test_every_model_has_rows`),
+from the registry: a new model without a row fails :meth:`test_every_model_and_method_has_rows`),
 every CRUD operation and every public method, for each kind of user. The expectations
 are the tables below; one generic runner plays each cell as its user, in a savepoint
 rolled back after the call, and reports every cell that differs, with the rows as
