@@ -17,8 +17,8 @@ ODOO = $(PYTHON) -m odoo -c $(CONF) --addons-path=$(ADDONS_PATH)
 PSQL = PGPASSWORD=msp psql -h localhost -p $$(sed -n 's/^db_port = //p' $(CONF)) -U msp -d postgres -qc
 export CACHE PYTHON
 
-.PHONY: help check-odoo setup run test test-install test-pytest test-lifecycle test-elearning \
-	test-host bench lint pot clean
+.PHONY: help check-odoo setup run test test-install test-upgrade test-pytest test-lifecycle \
+	test-elearning test-host bench lint pot clean
 
 help:
 	@echo "make run    - set up, create/update the '$(DEMO_DB)' database with demo data, serve on :$(HTTP_PORT)"
@@ -48,11 +48,15 @@ run: setup
 	@echo ""
 	$(ODOO) -d $(DEMO_DB) --db-filter='^$(DEMO_DB)$$' --http-port=$(HTTP_PORT)
 
-test: setup test-install test-lifecycle test-pytest test-elearning
+test: setup test-install test-upgrade test-lifecycle test-pytest test-elearning
 
 # Install without demo, upgrade, uninstall (nothing left behind), reinstall.
 test-lifecycle:
 	@bash scripts/lifecycle.sh $(CONF) $(ADDONS_PATH) $(TEST_DB)_lifecycle
+
+# Upgrade the addon on the demo database (test-install): every record and value is kept.
+test-upgrade:
+	@bash scripts/upgrade_check.sh $(CONF) $(ADDONS_PATH) $(TEST_DB)
 
 # Odoo's own crm and portal test suites, with the addon installed (slow: not in `test`).
 test-host: setup
@@ -87,6 +91,8 @@ test-elearning:
 	@! grep -E " (ERROR|CRITICAL) " $(CACHE)/install_elearning.log || (echo "Install logged errors" >&2; exit 1)
 	$(PYTHON) -m pytest $(ELEARNING_ADDON)/tests --odoo-config=$(CONF) --odoo-database=$(TEST_DB_ELEARNING) \
 		--odoo-addons-path=$(ADDONS_PATH) --odoo-log-level=warn $(PYTEST_ARGS)
+	@EXISTING=1 ADDONS=$(ELEARNING_ADDON) bash scripts/lifecycle.sh $(CONF) $(ADDONS_PATH) \
+		$(TEST_DB_ELEARNING)
 
 bench: setup
 	$(PYTHON) bench/run.py --config $(CONF) --addons-path=$(ADDONS_PATH) --size $(or $(SIZE),default)

@@ -11,7 +11,8 @@ class BusinessPlanExportController(http.Controller):
     @http.route("/business-planning/export/xlsx", type="http", auth="user", methods=["GET"])
     def export_business_plans_xlsx(self, plan_ids="", **kwargs):
         """Stream the Excel export of the given plans (comma-separated ids) to a user
-        allowed to read every one of them; 404 for unknown ids, 403 otherwise."""
+        allowed to read every one of them; 404 for unknown ids, 403 otherwise. A portal
+        user gets 404 for both: another partner's plan is as unknown as a missing one."""
         try:
             ids = [int(plan_id) for plan_id in plan_ids.split(",") if plan_id.strip()]
         except ValueError:
@@ -25,6 +26,8 @@ class BusinessPlanExportController(http.Controller):
         except MissingError:
             raise request.not_found() from None
         except AccessError:
+            if request.env.user.share:
+                raise request.not_found() from None
             raise Forbidden() from None
         return request.make_response(
             content,

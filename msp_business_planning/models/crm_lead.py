@@ -1,13 +1,16 @@
+import logging
 import math
 from datetime import timedelta
 
 import psycopg2
 
-from odoo import _, api, fields, models, tools
+from odoo import SUPERUSER_ID, _, api, fields, models, tools
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import email_normalize, escape_psql, mute_logger, plaintext2html
 
 from ..tools import deal_tracking
+
+_logger = logging.getLogger(__name__)
 
 # Only planning users (or the system) decide on registrations.
 REGISTRATION_MANAGED_FIELDS = frozenset(
@@ -36,6 +39,9 @@ PORTAL_REGISTRATION_FIELDS = (
     "date_deadline",
     "description",
 )
+# Staff-only relations: Odoo checks field groups on the columns a domain compares, not on
+# the relations it goes through, so these are refused explicitly (see _search).
+STAFF_RELATIONS = frozenset({"registration_conflict_lead_ids", "duplicate_lead_ids"})
 PROTECTION_DAYS_PARAM = "msp_business_planning.registration_protection_days"
 # Deal tracking joins a partner's registrations on each of these days; the indexes only
 # hold registrations, a small part of the pipeline.
@@ -268,9 +274,9 @@ class CrmLead(models.Model):
         registrations = leads.filtered("registered_partner_id")
         if registrations:
             registrations._sync_registration_qualification()
-            registrations.filtered(
-                lambda lead: lead.registration_state == "submitted"
-            )._detect_registration_conflicts()
+            submitted = registrations.filtered(lambda lead: lead.registration_state == "submitted")
+            submitted._detect_registration_conflicts()
+            submitted._recheck_registration_conflicts_after_commit()
             registrations._refresh_registration_objectives(
                 registrations.registered_commercial_partner_id
             )
@@ -307,8 +313,40 @@ class CrmLead(models.Model):
                 registrations._sync_registration_qualification()
             if vals.get("registration_state") == "submitted":
                 registrations._detect_registration_conflicts()
+                registrations._recheck_registration_conflicts_after_commit()
             self._refresh_registration_objectives(partners)
         return res
+
+    @api.model
+    def _search(self, domain, offset=0, limit=None, order=None):
+        if not self.env.su:
+            self._check_staff_relation_search(domain)
+        return super()._search(domain, offset=offset, limit=limit, order=order)
+
+    @api.model
+    def _read_group(self, domain, groupby=(), aggregates=(), *args, **kwargs):
+        if not self.env.su:
+            # Grouping by a relation shows the names of its records, unchecked by Odoo.
+            names = {spec.split(":")[0].split(".")[0] for spec in (*groupby, *aggregates)}
+            if names & STAFF_RELATIONS:
+                self.check_field_access_rights("read", list(names & STAFF_RELATIONS))
+        return super()._read_group(domain, groupby, aggregates, *args, **kwargs)
+
+    @api.model
+    def _check_staff_relation_search(self, domain):
+        """A partner must not probe the leads its registration conflicts with, e.g.
+        ``[("registration_conflict_lead_ids.partner_name", "ilike", "Glob")]``: a
+        condition on a staff-only relation needs the right to read it."""
+        for leaf in domain or ():
+            if not isinstance(leaf, list | tuple) or not leaf or not isinstance(leaf[0], str):
+                continue
+            field_name = leaf[0].split(".", 1)[0]
+            if field_name in STAFF_RELATIONS:
+                self.check_field_access_rights("read", [field_name])
+            elif len(leaf) == 3 and leaf[1] in ("any", "not any") and isinstance(leaf[2], list):
+                field = self._fields.get(field_name)
+                if field is not None and field.comodel_name == self._name:
+                    self._check_staff_relation_search(leaf[2])
 
     def unlink(self):
         partners = self.registered_commercial_partner_id
@@ -577,6 +615,33 @@ class CrmLead(models.Model):
                     }
                 )
         return True
+
+    def _recheck_registration_conflicts_after_commit(self):
+        """Two partners registering the same customer at the same moment each look
+        for conflicts before the other's deal is committed, and find none. Once this
+        transaction is committed, look again from a new one: whichever of the two
+        commits last then sees the other, so at least one is flagged."""
+        if not self:
+            return
+        cr = self.env.cr
+        pending = cr.postcommit.data.setdefault("msp_registration_conflict_ids", set())
+        if not pending:
+            registry = self.env.registry
+
+            @cr.postcommit.add
+            def recheck():
+                try:
+                    with registry.cursor() as new_cr:
+                        leads = api.Environment(new_cr, SUPERUSER_ID, {})["crm.lead"]
+                        leads.browse(sorted(pending)).exists().filtered(
+                            lambda lead: lead.registration_state == "submitted"
+                        )._detect_registration_conflicts()
+                except psycopg2.Error:
+                    # The registration changed meanwhile: that change ran the
+                    # detection again already.
+                    _logger.info("Registration conflicts not rechecked", exc_info=True)
+
+        pending.update(self.ids)
 
     def _refresh_registration_objectives(self, partners):
         """Bring the objectives of these partner companies up to date in a batched

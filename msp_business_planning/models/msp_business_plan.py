@@ -7,12 +7,14 @@ from odoo import Command, _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import html_sanitize
 
-from ..tools import planning
+from ..tools import planning, values
 from .msp_business_review import CARRIED_DECISIONS
 
 PARTNER_VISIBLE_STATES = ("draft", "in_progress", "completed")
 # Longest partner commitment (html) accepted from the portal.
 PORTAL_COMMITMENT_MAX_LENGTH = 50000
+# Largest file a partner's contact may attach to a message on its plan (bytes).
+PORTAL_ATTACHMENT_MAX_SIZE = 10 * 1024 * 1024
 
 
 class MspBusinessPlan(models.Model):
@@ -108,7 +110,11 @@ class MspBusinessPlan(models.Model):
         help="What the partner commits to (resources, certifications, marketing...). "
         "The partner can edit it from the portal.",
     )
-    description = fields.Html(string="Internal Notes")
+    description = fields.Html(
+        string="Internal Notes",
+        groups="base.group_user",
+        help="For the channel team only: never shown to the partner.",
+    )
     objective_ids = fields.One2many("msp.business.plan.objective", "plan_id", copy=True)
     objective_count = fields.Integer(compute="_compute_objective_count")
     target_ids = fields.One2many(
@@ -284,18 +290,37 @@ class MspBusinessPlan(models.Model):
                         start=plan.date_start,
                     )
                 )
+            if values.plan_span_issue(plan.date_start, plan.date_end):
+                raise ValidationError(plan._span_error(plan.date_start, plan.date_end))
+
+    @api.model
+    def _span_error(self, start, end):
+        return _(
+            "A business plan covers at most %(years)s years; check its dates (%(start)s to "
+            "%(end)s).",
+            years=values.MAX_PLAN_YEARS,
+            start=start,
+            end=end,
+        )
 
     # ------------------------------------------------------------
     # CRUD
     # ------------------------------------------------------------
 
-    def _precheck_dates(self, vals):
-        """Refuse reversed dates with a ValidationError before the database check
-        constraint would abort the transaction with a bare integrity error."""
-        for plan in self or [self]:
-            start = fields.Date.to_date(vals.get("date_start")) or plan.date_start
-            end = fields.Date.to_date(vals.get("date_end")) or plan.date_end
-            if start and end and end < start:
+    def _precheck_values(self, vals):
+        """Refuse reversed or absurd dates and a wrong revenue with a ValidationError
+        before the database check constraint (or a conversion) would abort the
+        transaction with a bare error."""
+        for plan in self or [self] if vals.keys() & {"date_start", "date_end"} else ():
+            try:
+                start = fields.Date.to_date(vals.get("date_start")) or plan.date_start
+                end = fields.Date.to_date(vals.get("date_end")) or plan.date_end
+            except (TypeError, ValueError):
+                raise ValidationError(
+                    _("The start and end of a business plan must be dates (YYYY-MM-DD).")
+                ) from None
+            issue = values.plan_span_issue(start, end) if start and end else None
+            if issue == "reversed":
                 raise ValidationError(
                     _(
                         "A business plan cannot end (%(end)s) before it starts (%(start)s).",
@@ -303,16 +328,20 @@ class MspBusinessPlan(models.Model):
                         start=start,
                     )
                 )
+            if issue:
+                raise ValidationError(self._span_error(start, end))
+        revenue = vals.get("client_annual_revenue")
+        if revenue not in (None, False) and values.number_issue(revenue, minimum=0):
+            raise ValidationError(_("The annual revenue must be a positive amount."))
 
     @api.model_create_multi
     def create(self, vals_list):
         for vals in vals_list:
-            self.browse()._precheck_dates(vals)
+            self.browse()._precheck_values(vals)
         return super().create(vals_list)
 
     def write(self, vals):
-        if "date_start" in vals or "date_end" in vals:
-            self._precheck_dates(vals)
+        self._precheck_values(vals)
         # Deal actuals follow the partner, company and currency, and stay frozen while
         # a plan is cancelled.
         refresh = self.browse()
@@ -412,6 +441,7 @@ class MspBusinessPlan(models.Model):
 
     def action_view_objectives(self):
         self.ensure_one()
+        self.check_access("read")
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "msp_business_planning.msp_business_plan_objective_action"
         )
@@ -433,6 +463,7 @@ class MspBusinessPlan(models.Model):
 
     def action_view_reviews(self):
         self.ensure_one()
+        self.check_access("read")
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "msp_business_planning.msp_business_review_action"
         )
@@ -442,6 +473,7 @@ class MspBusinessPlan(models.Model):
 
     def action_view_initiative_budget(self):
         self.ensure_one()
+        self.check_access("read")
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "msp_business_planning.msp_business_plan_initiative_action"
         )
@@ -650,6 +682,27 @@ class MspBusinessPlan(models.Model):
         ):
             return self.browse()
         return thread
+
+    def _process_attachments_for_post(self, attachments, attachment_ids, message_values):
+        """Files a partner's contact attaches to a message stay within a size the
+        channel team can handle: a larger one refuses the message, which is not
+        posted."""
+        if self.env.user.share:
+            sizes = [(attachment[0], len(attachment[1] or b"")) for attachment in attachments or ()]
+            # sudo: the files the user just uploaded, pending; only their sizes are read.
+            uploaded = self.env["ir.attachment"].sudo().browse(attachment_ids or ())
+            sizes += [(attachment.name, attachment.file_size) for attachment in uploaded.exists()]
+            too_large = [name for name, size in sizes if size > PORTAL_ATTACHMENT_MAX_SIZE]
+            if too_large:
+                raise UserError(
+                    _(
+                        "“%(file)s” is too large to attach (%(max)s MB at most); nothing was "
+                        "posted.",
+                        file=too_large[0],
+                        max=PORTAL_ATTACHMENT_MAX_SIZE // (1024 * 1024),
+                    )
+                )
+        return super()._process_attachments_for_post(attachments, attachment_ids, message_values)
 
     def _portal_update_partner_commitment(self, commitment):
         """The partner's commitment as edited on the portal: sanitized html, only

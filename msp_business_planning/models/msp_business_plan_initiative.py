@@ -1,9 +1,7 @@
-import math
-
 from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 
-from ..tools import planning
+from ..tools import planning, values
 
 
 class MspBusinessPlanInitiative(models.Model):
@@ -139,7 +137,10 @@ class MspBusinessPlanInitiative(models.Model):
                 name = vals.get("name", initiative.name)
                 self._check_date_within(name, fields.Date.to_date(day), plan)
         budget = vals.get("budget")
-        if budget is not None and budget is not False and (not math.isfinite(budget) or budget < 0):
+        issue = values.number_issue(budget, minimum=0) if budget not in (None, False) else None
+        if issue == "too_large":
+            raise ValidationError(_("The budget of an initiative is too large."))
+        if issue:
             raise ValidationError(_("The budget of an initiative must be a positive amount."))
 
     # ------------------------------------------------------------

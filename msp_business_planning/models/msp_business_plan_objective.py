@@ -11,7 +11,7 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.osv import expression
 from odoo.tools import SQL, mute_logger
 
-from ..tools import deal_tracking, planning
+from ..tools import deal_tracking, planning, values
 from ..tools.portal_input import MAX_ABS_VALUE
 
 _logger = logging.getLogger(__name__)
@@ -101,6 +101,8 @@ class MspBusinessPlanObjective(models.Model):
     lead_domain = fields.Char(
         string="Deal Filter",
         default="[]",
+        # The vendor's own pipeline criteria (customers, teams, salespeople).
+        groups="base.group_user",
         help="Only deals matching this filter count toward the objective.",
     )
     weight = fields.Integer(
@@ -215,7 +217,7 @@ class MspBusinessPlanObjective(models.Model):
 
     @api.depends("progress", "target_ids.target_value", "target_ids.date_start", "plan_state")
     def _compute_pacing(self):
-        today = fields.Date.context_today(self)
+        today = self._pacing_today()
         periods_by_objective = self._get_periods_by_objective()
         for objective in self:
             periods = periods_by_objective.get(objective.id)
@@ -283,7 +285,8 @@ class MspBusinessPlanObjective(models.Model):
     @api.constrains("measure", "sum_field_id")
     def _check_sum_field(self):
         for objective in self.filtered(lambda o: o.measure == "sum"):
-            field = objective.sum_field_id
+            # sudo: field definitions are metadata that internal users may not read.
+            field = objective.sum_field_id.sudo()
             if not field:
                 raise ValidationError(
                     _(
@@ -327,19 +330,40 @@ class MspBusinessPlanObjective(models.Model):
     # ------------------------------------------------------------
 
     @api.model
+    def _pacing_today(self):
+        """Today in UTC: stored pacing is the same whoever triggers its computation,
+        whatever their timezone (as registration days are)."""
+        return deal_tracking.utc_day(fields.Datetime.now())
+
+    @api.model
     def _precheck_values(self, vals):
         """Weight and target are refused with a ValidationError before the database
         check constraints would abort the transaction with a bare integrity error."""
-        if "weight" in vals and not 1 <= (vals["weight"] or 0) <= 100:
+        if "weight" in vals and values.number_issue(vals["weight"], 1, 100):
             raise ValidationError(
                 _(
                     "The weight of an objective must be between 1 and 100 (got %(weight)s).",
                     weight=vals["weight"],
                 )
             )
-        target = vals.get("target_value")
-        if target is not None and (not math.isfinite(target) or target < 0):
-            raise ValidationError(_("The target of an objective must be a positive number."))
+        if vals.get("target_value") is not None:
+            self._precheck_amount(
+                vals["target_value"], _("The target of an objective must be a positive number.")
+            )
+
+    @api.model
+    def _precheck_amount(self, value, negative_message):
+        """A target or reported value the ORM can store: a number, finite, not
+        absurdly large, and positive when ``negative_message`` says so."""
+        issue = values.number_issue(value, minimum=0 if negative_message else None)
+        if issue == "not_a_number":
+            raise ValidationError(_("“%(value)s” is not a number.", value=value))
+        if issue == "too_large":
+            raise ValidationError(
+                _("%(value)s is too large for a target or a result.", value=value)
+            )
+        if issue:
+            raise ValidationError(negative_message or _("The value must be a finite number."))
 
     @api.model_create_multi
     def create(self, vals_list):
@@ -455,6 +479,10 @@ class MspBusinessPlanObjective(models.Model):
         value changed, whatever their number."""
         if not self:
             return True
+        # Whoever may not change these objectives may not make the system do it
+        # (internal callers acting for someone else, e.g. on a CRM change, are sudo).
+        if not self.env.su:
+            self.check_access("write")
         return self._refresh_actuals_where(SQL("target.objective_id = ANY(%s)", self.ids))
 
     @api.model
@@ -534,7 +562,7 @@ class MspBusinessPlanObjective(models.Model):
         # Every pending value of the periods first: a stale one flushed after the UPDATE
         # below would overwrite it.
         Target.flush_model()
-        today = fields.Date.context_today(self)
+        today = self._pacing_today()
         rows = []
         for target_id, actual in values.items():
             progress, expected, status = Target._period_figures(actual, *periods[target_id], today)

@@ -69,20 +69,38 @@ class MspBusinessPlanObjectiveTarget(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         for vals in vals_list:
-            self._precheck_target(vals)
+            self.browse()._precheck_target(vals)
         return super().create(vals_list)
 
     def write(self, vals):
         self._precheck_target(vals)
         return super().write(vals)
 
-    @api.model
     def _precheck_target(self, vals):
-        # Before the check constraint, so the user gets a message rather than an
+        # Before the check constraints, so the user gets a message rather than an
         # integrity error.
         target = vals.get("target_value")
-        if target is not None and (not math.isfinite(target) or target < 0):
-            raise ValidationError(_("A period target must be a positive number."))
+        if target is not None:
+            self.env["msp.business.plan.objective"]._precheck_amount(
+                target, _("A period target must be a positive number.")
+            )
+        if "date_start" in vals or "date_end" in vals:
+            for period in self or [self]:
+                try:
+                    start = fields.Date.to_date(vals.get("date_start")) or period.date_start
+                    end = fields.Date.to_date(vals.get("date_end")) or period.date_end
+                except (TypeError, ValueError):
+                    raise ValidationError(
+                        _("The start and end of a period must be dates (YYYY-MM-DD).")
+                    ) from None
+                if start and end and end < start:
+                    raise ValidationError(
+                        _(
+                            "A period cannot end (%(end)s) before it starts (%(start)s).",
+                            end=end,
+                            start=start,
+                        )
+                    )
 
     @api.depends("actual_value", "target_value")
     def _compute_progress(self):
@@ -91,7 +109,7 @@ class MspBusinessPlanObjectiveTarget(models.Model):
 
     @api.depends("progress", "target_value", "date_start", "date_end", "plan_state")
     def _compute_pacing(self):
-        today = fields.Date.context_today(self)
+        today = self.env["msp.business.plan.objective"]._pacing_today()
         for target in self:
             _progress, target.expected_progress, target.pacing_status = self._period_figures(
                 target.actual_value,

@@ -77,13 +77,22 @@ class MspBusinessPlanObjectiveUpdate(models.Model):
                     )
                 )
 
+    @api.model
+    def _precheck_value(self, vals):
+        # Negative values correct earlier reports; anything else must be a number.
+        if "value" in vals:
+            self.env["msp.business.plan.objective"]._precheck_amount(vals["value"], None)
+
     @api.model_create_multi
     def create(self, vals_list):
+        for vals in vals_list:
+            self._precheck_value(vals)
         updates = super().create(vals_list)
         updates.objective_id.action_refresh_actuals()
         return updates
 
     def write(self, vals):
+        self._precheck_value(vals)
         objectives = self.objective_id
         res = super().write(vals)
         (objectives | self.objective_id).action_refresh_actuals()

@@ -4,7 +4,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import plaintext2html
 
-from ..tools import planning
+from ..tools import planning, values
 
 # Decisions revisited at the plan's next review: nothing was agreed yet (open), or
 # the partner said no or not now; either way the question comes back.
@@ -287,6 +287,24 @@ class MspBusinessReview(models.Model):
             ):
                 raise ValidationError(self._period_error(review.period_start, review.period_end))
 
+    @api.constrains("attendee_partner_ids", "plan_id")
+    def _check_attendee_partners(self):
+        # The review and its document go to the partner: another company's contact
+        # listed among the attendees would be a competitor's name shown to it.
+        for review in self:
+            outsiders = review.attendee_partner_ids.filtered(
+                lambda p, r=review: p.commercial_partner_id != r.commercial_partner_id
+            )
+            if outsiders:
+                raise ValidationError(
+                    _(
+                        "%(contact)s is not a contact of %(partner)s: partner attendees of "
+                        "a review are the partner's own contacts.",
+                        contact=outsiders[0].display_name,
+                        partner=review.commercial_partner_id.display_name,
+                    )
+                )
+
     @api.constrains("feedback_rating")
     def _check_feedback_rating(self):
         for review in self:
@@ -310,7 +328,7 @@ class MspBusinessReview(models.Model):
         with a ValidationError before anything is written (the database check
         constraints would abort the transaction)."""
         rating = vals.get("feedback_rating")
-        if rating not in (None, False) and not 1 <= rating <= 5:
+        if rating not in (None, False) and values.number_issue(rating, 1, 5):
             raise ValidationError(self._rating_error(rating))
         Plan = self.env["msp.business.plan"]
         for review in self or [self]:
@@ -553,6 +571,9 @@ class MspBusinessReview(models.Model):
         after it checked the user may see the plan; checked again here."""
         self.ensure_one()
         self.check_access("read")
+        # The partner's voice: neither the vendor's staff nor a token holder speaks for it.
+        if self.env.user.commercial_partner_id != self.commercial_partner_id:
+            raise AccessError(_("Feedback on a review is given by the partner's own contacts."))
         if self.state != "done":
             raise UserError(_("Feedback can be given once the review has taken place."))
         if isinstance(rating, bool) or not isinstance(rating, int | str):

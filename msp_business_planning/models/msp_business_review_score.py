@@ -1,6 +1,8 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
+from ..tools import values
+
 
 class MspBusinessReviewScore(models.Model):
     _name = "msp.business.review.score"
@@ -16,7 +18,11 @@ class MspBusinessReviewScore(models.Model):
         "msp.business.review", string="Review", required=True, ondelete="cascade", index=True
     )
     topic_id = fields.Many2one(
-        "msp.business.review.topic", string="Topic", required=True, check_company=True
+        "msp.business.review.topic",
+        string="Topic",
+        required=True,
+        ondelete="restrict",
+        check_company=True,
     )
     sequence = fields.Integer(related="topic_id.sequence", store=True)
     score = fields.Integer(
@@ -87,7 +93,7 @@ class MspBusinessReviewScore(models.Model):
         labels = {"score": _("score"), "target_score": _("target score")}
         for field_name, label in labels.items():
             value = vals.get(field_name)
-            if value not in (None, False) and not 0 <= value <= 100:
+            if value not in (None, False) and values.number_issue(value, 0, 100):
                 raise ValidationError(
                     _(
                         "A %(label)s goes from 0 to 100 (got %(value)s).",
@@ -96,7 +102,7 @@ class MspBusinessReviewScore(models.Model):
                     )
                 )
         weight = vals.get("weight")
-        if weight not in (None, False) and weight < 0:
+        if weight not in (None, False) and values.number_issue(weight, minimum=0):
             raise ValidationError(_("A topic weight cannot be negative."))
 
     def _precheck_duplicates(self, pairs):

@@ -1,5 +1,7 @@
 from odoo import _, api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import UserError, ValidationError
+
+from ..tools import values
 
 
 class MspBusinessReviewTopic(models.Model):
@@ -50,7 +52,7 @@ class MspBusinessReviewTopic(models.Model):
     def _precheck_weight(self, vals):
         # Before the check constraint, so the user gets a message rather than an
         # integrity error.
-        if "weight" in vals and not 1 <= (vals["weight"] or 0) <= 100:
+        if "weight" in vals and values.number_issue(vals["weight"], 1, 100):
             raise ValidationError(
                 _(
                     "The weight of a review topic must be between 1 and 100 (got %(weight)s).",
@@ -71,3 +73,22 @@ class MspBusinessReviewTopic(models.Model):
     def write(self, vals):
         self._precheck_weight(vals)
         return super().write(vals)
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_scored(self):
+        # Past scorecards keep their topics: a clear message rather than the
+        # database's refusal.
+        # sudo: whether any review, of any plan, scored the topic.
+        scored = (
+            self.env["msp.business.review.score"]
+            .sudo()
+            ._read_group([("topic_id", "in", self.ids)], ["topic_id"])
+        )
+        if scored:
+            raise UserError(
+                _(
+                    "The topic “%(topic)s” is scored in business reviews and cannot be "
+                    "deleted; archive it instead.",
+                    topic=scored[0][0].name,
+                )
+            )

@@ -21,6 +21,7 @@ class ResPartner(models.Model):
 
     def action_view_business_plans(self):
         self.ensure_one()
+        self.env["msp.business.plan"].check_access("read")
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "msp_business_planning.msp_business_plan_action"
         )

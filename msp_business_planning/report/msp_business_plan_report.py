@@ -1,4 +1,18 @@
-from odoo import api, models
+from odoo import _, api, models
+from odoo.exceptions import AccessError, MissingError
+
+
+def check_report_access(records):
+    """Read access to the records a report shows. For a portal user another partner's
+    record is refused exactly like a missing one, so that the report URLs (which
+    take any id) never tell which ids exist."""
+    try:
+        records.check_access("read")
+        records.mapped("display_name")
+    except (AccessError, MissingError):
+        if not records.env.user.share:
+            raise
+        raise MissingError(_("This document does not exist.")) from None
 
 
 class ReportBusinessPlan(models.AbstractModel):
@@ -8,7 +22,7 @@ class ReportBusinessPlan(models.AbstractModel):
     @api.model
     def _get_report_values(self, docids, data=None):
         plans = self.env["msp.business.plan"].browse(docids)
-        plans.check_access("read")
+        check_report_access(plans)
         return {
             "doc_ids": docids,
             "doc_model": "msp.business.plan",
@@ -18,3 +32,14 @@ class ReportBusinessPlan(models.AbstractModel):
             # records; their names are part of the plan, whose read access was checked.
             "target_accounts": {plan.id: plan.sudo().target_account_ids for plan in plans},
         }
+
+
+class ReportBusinessReview(models.AbstractModel):
+    _name = "report.msp_business_planning.report_business_review"
+    _description = "Business Review Report"
+
+    @api.model
+    def _get_report_values(self, docids, data=None):
+        reviews = self.env["msp.business.review"].browse(docids)
+        check_report_access(reviews)
+        return {"doc_ids": docids, "doc_model": "msp.business.review", "docs": reviews}

@@ -1,8 +1,12 @@
 from . import (
+    test_access_matrix,
+    test_bad_input,
     test_business_plan,
     test_business_review,
+    test_concurrency,
     test_deal_registration,
     test_deal_tracking_math,
+    test_host_isolation,
     test_initiative,
     test_objective,
     test_objective_tracking,
@@ -10,6 +14,7 @@ from . import (
     test_planning_math,
     test_portal,
     test_portal_deal_registration,
+    test_portal_isolation,
     test_portal_reviews,
     test_report_dashboards,
     test_report_deal_registrations,
@@ -22,4 +27,5 @@ from . import (
     test_review_security,
     test_review_ui,
     test_security,
+    test_timezone_language,
 )

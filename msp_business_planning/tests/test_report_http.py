@@ -89,7 +89,8 @@ class TestExportDownload(MspPlanningCommon, HttpCase):
     def test_portal_user_of_another_partner_is_refused(self):
         self.plan.action_share_with_partner()
         response = self._download("msp_portal_b", self.plan.id)
-        self.assertEqual(response.status_code, 403)
+        # Like an unknown plan: a partner learns nothing of which ids exist.
+        self.assertEqual(response.status_code, 404)
 
     @mute_logger("odoo.http")
     def test_unknown_or_malformed_ids(self):

@@ -6,7 +6,7 @@ from datetime import date
 from freezegun import freeze_time
 from lxml import html
 
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, MissingError
 from odoo.tools import mute_logger
 
 from .common import MspPlanningCase
@@ -115,6 +115,9 @@ class TestBusinessPlanReport(MspPlanningCase):
 
     @mute_logger("odoo.access")
     def test_report_refused_without_access(self):
-        for user in (self.portal_b, self.user_internal, self.user_company_2):
+        for user in (self.user_internal, self.user_company_2):
             with self.subTest(user=user.login), self.assertRaises(AccessError):
                 self._render(self.plan, user)
+        # A portal user is told what it would be told for a missing plan.
+        with self.assertRaisesRegex(MissingError, "does not exist"):
+            self._render(self.plan, self.portal_b)

@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Upgrade the addon on a database full of its records (the demo data) and check that
+# every record and value is still there, as it was.
+# Usage: scripts/upgrade_check.sh <odoo config file> <addons path> <database>
+set -euo pipefail
+CONF=$1
+ADDONS_PATH=$2
+DB=$3
+ADDON=msp_business_planning
+LOG=${CACHE:-.cache}/upgrade.log
+PGPORT=$(sed -n 's/^db_port = //p' "$CONF")
+psql_db() { PGPASSWORD=msp psql -h localhost -p "$PGPORT" -U msp -d "$DB" -Atqc "$1"; }
+
+# One line per table: its row count and a digest of every row, the bookkeeping of the
+# last write (date, author) aside. crm_lead: the registration columns only.
+fingerprint() {
+    psql_db "
+        SELECT string_agg(line, E'\n' ORDER BY line) FROM (
+            SELECT tablename || ' ' || (xpath('/row/c/text()', query_to_xml(format(
+                'SELECT count(*) || '' '' || coalesce(md5(string_agg(
+                     (to_jsonb(t) - ''write_date'' - ''write_uid'')::text, ''|'' ORDER BY id)), '''') AS c
+                   FROM %I t', tablename), false, true, '')))[1]::text AS line
+              FROM pg_tables WHERE tablename LIKE 'msp\_%' AND tablename NOT LIKE '%\_rel'
+            UNION ALL
+            SELECT 'crm_lead registrations ' || count(*) || ' ' || md5(string_agg(concat_ws(',',
+                   id, registered_partner_id, registration_state, registration_date,
+                   registration_expiry_date, registration_qualified_date, registration_contact_id,
+                   registration_reject_reason, registration_conflict_acknowledged), '|' ORDER BY id))
+              FROM crm_lead WHERE registered_partner_id IS NOT NULL
+        ) AS lines"
+}
+
+before=$(fingerprint)
+[ "$(psql_db "SELECT count(*) FROM msp_business_plan")" -gt 0 ] \
+    || { echo "ERROR: no plan to upgrade: install the demo data first" >&2; exit 1; }
+echo "  upgrade with data: $(echo "$before" | wc -l) tables fingerprinted, upgrading..."
+${PYTHON:-python3} -m odoo -c "$CONF" --addons-path="$ADDONS_PATH" -d "$DB" -u "$ADDON" \
+    --stop-after-init --log-level=warn --logfile="$LOG" || { tail -n 40 "$LOG"; exit 1; }
+after=$(fingerprint)
+if [ "$before" != "$after" ]; then
+    echo "ERROR: the upgrade changed data:" >&2
+    diff <(echo "$before") <(echo "$after") >&2 || true
+    exit 1
+fi
+if grep -E " (ERROR|CRITICAL) " "$LOG"; then
+    echo "ERROR: the upgrade logged errors (see $LOG)" >&2
+    exit 1
+fi
+echo "  upgrade with data: every record and value kept"
