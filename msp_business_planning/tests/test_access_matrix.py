@@ -152,6 +152,14 @@ MATRIX = {
         "create":     "A   A   A   A   A   A   Y   Y   Y   Y   A",
         "unlink":     "A   A   A   A   A   A   A   A   A   Y   A",
     },
+    # The registered-deals analysis (SQL view): planning users only. The fixture deal
+    # has no company, so, as for any record without company in Odoo, the second
+    # company's planning users see it too.
+    "msp.deal.registration.report": {
+        "read":       "A   A   A   A   A   A   Y   Y   Y   Y   Y",
+        "search":     "A   A   A   A   A   A   Y   Y   Y   Y   Y",
+        "read_group": "A   A   A   A   A   A   Y   Y   Y   Y   Y",
+    },
     "res.partner": {
         "read":       "A   A   A   A   A   A   Y   Y   Y   Y   Y",
     },
@@ -279,6 +287,12 @@ OPERATIONS = {
             "type": "opportunity",
             "registered_partner_id": f.partner_a.id,
         },
+    },
+    "msp.deal.registration.report": {
+        "subject": "registration_report",
+        "field": "registration_state",
+        "group_by": "registration_state",
+        "operations": ("read", "search", "read_group"),
     },
     # The plan counter the addon adds to partners.
     "res.partner": {
@@ -563,6 +577,10 @@ class TestAccessMatrix(MspPlanningCase):
         cls.registration = cls._create_registration(
             cls.partner_a_contact, partner_name="Globex Matrix"
         )
+        # Its row in the registered-deals analysis (the view's ids are the leads').
+        cls.registration_report = cls.env["msp.deal.registration.report"].browse(
+            cls.registration.id
+        )
         cls.registration_approved = cls._create_registration(
             cls.partner_a, state="approved", registration_expiry_date=date(2026, 12, 1)
         )
@@ -673,7 +691,8 @@ class TestAccessMatrix(MspPlanningCase):
         }
         self.assertEqual(models, set(OPERATIONS))
         self.assertEqual(models, set(MATRIX))
-        crud = {"create", "write", "unlink", "copy", "read", "search", "default_get"}
+        # CRUD overrides, and init() (the ORM's hook creating tables, views, indexes).
+        crud = {"create", "write", "unlink", "copy", "read", "search", "default_get", "init"}
         for name in models:
             methods = {
                 attr
