@@ -111,41 +111,35 @@ class MspBusinessPlanPortal(CustomerPortal):
             "completed": {"label": _("Completed"), "domain": [("state", "=", "completed")]},
         }
 
-    @http.route([PLAN_URL, f"{PLAN_URL}/page/<int:page>"], type="http", auth="user", website=True)
-    def portal_my_business_plans(self, page=1, sortby=None, filterby=None, **kw):
-        Plan = request.env["msp.business.plan"]
-        sortings = self._business_plan_searchbar_sortings()
-        filters = self._business_plan_searchbar_filters()
+    def _msp_portal_list_values(
+        self, model, url, domain, sortings, filters, page, sortby, filterby
+    ):
+        """Records, pager and search bar values of a paged, sortable, filterable portal
+        list of ``model`` (empty when the user may not read it at all)."""
+        Model = request.env[model]
         sortby = sortby if sortby in sortings else "date"
         filterby = filterby if filterby in filters else "all"
-        domain = AND([self._business_plan_domain(), filters[filterby]["domain"]])
-
-        has_access = Plan.has_access("read")
+        domain = AND([domain, filters[filterby]["domain"]])
+        has_access = Model.has_access("read")
         pager = portal_pager(
-            url=PLAN_URL,
+            url=url,
             url_args={"sortby": sortby, "filterby": filterby},
-            total=Plan.search_count(domain) if has_access else 0,
+            total=Model.search_count(domain) if has_access else 0,
             page=page,
             step=self._items_per_page,
         )
-        plans = (
-            Plan.search(
+        records = Model
+        if has_access:
+            records = Model.search(
                 domain,
                 order=sortings[sortby]["order"],
                 limit=self._items_per_page,
                 offset=pager["offset"],
             )
-            if has_access
-            else Plan
-        )
-        request.session["my_business_plans_history"] = plans.ids[:100]
-
         values = self._prepare_portal_layout_values()
         values.update(
             {
-                "plans": plans,
-                "page_name": "business_plan",
-                "default_url": PLAN_URL,
+                "default_url": url,
                 "pager": pager,
                 "searchbar_sortings": sortings,
                 "sortby": sortby,
@@ -153,6 +147,22 @@ class MspBusinessPlanPortal(CustomerPortal):
                 "filterby": filterby,
             }
         )
+        return records, values
+
+    @http.route([PLAN_URL, f"{PLAN_URL}/page/<int:page>"], type="http", auth="user", website=True)
+    def portal_my_business_plans(self, page=1, sortby=None, filterby=None, **kw):
+        plans, values = self._msp_portal_list_values(
+            "msp.business.plan",
+            PLAN_URL,
+            self._business_plan_domain(),
+            self._business_plan_searchbar_sortings(),
+            self._business_plan_searchbar_filters(),
+            page,
+            sortby,
+            filterby,
+        )
+        request.session["my_business_plans_history"] = plans.ids[:100]
+        values.update({"plans": plans, "page_name": "business_plan"})
         return request.render("msp_business_planning.portal_my_business_plans", values)
 
     # ------------------------------------------------------------

@@ -1,10 +1,8 @@
 from dateutil.relativedelta import relativedelta
 
 from odoo import _, fields, http
-from odoo.addons.portal.controllers.portal import pager as portal_pager
 from odoo.exceptions import AccessError, MissingError, UserError, ValidationError
 from odoo.http import request
-from odoo.osv.expression import AND
 from odoo.tools import email_normalize
 
 from ..models.crm_lead import PORTAL_REGISTRATION_FIELDS
@@ -106,43 +104,20 @@ class MspDealRegistrationPortal(MspBusinessPlanPortal):
 
     @http.route([DEAL_URL, f"{DEAL_URL}/page/<int:page>"], type="http", auth="user", website=True)
     def portal_my_deal_registrations(self, page=1, sortby=None, filterby=None, message=None, **kw):
-        Lead = request.env["crm.lead"]
-        sortings = self._deal_registration_searchbar_sortings()
-        filters = self._deal_registration_searchbar_filters()
-        sortby = sortby if sortby in sortings else "date"
-        filterby = filterby if filterby in filters else "all"
-        domain = AND([self._deal_registration_domain(), filters[filterby]["domain"]])
-
-        has_access = Lead.has_access("read")
-        pager = portal_pager(
-            url=DEAL_URL,
-            url_args={"sortby": sortby, "filterby": filterby},
-            total=Lead.search_count(domain) if has_access else 0,
-            page=page,
-            step=self._items_per_page,
+        leads, values = self._msp_portal_list_values(
+            "crm.lead",
+            DEAL_URL,
+            self._deal_registration_domain(),
+            self._deal_registration_searchbar_sortings(),
+            self._deal_registration_searchbar_filters(),
+            page,
+            sortby,
+            filterby,
         )
-        leads = (
-            Lead.search(
-                domain,
-                order=sortings[sortby]["order"],
-                limit=self._items_per_page,
-                offset=pager["offset"],
-            )
-            if has_access
-            else Lead
-        )
-
-        values = self._prepare_portal_layout_values()
         values.update(
             {
                 "leads": leads,
                 "page_name": "deal_registration",
-                "default_url": DEAL_URL,
-                "pager": pager,
-                "searchbar_sortings": sortings,
-                "sortby": sortby,
-                "searchbar_filters": filters,
-                "filterby": filterby,
                 "can_register": self._deal_registration_user_can_register(),
                 "msp_message": self._deal_registration_messages().get(message),
             }

@@ -407,6 +407,22 @@ class MspBusinessReview(models.Model):
         else:
             raise ValidationError(_("Unknown review status %(state)s.", state=target))
 
+    def _check_lines_editable(self, what):
+        """Lines (``what``: agenda, scorecard) of done reviews are on record: refuse to
+        change them unless a review transition does it."""
+        if self.env.context.get("msp_review_transition"):
+            return
+        done = self.filtered(lambda review: review.state == "done")
+        if done:
+            raise UserError(
+                _(
+                    "The review “%(review)s” is done: it is on record with its %(what)s. A "
+                    "planning administrator can reopen it.",
+                    review=done[0].display_name,
+                    what=what,
+                )
+            )
+
     # ------------------------------------------------------------
     # ACTIONS
     # ------------------------------------------------------------

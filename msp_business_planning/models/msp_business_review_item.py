@@ -1,5 +1,4 @@
 from odoo import _, api, fields, models
-from odoo.exceptions import UserError
 
 
 class MspBusinessReviewItem(models.Model):
@@ -93,17 +92,7 @@ class MspBusinessReviewItem(models.Model):
     def _check_review_open(self, reviews, operation):
         # Access rights first: whoever may not change the lines learns nothing more.
         self.check_access(operation)
-        if self.env.context.get("msp_review_transition"):
-            return
-        done = reviews.filtered(lambda r: r.state == "done")
-        if done:
-            raise UserError(
-                _(
-                    "The review “%(review)s” is done: its agenda and decisions are on "
-                    "record. A planning administrator can reopen it.",
-                    review=done[0].display_name,
-                )
-            )
+        reviews._check_lines_editable(_("agenda and decisions"))
 
     @api.model_create_multi
     def create(self, vals_list):

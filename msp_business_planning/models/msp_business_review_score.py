@@ -1,5 +1,5 @@
 from odoo import _, api, fields, models
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import ValidationError
 
 from ..tools import values
 
@@ -135,17 +135,7 @@ class MspBusinessReviewScore(models.Model):
     def _check_review_open(self, reviews, operation):
         # Access rights first: whoever may not change the lines learns nothing more.
         self.check_access(operation)
-        if self.env.context.get("msp_review_transition"):
-            return
-        done = reviews.filtered(lambda r: r.state == "done")
-        if done:
-            raise UserError(
-                _(
-                    "The review “%(review)s” is done: its scorecard is on record. A planning "
-                    "administrator can reopen it.",
-                    review=done[0].display_name,
-                )
-            )
+        reviews._check_lines_editable(_("scorecard"))
 
     @api.model_create_multi
     def create(self, vals_list):
