@@ -226,16 +226,25 @@ class MspBusinessPlan(models.Model):
     )
     def _compute_progress(self):
         for plan in self:
-            counted = plan.objective_ids.filtered(lambda o: o.target_value > 0)
-            plan.progress = planning.weighted_progress([(o.progress, o.weight) for o in counted])
-            plan.expected_progress = planning.weighted_progress(
-                [(o.expected_progress, o.weight) for o in counted]
+            plan.progress, plan.expected_progress, plan.pacing_status = self._progress_figures(
+                [
+                    (o.progress, o.expected_progress, o.weight, o.target_value)
+                    for o in plan.objective_ids
+                ],
+                plan.state,
             )
-            plan.pacing_status = (
-                planning.pacing_status(plan.progress, plan.expected_progress)
-                if plan.state in ("in_progress", "completed") and counted
-                else False
-            )
+
+    @api.model
+    def _progress_figures(self, objectives, state):
+        """``(progress, expected progress, pacing status)`` of a plan in ``state`` from
+        its ``objectives`` (``(progress, expected progress, weight, target)``): the
+        rules of the computed fields above, shared with the objectives' bulk refresh.
+        Objectives without a target are left out."""
+        counted = [item for item in objectives if item[3] > 0]
+        progress = planning.weighted_progress([(item[0], item[2]) for item in counted])
+        expected = planning.weighted_progress([(item[1], item[2]) for item in counted])
+        running = state in ("in_progress", "completed") and counted
+        return progress, expected, planning.pacing_status(progress, expected) if running else False
 
     def _compute_access_url(self):
         for plan in self:

@@ -3,6 +3,7 @@ import functools
 import logging
 import math
 from collections import defaultdict
+from datetime import timedelta
 
 import psycopg2
 
@@ -21,9 +22,17 @@ def _array_literal(values):
     """A PostgreSQL array literal (``'{1,2.5,NULL}'``) of numbers, or of the pacing
     keys (never user text), for one bulk UPDATE: one short string parameter instead of
     an ``ARRAY[...]`` expression of a hundred thousand values to build and parse."""
-    items = ",".join("NULL" if value is None else str(value) for value in values)
-    return "{" + items + "}"
+    if None in values:
+        values = ("NULL" if value is None else value for value in values)
+    return "{" + ",".join(map(str, values)) + "}"
 
+
+# The figures a refresh computes and writes itself, after the actuals.
+PACING_FIELDS = ("progress", "expected_progress", "pacing_status")
+# Column types of the arrays of a bulk UPDATE, by field type.
+BULK_COLUMN_TYPES = {"float": "float8", "integer": "int4", "selection": "varchar"}
+ONE_DAY = timedelta(days=1)
+RUNNING_STATES = ("in_progress", "completed")
 
 AUTOMATIC_TYPES = ("deal_registration", "qualified_deal_registration", "won_deal")
 NUMERIC_FIELD_TYPES = ("integer", "float", "monetary")
@@ -223,12 +232,25 @@ class MspBusinessPlanObjective(models.Model):
             periods = periods_by_objective.get(objective.id)
             if periods is None:
                 periods = [(t.date_start, t.date_end, t.target_value) for t in objective.target_ids]
-            objective.expected_progress = planning.expected_progress(periods, today)
-            objective.pacing_status = (
-                planning.pacing_status(objective.progress, objective.expected_progress)
-                if objective.plan_state in ("in_progress", "completed") and periods
-                else False
+            _progress, objective.expected_progress, objective.pacing_status = (
+                self._objective_figures(
+                    objective.actual_value,
+                    objective.target_value,
+                    periods,
+                    objective.plan_state,
+                    today,
+                )
             )
+
+    @api.model
+    def _objective_figures(self, actual, target, periods, plan_state, today):
+        """``(progress, expected progress, pacing status)`` of one objective from its
+        ``periods`` (``(date_start, date_end, target)``): the rules of the computed
+        fields above, shared with the bulk refresh."""
+        progress = planning.progress_percent(actual, target)
+        expected = planning.expected_progress(periods, today)
+        running = plan_state in RUNNING_STATES and periods
+        return progress, expected, planning.pacing_status(progress, expected) if running else False
 
     def _get_periods_by_objective(self):
         """{objective id: [(date_start, date_end, target)]} of a big batch of stored
@@ -400,7 +422,12 @@ class MspBusinessPlanObjective(models.Model):
         """The deal filter as a domain, parsed as a literal (never evaluated) and
         checked against crm.lead; a ValidationError says what is wrong."""
         self.ensure_one()
-        text = (self.lead_domain or "").strip() or "[]"
+        return self._parse_lead_domain(self.lead_domain)
+
+    def _parse_lead_domain(self, text):
+        """:meth:`_get_lead_domain` of the filter ``text`` of the objective ``self``,
+        whose name is only read to say what is wrong."""
+        text = (text or "").strip() or "[]"
         try:
             domain = ast.literal_eval(text)
         except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
@@ -473,10 +500,11 @@ class MspBusinessPlanObjective(models.Model):
         self.action_refresh_actuals()
 
     def action_refresh_actuals(self):
-        """Recompute the period actuals of these objectives in batch: one query reads
-        the periods and what their objectives measure, one aggregate query per group of
-        objectives measuring the same thing, and one bulk write of the periods whose
-        value changed, whatever their number."""
+        """Recompute the period actuals of these objectives in batch, and with them the
+        progress and pacing of their periods, of themselves and of their plans: one
+        query reads the periods and what their objectives measure, one aggregate query
+        per kind of deal and deal filter, and one bulk UPDATE per table of the rows
+        whose figures changed, whatever their number."""
         if not self:
             return True
         # Whoever may not change these objectives may not make the system do it
@@ -502,113 +530,209 @@ class MspBusinessPlanObjective(models.Model):
             )
         )
 
-    def _refresh_actuals_where(self, condition):
-        """Refresh the period actuals of the objectives whose periods match
-        ``condition`` (SQL on ``target``, ``objective`` and ``plan``)."""
-        self.env["msp.business.plan"].flush_model(["currency_id", "company_id"])
-        self.flush_model(["objective_type", "measure", "sum_field_id", "lead_domain"])
-        self.env["msp.business.plan"].flush_model(["state"])
-        self.env["msp.business.plan.objective.target"].flush_model(
-            ["objective_id", "actual_value", "target_value", "date_start", "date_end"]
-        )
-        current = {}
-        periods = {}
-        by_kind = defaultdict(list)
-        target_info = {}
-        for row in self.env.execute_query(
+    def _refresh_actuals_where(self, condition, actuals=True):
+        """Refresh the figures of the objectives whose periods match ``condition`` (SQL
+        on ``target``, ``objective`` and ``plan``; it selects whole objectives): their
+        period actuals (unless ``actuals`` is False: pacing only, which moves with the
+        calendar), then the progress and pacing of the periods, the objectives and
+        their plans."""
+        Target = self.env["msp.business.plan.objective.target"]
+        # Every pending value first, recomputed and written: the figures are read from
+        # the database, and a stale value flushed after the bulk writes would undo them.
+        Target.flush_model()
+        self.flush_model()
+        self.env["msp.business.plan"].flush_model()
+        periods = self.env.execute_query(
             SQL(
                 """
-                SELECT target.id, target.actual_value, objective.objective_type, objective.id,
-                       objective.measure, field.name, objective.lead_domain,
-                       plan.currency_id, plan.company_id, COALESCE(target.target_value, 0),
-                       target.date_start, target.date_end, plan.state
+                SELECT target.id, target.objective_id, target.date_start, target.date_end,
+                       COALESCE(target.target_value, 0), target.actual_value,
+                       target.progress, target.expected_progress, target.pacing_status
                   FROM msp_business_plan_objective_target target
                   JOIN msp_business_plan_objective objective ON objective.id = target.objective_id
                   JOIN msp_business_plan plan ON plan.id = objective.plan_id
-             LEFT JOIN ir_model_fields field ON field.id = objective.sum_field_id
                  WHERE %s
+              ORDER BY target.objective_id, target.date_start, target.id
                 """,
                 condition,
             )
-        ):
-            target_id, actual, kind = row[:3]
-            current[target_id] = actual or 0.0
-            by_kind[kind].append(target_id)
-            target_info[target_id] = row[3:9]
-            periods[target_id] = row[9:]
-        changed = {}
-        computers = self._get_actual_computers(target_info=target_info)
-        Target = self.env["msp.business.plan.objective.target"]
-        for kind, target_ids in by_kind.items():
-            if kind not in computers:
-                continue  # measured by a module not installed: keep the last actuals
-            values = computers[kind](Target.browse(target_ids))
-            for target_id in target_ids:
-                value = values.get(target_id) or 0.0
-                if value != current[target_id]:
-                    changed[target_id] = value
-        self._store_target_actuals(changed, periods)
+        )
+        if not periods:
+            return True
+        objectives = self._read_plan_objectives({period[1] for period in periods})
+        values = {period[0]: period[5] or 0.0 for period in periods}
+        if actuals:
+            # What each objective measures: (objective id, measure, summed field name,
+            # deal filter, plan currency id, plan company id).
+            measures = {row[0]: (row[0], *row[9:14]) for row in objectives}
+            kinds = {row[0]: row[8] for row in objectives}
+            by_kind = defaultdict(list)
+            target_info = {}
+            for target_id, objective_id, date_start, date_end, *_rest in periods:
+                by_kind[kinds[objective_id]].append(target_id)
+                target_info[target_id] = (*measures[objective_id], date_start, date_end)
+            computers = self._get_actual_computers(target_info=target_info)
+            for kind, target_ids in by_kind.items():
+                if kind not in computers:
+                    continue  # measured by a module not installed: keep the last actuals
+                computed = computers[kind](Target.browse(target_ids))
+                values.update(
+                    {target_id: computed.get(target_id) or 0.0 for target_id in target_ids}
+                )
+        self._store_target_actuals(values, periods, objectives)
         return True
 
-    def _store_target_actuals(self, values, periods):
-        """Write ``{period target id: actual}`` in one UPDATE, with the periods' own
-        progress and pacing (``periods``: {target id: (target, date_start, date_end,
-        plan state)}), then let the ORM recompute what depends on them (objectives,
-        plans). One ORM write per period would cost a write() call each and an UPDATE
-        per 100 periods: minutes at channel scale."""
-        if not values:
-            return
+    def _store_target_actuals(self, values, periods, objectives):
+        """Store ``{period target id: actual}`` with the progress and pacing that follow
+        from it for the periods, their objectives and their plans: the rows whose
+        figures changed, in one UPDATE per table. ``periods`` are the whole periods of
+        each objective refreshed, as :meth:`_refresh_actuals_where` reads them, and
+        ``objectives`` every objective of their plans, as
+        :meth:`_read_plan_objectives` does.
+
+        The rules are the computed fields' own (the same functions); the ORM would
+        apply them record by record, in minutes at channel scale."""
         Target = self.env["msp.business.plan.objective.target"]
-        # Every pending value of the periods first: a stale one flushed after the UPDATE
-        # below would overwrite it.
-        Target.flush_model()
+        Plan = self.env["msp.business.plan"]
         today = self._pacing_today()
-        rows = []
-        for target_id, actual in values.items():
-            progress, expected, status = Target._period_figures(actual, *periods[target_id], today)
-            rows.append((target_id, actual, progress, expected, status or None))
-        ids, actuals, progresses, expecteds, statuses = (
-            list(column) for column in zip(*rows, strict=True)
+        period_figures = Target._period_figures
+        plan_states = {row[0]: row[14] for row in objectives}
+        target_rows = []
+        objective_periods = defaultdict(list)  # objective id: [(actual, start, end, target)]
+        for target_id, objective_id, date_start, date_end, target, *stored in periods:
+            actual = values[target_id]
+            progress, expected, status = period_figures(
+                actual, target, date_start, date_end, plan_states[objective_id], today
+            )
+            target_rows.append(
+                (target_id, tuple(stored), (actual, progress, expected, status or None))
+            )
+            objective_periods[objective_id].append((actual, date_start, date_end, target))
+
+        objective_rows = []
+        plan_items = defaultdict(list)  # plan id: [(progress, expected, weight, target)]
+        plan_stored = {}
+        for row in objectives:
+            objective_id, plan_id, weight, target = row[:4]
+            figures = row[4:8]
+            if objective_id in objective_periods:
+                items = objective_periods[objective_id]
+                actual = sum(item[0] for item in items)
+                progress, expected, status = self._objective_figures(
+                    actual, target, [item[1:] for item in items], row[14], today
+                )
+                figures = (actual, progress, expected, status or None)
+                objective_rows.append((objective_id, row[4:8], figures))
+            plan_items[plan_id].append((figures[1] or 0.0, figures[2] or 0.0, weight, target))
+            plan_stored[plan_id] = row[14:18]
+        plan_rows = []
+        for plan_id, (state, *stored) in plan_stored.items():
+            progress, expected, status = Plan._progress_figures(plan_items[plan_id], state)
+            plan_rows.append((plan_id, tuple(stored), (progress, expected, status or None)))
+
+        self._bulk_write_figures(
+            [
+                (Target, ("actual_value", *PACING_FIELDS), target_rows),
+                (self, ("actual_value", *PACING_FIELDS), objective_rows),
+                (Plan, PACING_FIELDS, plan_rows),
+            ]
         )
+
+    def _read_plan_objectives(self, objective_ids):
+        """Every objective of the plans of ``objective_ids``, in the plans' order: a
+        plan's figures weigh all its objectives, refreshed or not. Rows are ``(id, plan
+        id, weight, target, actual, progress, expected progress, pacing status, kind,
+        measure, summed field name, deal filter, plan currency id, plan company id, plan
+        state, plan progress, plan expected progress, plan pacing status)``."""
+        return self.env.execute_query(
+            SQL(
+                """
+                SELECT objective.id, objective.plan_id, objective.weight,
+                       COALESCE(objective.target_value, 0), objective.actual_value,
+                       objective.progress, objective.expected_progress,
+                       objective.pacing_status, objective.objective_type, objective.measure,
+                       field.name, objective.lead_domain, plan.currency_id, plan.company_id,
+                       plan.state, plan.progress, plan.expected_progress, plan.pacing_status
+                  FROM msp_business_plan_objective objective
+                  JOIN msp_business_plan plan ON plan.id = objective.plan_id
+             LEFT JOIN ir_model_fields field ON field.id = objective.sum_field_id
+                 WHERE objective.plan_id IN (
+                       SELECT plan_id FROM msp_business_plan_objective WHERE id = ANY(%s))
+              ORDER BY objective.plan_id, objective.sequence, objective.id
+                """,
+                list(objective_ids),
+            )
+        )
+
+    def _bulk_write_figures(self, batches):
+        """Write computed figures in one UPDATE per model, for the rows whose stored
+        figures differ; ``batches`` are ``(model, field names, [(id, stored, new)])``,
+        figures in the database's terms (no pacing status is None).
+
+        The cache gets the new values, and the ORM recomputes nothing of what was
+        written here: each figure's compute gives the value stored. Any other stored
+        field depending on them (another module's) is left to the ORM as usual."""
+        written = []
+        for model, field_names, rows in batches:
+            changed = [(record_id, *new) for record_id, stored, new in rows if stored != new]
+            if changed:
+                self._bulk_update(model, field_names, changed)
+            records = model.browse([row[0] for row in rows])
+            for index, field_name in enumerate(field_names):
+                self.env.cache.update(
+                    records, model._fields[field_name], [row[2][index] for row in rows]
+                )
+            written.append((records, field_names))
+        handled = {
+            records._fields[field_name]
+            for records, field_names in written
+            for field_name in field_names
+        }
+        cache = self.env.cache
+
+        def depends_elsewhere(field):
+            return field not in handled and (
+                (field.compute and field.store) or cache.contains_field(field)
+            )
+
+        for records, field_names in written:
+            fields_ = [records._fields[field_name] for field_name in field_names]
+            if self.pool.get_trigger_tree(fields_, select=depends_elsewhere):
+                records.modified(field_names)
+        # What the ORM would have recomputed here is already stored and cached.
+        for records, field_names in written:
+            for field_name in field_names:
+                self.env.remove_to_compute(records._fields[field_name], records)
+
+    def _bulk_update(self, model, field_names, rows):
+        """``UPDATE`` of ``field_names`` on ``rows`` (``(id, value, ...)``) in one
+        statement: one array per column, passed as one literal each rather than an
+        expression of a hundred thousand values to build and parse."""
+        columns = list(zip(*rows, strict=True))
+        types = [SQL("int4")] + [
+            SQL(BULK_COLUMN_TYPES[model._fields[field_name].type]) for field_name in field_names
+        ]
+        names = [SQL.identifier(field_name) for field_name in field_names]
         self.env.execute_query(
             SQL(
                 """
-                UPDATE msp_business_plan_objective_target target
-                   SET actual_value = new.actual_value,
-                       progress = new.progress,
-                       expected_progress = new.expected_progress,
-                       pacing_status = new.pacing_status,
-                       write_uid = %s,
-                       write_date = %s
-                  FROM unnest(%s::int[], %s::float8[], %s::float8[], %s::float8[], %s::varchar[])
-                       AS new(id, actual_value, progress, expected_progress, pacing_status)
-                 WHERE target.id = new.id
+                UPDATE %(table)s record
+                   SET %(assignments)s, write_uid = %(uid)s, write_date = %(now)s
+                  FROM unnest(%(arrays)s) AS new(id, %(names)s)
+                 WHERE record.id = new.id
                 """,
-                self.env.uid,
-                self.env.cr.now(),
-                _array_literal(ids),
-                _array_literal(actuals),
-                _array_literal(progresses),
-                _array_literal(expecteds),
-                _array_literal(statuses),
+                table=SQL.identifier(model._table),
+                assignments=SQL(", ").join(SQL("%s = new.%s", name, name) for name in names),
+                uid=self.env.uid,
+                now=self.env.cr.now(),
+                arrays=SQL(", ").join(
+                    SQL("%s::%s[]", _array_literal(column), type_)
+                    for column, type_ in zip(columns, types, strict=True)
+                ),
+                names=SQL(", ").join(names),
             )
         )
-        targets = Target.browse(ids)
-        targets.invalidate_recordset(["write_uid", "write_date"])
-        # The cache gets what the database now holds, so the recomputations below read
-        # it without querying again.
-        for field_name, column in (
-            ("actual_value", actuals),
-            ("progress", progresses),
-            ("expected_progress", expecteds),
-            ("pacing_status", [status or False for status in statuses]),
-        ):
-            self.env.cache.update(targets, Target._fields[field_name], column)
-        targets.modified(["actual_value"])
-        # Written above already: only what depends on them (objectives, plans) is left
-        # for the ORM to recompute.
-        for field_name in ("progress", "expected_progress", "pacing_status"):
-            self.env.remove_to_compute(Target._fields[field_name], targets)
+        model.browse(columns[0]).invalidate_recordset(["write_uid", "write_date"])
 
     def _get_actual_computers(self, target_info=None):
         """Objective kind -> function(period targets) -> {target id: actual}. Other
@@ -649,18 +773,12 @@ class MspBusinessPlanObjective(models.Model):
         return dict(self.env.cr.fetchall())
 
     def _recompute_pacing(self):
-        """Expected progress moves with the calendar: recompute it (and what depends
-        on it) for these objectives."""
-        targets = self.target_ids
-        for field_name in ("expected_progress", "pacing_status"):
-            self.env.add_to_compute(self._fields[field_name], self)
-            self.env.add_to_compute(targets._fields[field_name], targets)
-        plans = self.plan_id
-        for field_name in ("progress", "expected_progress", "pacing_status"):
-            self.env.add_to_compute(plans._fields[field_name], plans)
-        targets.flush_recordset()
-        self.flush_recordset()
-        plans.flush_recordset()
+        """Expected progress moves with the calendar: recompute it, and the pacing of
+        the periods, objectives and plans, from the actuals as they are."""
+        if self:
+            self._refresh_actuals_where(
+                SQL("target.objective_id = ANY(%s)", self.ids), actuals=False
+            )
 
     # ------------------------------------------------------------
     # PORTAL
@@ -735,56 +853,58 @@ class MspBusinessPlanObjective(models.Model):
     # ------------------------------------------------------------
 
     def _get_deal_groups(self, targets, target_info=None):
-        """Group period targets by what their objectives measure (measure, summed
-        field, deal filter): each group is aggregated with one query, whatever the
-        number of objectives in it. The periods' objectives are read in one query and
-        each distinct deal filter is parsed once.
+        """Group period targets by deal filter: each group is aggregated with one query
+        (counting and adding up whatever its objectives measure), whatever the number
+        of objectives in it. Each distinct deal filter is parsed once.
 
-        Returns ``({(measure, field name, domain text): targets}, {domain text: domain},
-        targets whose deal filter can no longer be used)``.
+        Returns ``({domain key: targets}, {domain key: domain}, targets whose deal
+        filter can no longer be used)``.
         """
         Objective = self.env["msp.business.plan.objective"]
         target_info = target_info or self._read_target_info(targets)
-        rows = [(target_id, *target_info[target_id][:4]) for target_id in targets.ids]
-        parsed = {}  # filter text -> domain, or the ValidationError it raises
+        parsed = {}  # filter text -> domain key, or None when it cannot be used
         group_ids = defaultdict(list)
         domains = {}
         broken_ids = []
-        for target_id, objective_id, measure, field_name, domain_text in rows:
-            text = (domain_text or "").strip() or "[]"
-            if text not in parsed:
+        for target_id in targets.ids:
+            objective_id, _measure, _field_name, domain_text = target_info[target_id][:4]
+            if domain_text not in parsed:
                 try:
-                    parsed[text] = Objective.browse(objective_id)._get_lead_domain()
+                    domain = Objective.browse(objective_id)._parse_lead_domain(domain_text)
                 except ValidationError as error:
-                    parsed[text] = error
-            domain = parsed[text]
-            if isinstance(domain, ValidationError):
-                # A filter made invalid later (e.g. a field removed with its module)
-                # must not block the CRM: keep the last actuals and say why.
-                _logger.warning("Objective %s not refreshed: %s", objective_id, domain)
+                    # A filter made invalid later (e.g. a field removed with its module)
+                    # must not block the CRM: keep the last actuals and say why.
+                    _logger.warning("Objective %s not refreshed: %s", objective_id, error)
+                    parsed[domain_text] = None
+                else:
+                    parsed[domain_text] = repr(domain)
+                    domains[parsed[domain_text]] = domain
+            key = parsed[domain_text]
+            if key is None:
                 broken_ids.append(target_id)
-                continue
-            key = (measure, field_name if measure == "sum" else None, repr(domain))
-            domains[key[2]] = domain
-            group_ids[key].append(target_id)
+            else:
+                group_ids[key].append(target_id)
         groups = {key: targets.browse(ids) for key, ids in group_ids.items()}
         return groups, domains, targets.browse(broken_ids)
 
     def _read_target_info(self, targets):
         """What :meth:`action_refresh_actuals` passes as ``target_info``, read in one
-        query for callers that do not have it."""
+        query for callers that do not have it: {target id: (objective id, measure,
+        summed field name, deal filter, plan currency id, plan company id, date start,
+        date end)}."""
         self.env["msp.business.plan"].flush_model(["currency_id", "company_id"])
         self.env["msp.business.plan.objective"].flush_model(
             ["measure", "sum_field_id", "lead_domain"]
         )
-        targets.flush_recordset(["objective_id"])
+        targets.flush_recordset(["objective_id", "date_start", "date_end"])
         return {
             row[0]: row[1:]
             for row in self.env.execute_query(
                 SQL(
                     """
                     SELECT target.id, objective.id, objective.measure, field.name,
-                           objective.lead_domain, plan.currency_id, plan.company_id
+                           objective.lead_domain, plan.currency_id, plan.company_id,
+                           target.date_start, target.date_end
                       FROM msp_business_plan_objective_target target
                       JOIN msp_business_plan_objective objective
                         ON objective.id = target.objective_id
@@ -798,52 +918,115 @@ class MspBusinessPlanObjective(models.Model):
         }
 
     def _compute_deal_actuals(self, kind, targets, target_info=None):
-        """Actuals of period targets of one automatic kind: one query per group of
-        objectives measuring the same thing, plus one for currency rates when needed."""
+        """Actuals of period targets of one automatic kind: one query per deal filter
+        (usually one for the kind), plus one for currency rates when some deals are
+        in another currency than their plan."""
         target_info = target_info or self._read_target_info(targets)
         groups, domains, broken = self._get_deal_groups(targets, target_info)
         actuals = {target.id: target.actual_value for target in broken}
-        Lead = self.env["crm.lead"]
-        monetary_rows = []
-        for (_measure, field_name, domain_key), group in groups.items():
-            field = Lead._fields[field_name] if field_name else None
-            if field and field.type == "monetary":
-                monetary_rows += self._query_deal_rows(
-                    kind, group, domains[domain_key], field_name, by_currency=True
-                )
-                continue
-            rows = self._query_deal_rows(kind, group, domains[domain_key], field_name)
-            actuals.update({target_id: value or 0.0 for target_id, value in rows})
-        if monetary_rows:
-            actuals.update(self._convert_deal_rows(monetary_rows, target_info))
+        for domain_key, group in groups.items():
+            # What each period measures: the number of deals (None) or a summed field.
+            measured = [
+                (target_id, info[2] if info[1] == "sum" else None)
+                for target_id in group.ids
+                for info in [target_info[target_id]]
+            ]
+            totals = self._sum_deals(
+                kind,
+                group,
+                domains[domain_key],
+                sorted({field_name for _id, field_name in measured if field_name}),
+                target_info,
+            )
+            actuals.update({key[0]: totals.get(key, 0.0) for key in measured})
         return actuals
 
-    def _query_deal_rows(self, kind, targets, domain, field_name=None, by_currency=False):
-        """Aggregate the deals of ``kind`` into each period target of ``targets`` in one
-        query. Rows are ``(target id, count or sum)``, or ``(target id, currency id, day,
-        sum)`` with ``by_currency`` for monetary sums still to be converted."""
-        value = SQL("COUNT(lead.id)")
-        if field_name:
-            self.env["crm.lead"].flush_model([field_name])
-            value = SQL("SUM(%s)", SQL.identifier("lead", field_name))
-        select = [SQL("target.id")]
-        if by_currency:
-            select += [self._get_deal_currency_sql(field_name), SQL("lead_day.day")]
-        columns = SQL(", ").join(select)
-        return self._query_deals(
-            kind,
-            targets,
-            domain,
-            SQL("%s, %s", columns, value),
-            group_by=columns,
-        )
+    def _sum_deals(self, kind, targets, domain, field_names, target_info):
+        """``{(target id, None): number of deals, (target id, field name): sum}`` of
+        the deals of ``kind`` matching ``domain`` that count for each period target, in
+        one query (one per currency field when monetary fields disagree on it).
 
-    def _query_deals(self, kind, targets, domain, select, group_by=None):
+        Monetary sums are in the plan currency: the deals in it are added up exactly
+        by the database; the others are grouped by currency and day, and converted at
+        the rates of their day (one query for all the rates), then rounded."""
+        Lead = self.env["crm.lead"]
+        Lead.flush_model(field_names)
+        plain = []
+        monetary = defaultdict(list)  # the deals' currency field (None: company's): fields
+        for field_name in field_names:
+            if Lead._fields[field_name].type == "monetary":
+                monetary[self._get_deal_currency_field(field_name)].append(field_name)
+            else:
+                plain.append(field_name)
+        ids = targets.ids
+        window = (
+            min(target_info[target_id][6] for target_id in ids),
+            max(target_info[target_id][7] for target_id in ids),
+        )
+        totals = defaultdict(float)
+        foreign = []  # ((target id, field name), currency id, day, amount)
+        for index, (currency_field, money_fields) in enumerate(
+            list(monetary.items()) or [(None, [])]
+        ):
+            # The number of deals and the plain sums come with the first query.
+            summed = [None, *plain, *money_fields] if index == 0 else money_fields
+            aggregates = [
+                SQL("SUM(%s)", SQL.identifier("crm_lead", name)) if name else SQL("COUNT(*)")
+                for name in summed
+            ]
+            keys = [SQL("target.id")]
+            if money_fields:
+                # NULL currency and day: the deal is in the plan currency already.
+                currency = self._get_deal_currency_sql(currency_field)
+                keys += [
+                    SQL("NULLIF(%s, plan.currency_id)", currency),
+                    SQL("CASE WHEN %s != plan.currency_id THEN lead_day.day END", currency),
+                ]
+            key_sql = SQL(", ").join(keys)
+            rows = self._query_deals(
+                kind,
+                targets,
+                domain,
+                SQL("%s, %s", key_sql, SQL(", ").join(aggregates)),
+                group_by=key_sql,
+                monetary=bool(money_fields),
+                window=window,
+            )
+            width = len(keys)
+            for row in rows:
+                target_id = row[0]
+                if width > 1 and row[1] is not None:
+                    # Only the monetary sums need converting; the rest adds up as is.
+                    for offset, name in enumerate(summed, start=width):
+                        if name in money_fields:
+                            foreign.append(((target_id, name), row[1], row[2], row[offset]))
+                        else:
+                            totals[target_id, name] += row[offset] or 0
+                    continue
+                for offset, name in enumerate(summed, start=width):
+                    totals[target_id, name] += row[offset] or 0
+        if foreign:
+            converted = self._convert_deal_rows(foreign, target_info)
+            currencies = self.env["res.currency"].browse(
+                {target_info[target_id][4] for target_id, _name in converted}
+            )
+            by_id = {currency.id: currency for currency in currencies}
+            for key, amount in converted.items():
+                currency = by_id[target_info[key[0]][4]]
+                totals[key] = currency.round(totals[key] + amount)
+        return totals
+
+    def _query_deals(
+        self, kind, targets, domain, select, group_by=None, monetary=False, window=None
+    ):
         """The one query behind deal tracking: the deals of ``kind`` joined to the period
         targets that count them. A deal counts for a target when it belongs to the
         target's partner company (any contact of it), is active, is in the plan's
         company (or has no company), matches ``domain`` and its day (UTC) lies inside
-        the period. The deal's day is ``lead_day.day`` in ``select`` and ``group_by``."""
+        the period. ``select`` and ``group_by`` use ``target``, ``crm_lead``, the deal's
+        day ``lead_day.day`` and, when ``monetary``, ``plan``, ``plan_company`` and
+        ``lead_company``. ``window`` (first day, last day), when given, spans every
+        period: it lets the database skip the deals outside all of them at once."""
         spec = deal_tracking.TRACKED_KINDS[kind]
         Lead = self.env["crm.lead"]
         date_field = spec["date_field"]
@@ -858,13 +1041,19 @@ class MspBusinessPlanObjective(models.Model):
             ]
         )
         self.env["msp.business.plan.objective.target"].flush_model(
-            ["objective_id", "commercial_partner_id", "company_id", "date_start", "date_end"]
+            [
+                "objective_id",
+                "plan_id",
+                "commercial_partner_id",
+                "company_id",
+                "date_start",
+                "date_end",
+            ]
         )
         self.env["crm.stage"].flush_model(["is_won"])
-        self.env["res.company"].flush_model(["currency_id"])
-
-        lead_date = SQL.identifier("lead", date_field)
-        if Lead._fields[date_field].type == "datetime":
+        lead_date = SQL.identifier("crm_lead", date_field)
+        is_datetime = Lead._fields[date_field].type == "datetime"
+        if is_datetime:
             # Stored in UTC: the period's days are taken in UTC too.
             in_period = SQL(
                 "%s >= target.date_start AND %s < target.date_end + 1", lead_date, lead_date
@@ -875,33 +1064,48 @@ class MspBusinessPlanObjective(models.Model):
             day = lead_date
         conditions = [
             SQL("target.id = ANY(%s)", targets.ids),
-            SQL("lead.active"),
-            SQL("lead.registration_state IN %s", spec["states"]),
-            SQL("(lead.company_id IS NULL OR lead.company_id = target.company_id)"),
+            SQL("crm_lead.active"),
+            SQL("crm_lead.registration_state IN %s", spec["states"]),
+            SQL("(crm_lead.company_id IS NULL OR crm_lead.company_id = target.company_id)"),
         ]
+        if window:
+            first, last = window
+            if is_datetime:
+                conditions.append(
+                    SQL("%s >= %s AND %s < %s", lead_date, first, lead_date, last + ONE_DAY)
+                )
+            else:
+                conditions.append(SQL("%s BETWEEN %s AND %s", lead_date, first, last))
         if spec["won"]:
             conditions.append(
-                SQL("EXISTS(SELECT 1 FROM crm_stage WHERE id = lead.stage_id AND is_won)")
+                SQL("EXISTS(SELECT 1 FROM crm_stage WHERE id = crm_lead.stage_id AND is_won)")
             )
-        if domain:
-            # sudo: actuals are the same whoever triggers the refresh, so the deal filter
-            # is applied without anyone's record rules.
-            lead_query = Lead.sudo().with_context(active_test=False)._search(domain)
-            conditions.append(SQL("lead.id IN %s", lead_query.subselect()))
+        conditions += self._get_deal_domain_sql(domain)
+        joins = SQL()
+        if monetary:
+            self.env["msp.business.plan"].flush_model(["currency_id"])
+            self.env["res.company"].flush_model(["currency_id"])
+            joins = SQL(
+                """
+                JOIN msp_business_plan plan ON plan.id = target.plan_id
+                JOIN res_company plan_company ON plan_company.id = target.company_id
+           LEFT JOIN res_company lead_company ON lead_company.id = crm_lead.company_id
+                """
+            )
         query = SQL(
             """
             SELECT %(select)s
               FROM msp_business_plan_objective_target target
-              JOIN crm_lead lead
-                ON lead.registered_commercial_partner_id = target.commercial_partner_id
+              JOIN crm_lead
+                ON crm_lead.registered_commercial_partner_id = target.commercial_partner_id
                AND %(in_period)s
-              JOIN res_company plan_company ON plan_company.id = target.company_id
-         LEFT JOIN res_company lead_company ON lead_company.id = lead.company_id
+                   %(joins)s
              CROSS JOIN LATERAL (SELECT %(day)s AS day) lead_day
              WHERE %(where)s
             """,
             select=select,
             in_period=in_period,
+            joins=joins,
             day=day,
             where=SQL(" AND ").join(conditions),
         )
@@ -910,25 +1114,48 @@ class MspBusinessPlanObjective(models.Model):
         return self.env.execute_query(query)
 
     @api.model
-    def _get_deal_currency_sql(self, field_name):
-        """Currency of a monetary deal field: its own stored currency field when it has
-        one, else the deal's company currency (crm's revenues), the plan company's for a
-        deal without company."""
+    def _get_deal_domain_sql(self, domain):
+        """The conditions of a deal filter on ``crm_lead``, applied without anyone's
+        record rules (actuals are the same whoever triggers the refresh): none for an
+        empty filter, the filter's own WHERE clause when it needs no join, else a
+        sub-query."""
+        if not domain or list(domain) == [expression.TRUE_LEAF]:
+            return []
+        query = self.env["crm.lead"].sudo().with_context(active_test=False)._search(domain)
+        if query.is_empty():
+            return [SQL("FALSE")]
+        if list(query._tables) == ["crm_lead"] and not query._joins:
+            return [query.where_clause] if query._where_clauses else []
+        return [SQL("crm_lead.id IN %s", query.subselect())]
+
+    @api.model
+    def _get_deal_currency_field(self, field_name):
+        """The stored currency field of a monetary deal field, or None when it has none
+        (crm's revenues: they are in the deal's company currency)."""
         Lead = self.env["crm.lead"]
         currency_field = Lead._fields[field_name].get_currency_field(Lead)
         column = Lead._fields.get(currency_field)
         if column is not None and column.store and column.type == "many2one":
-            Lead.flush_model([currency_field])
+            return currency_field
+        return None
+
+    @api.model
+    def _get_deal_currency_sql(self, currency_field):
+        """Currency of a deal's amounts: its own currency field when it has one, else
+        the deal's company currency, the plan company's for a deal without company."""
+        if currency_field:
+            self.env["crm.lead"].flush_model([currency_field])
             return SQL(
                 "COALESCE(%s, lead_company.currency_id, plan_company.currency_id)",
-                SQL.identifier("lead", currency_field),
+                SQL.identifier("crm_lead", currency_field),
             )
         return SQL("COALESCE(lead_company.currency_id, plan_company.currency_id)")
 
     def _convert_deal_rows(self, rows, target_info):
-        """Convert ``(target id, currency id, day, amount)`` rows into each target's plan
-        currency at the rates of each day: one query for all the rates needed."""
-        target_currencies = {row[0]: tuple(target_info[row[0]][4:6]) for row in rows}
+        """Convert ``(key, currency id, day, amount)`` rows, ``key`` being ``(target id,
+        field name)``, into each target's plan currency at the rates of each day: one
+        query for all the rates needed. Returns ``{key: total}``, not rounded."""
+        target_currencies = {row[0]: tuple(target_info[row[0][0]][4:6]) for row in rows}
         currency_ids = {row[1] for row in rows} | {cur for cur, _co in target_currencies.values()}
         companies = self.env["res.company"].browse({co for _cur, co in target_currencies.values()})
         roots = {company: company.root_id.id for company in companies}
@@ -953,15 +1180,7 @@ class MspBusinessPlanObjective(models.Model):
             )
             for company, root_id in roots.items()
         }
-        totals = deal_tracking.sum_converted(rows, target_currencies, tables)
-        currencies = self.env["res.currency"].browse(
-            {currency_id for currency_id, _company in target_currencies.values()}
-        )
-        by_id = {currency.id: currency for currency in currencies}
-        return {
-            target_id: by_id[currency_id].round(totals.get(target_id, 0.0))
-            for target_id, (currency_id, _company) in target_currencies.items()
-        }
+        return deal_tracking.sum_converted(rows, target_currencies, tables)
 
     def _get_contributions(self, leads):
         """{lead id: ids of the objectives of ``self`` the lead counts toward}, computed by
@@ -971,10 +1190,10 @@ class MspBusinessPlanObjective(models.Model):
         for kind in deal_tracking.TRACKED_KINDS:
             typed = targets.filtered(lambda t, k=kind: t.objective_type == k)
             groups, domains, _broken = self._get_deal_groups(typed)
-            for (_measure, _field, domain_key), group in groups.items():
+            for domain_key, group in groups.items():
                 domain = expression.AND([domains[domain_key], [("id", "in", leads.ids)]])
                 rows = self._query_deals(
-                    kind, group, domain, SQL("DISTINCT lead.id, target.objective_id")
+                    kind, group, domain, SQL("DISTINCT crm_lead.id, target.objective_id")
                 )
                 for lead_id, objective_id in rows:
                     contributions[lead_id].add(objective_id)

@@ -252,11 +252,11 @@ class TestConcurrency(TransactionCase):
             original_store = Objective._store_target_actuals
             calls = []
 
-            def failing_store(records, values, periods):
-                # The period actuals are written (one bulk UPDATE), then the refresh
-                # fails before the objectives and plans that depend on them.
+            def failing_store(records, values, *args):
+                # The figures are written (one bulk UPDATE per table), then the
+                # refresh fails.
                 calls.append(len(values))
-                original_store(records, values, periods)
+                original_store(records, values, *args)
                 raise RuntimeError("Injected failure after writing the period actuals")
 
             with (

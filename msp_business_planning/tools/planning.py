@@ -204,7 +204,8 @@ def period_pacing(date_start, date_end, target, progress, today):
     >>> period_pacing(date(2026, 1, 1), date(2026, 3, 31), 0, 0.0, date(2026, 4, 1))
     (100.0, None)
     """
-    expected = expected_progress([(date_start, date_end, target)], today)
+    # expected_progress() of this one period, whatever its target: the elapsed share.
+    expected = _elapsed_share(date_start, date_end, today) * 100.0
     if target <= 0 or today <= date_start:
         return expected, None
     return expected, pacing_status(progress, expected)
