@@ -90,6 +90,20 @@ class TestDealRegistrationObjective(TrackingCase):
         big.lead_domain = "[('expected_revenue', '>=', 1000)]"
         self.assertEqual(big.actual_value, 2, "changing the filter recomputes the objective")
 
+    def test_deal_filters_on_related_records(self):
+        cloud = self.env["crm.tag"].create({"name": "Cloud"})
+        tagged = self._objective(
+            "deal_registration", lead_domain=f"[('tag_ids', 'in', [{cloud.id}])]"
+        )
+        won = self._objective("deal_registration", lead_domain="[('stage_id.is_won', '=', True)]")
+        nothing = self._objective("deal_registration", lead_domain="[('id', 'in', [])]")
+        self._create_registration(self.partner_a, tag_ids=[(6, 0, cloud.ids)])
+        self._create_registration(self.partner_a, state="approved", stage_id=self.won_stage.id)
+        self._create_registration(self.partner_a)
+        objectives = self.objective | tagged | won | nothing
+        objectives.action_refresh_actuals()
+        self.assertEqual(objectives.mapped("actual_value"), [3, 1, 1, 0])
+
     def test_sum_measure_of_a_numeric_field(self):
         revenue = self._objective("deal_registration", measure="sum")
         probability = self._objective(

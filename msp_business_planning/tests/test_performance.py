@@ -1,6 +1,12 @@
 """Query budgets of the CRM hot path: what deal tracking costs on lead writes."""
 
+import gc
+from datetime import date
+
+from freezegun import freeze_time
+
 from odoo.addons.msp_business_planning.models.crm_lead import CrmLead
+from odoo.tools import SQL
 
 from .common import MspPlanningCase
 
@@ -67,6 +73,10 @@ class TestLeadWriteQueries(MspPlanningCase):
         self.env.flush_all()
         self.env.invalidate_all()
         self.env.cr.precommit.clear()
+        # The environments the ORM derives while writing (e.g. without prefetching)
+        # live until Python's garbage collector frees them, and each one reads the
+        # user's company once: collected now, every measure starts from the same state.
+        gc.collect()
         start = self.cr.sql_log_count
         func()
         self.env.flush_all()
@@ -160,8 +170,9 @@ class TestLeadWriteQueries(MspPlanningCase):
                 set(self._objectives(partner).mapped("actual_value")), {0.0}, "archived: 0"
             )
         self.registrations[self.partner_d].write({"active": True})
-        # Warm cache: objectives search, targets, one query per (kind, measure) group,
-        # the rates, then the batched updates of targets, objectives and plans.
+        # Warm cache: the lead's own write, then the refresh: the periods, the
+        # objectives of their plans, one aggregate query per kind of deal, the
+        # transaction's time, one UPDATE per table (periods, objectives, plans).
         with self.assertQueryCount(__system__=12):
             self.registrations[self.partner_d].write({"expected_revenue": 30})
         sums = self._objectives(self.partner_d).filtered(
@@ -176,17 +187,17 @@ class TestLeadWriteQueries(MspPlanningCase):
             self._count_queries(few.action_refresh_actuals),
             self._count_queries(many.action_refresh_actuals),
         )
-        # Nothing changed: nothing written. One query reads the periods and what their
-        # objectives measure (from the database, not the cache, so that the count stays
-        # the same for a million periods), one per group of objectives measuring the
-        # same thing, one for the currency rates.
+        # Nothing changed: nothing written. One query reads the periods (from the
+        # database, not the cache, so that the count stays the same for a million
+        # periods), one the objectives of their plans and what they measure, one
+        # aggregates each kind of deal.
         self.env.flush_all()
         self.cr.execute(
             "SELECT COALESCE(SUM(n_tup_upd), 0) FROM pg_stat_xact_user_tables "
             "WHERE relname LIKE 'msp_business_plan%%'"
         )
         updated_before = self.cr.fetchone()[0]
-        with self.assertQueryCount(__system__=7):
+        with self.assertQueryCount(__system__=5):
             many.action_refresh_actuals()
             self.env.flush_all()
         self.cr.execute(
@@ -214,3 +225,165 @@ class TestLeadWriteQueries(MspPlanningCase):
             "SELECT reloptions FROM pg_class WHERE relname = 'msp_business_plan_objective_target'"
         )
         self.assertIn("fillfactor=70", self.cr.fetchone()[0] or [])
+
+
+# Every figure a refresh writes itself, by model.
+FIGURES = {
+    "msp.business.plan.objective.target": (
+        "actual_value",
+        "progress",
+        "expected_progress",
+        "pacing_status",
+    ),
+    "msp.business.plan.objective": (
+        "actual_value",
+        "progress",
+        "expected_progress",
+        "pacing_status",
+    ),
+    "msp.business.plan": ("progress", "expected_progress", "pacing_status"),
+}
+
+
+@freeze_time("2026-05-16 10:00:00")
+class TestBulkRefresh(MspPlanningCase):
+    """A refresh writes the figures of the periods, objectives and plans itself, in
+    one UPDATE per table: they must be exactly what the computed fields give, and its
+    cost must not grow with the number of plans."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.partner_c = cls.env["res.partner"].create({"name": "Gamma", "is_company": True})
+        kinds = [
+            ("deal_registration", "count", "monthly", 0.0, 10),
+            ("deal_registration", "sum", "quarterly", 50000.0, 30),
+            ("qualified_deal_registration", "count", "annual", 4.0, 20),
+            ("won_deal", "sum", "quarterly", 20000.0, 25),
+            ("manual", "count", "monthly", 12.0, 15),
+        ]
+        cls.plans = {}
+        for partner, count in ((cls.partner_a, 1), (cls.partner_c, 4)):
+            plans = cls.env["msp.business.plan"]
+            for index in range(count):
+                plan = cls._create_plan(
+                    name=f"{partner.name} {index}",
+                    partner_id=partner.id,
+                    state="in_progress" if index else "draft",
+                )
+                for kind, measure, periodicity, target, weight in kinds:
+                    cls._create_objective(
+                        plan,
+                        name=f"{kind} {measure}",
+                        objective_type=kind,
+                        measure=measure,
+                        periodicity=periodicity,
+                        target_value=target,
+                        weight=weight,
+                    )
+                plans |= plan
+            cls.plans[partner] = plans
+            for day, state, revenue in (
+                (date(2026, 1, 20), "approved", 12000),
+                (date(2026, 3, 31), "submitted", 7000.5),
+                (date(2026, 5, 2), "approved", 30000),
+            ):
+                cls._create_registration(
+                    partner, day=day, state=state, expected_revenue=revenue
+                ).write({"stage_id": cls._won_stage().id})
+            cls.env["msp.business.plan.objective.update"].create(
+                [
+                    {"objective_id": objective.id, "date": date(2026, 2, 10), "value": 3.0}
+                    for objective in plans.objective_ids
+                    if objective.objective_type == "manual"
+                ]
+            )
+
+    def _stale(self, plans):
+        """Wrong figures everywhere in ``plans``, written behind the ORM's back."""
+        self.env.flush_all()
+        for table in ("msp_business_plan_objective_target", "msp_business_plan_objective"):
+            self.env.cr.execute(
+                SQL(
+                    "UPDATE %s SET actual_value = 999, progress = NULL, expected_progress = NULL,"
+                    " pacing_status = NULL WHERE plan_id = ANY(%s)",
+                    SQL.identifier(table),
+                    plans.ids,
+                )
+            )
+        self.env.cr.execute(
+            "UPDATE msp_business_plan SET progress = NULL, expected_progress = NULL, "
+            "pacing_status = NULL WHERE id = ANY(%s)",
+            [plans.ids],
+        )
+        self.env.invalidate_all()
+
+    def _stored(self, plans):
+        """The figures stored in the database, by model and record."""
+        self.env.flush_all()
+        stored = {}
+        for model, field_names in FIGURES.items():
+            records = self.env[model].search(
+                [("id" if model == "msp.business.plan" else "plan_id", "in", plans.ids)]
+            )
+            self.env.cr.execute(
+                SQL(
+                    "SELECT id, %s FROM %s WHERE id = ANY(%s) ORDER BY id",
+                    SQL(", ").join(SQL.identifier(name) for name in field_names),
+                    SQL.identifier(records._table),
+                    records.ids,
+                )
+            )
+            stored[model] = self.env.cr.fetchall()
+        return stored
+
+    def test_figures_are_the_computed_fields_own(self):
+        plans = self.plans[self.partner_a] | self.plans[self.partner_c]
+        self._stale(plans)
+        plans.objective_ids.action_refresh_actuals()
+        pending = {
+            field.name
+            for field in self.env.transaction.tocompute
+            if field.model_name in FIGURES and field.name in FIGURES[field.model_name]
+        }
+        self.assertFalse(pending, "nothing left for the ORM to recompute")
+        refreshed = self._stored(plans)
+        self.assertNotIn(999.0, [row[1] for row in refreshed["msp.business.plan.objective"]])
+        self.assertTrue(
+            {"on_track", "at_risk", "off_track"}
+            & {row[-1] for rows in refreshed.values() for row in rows},
+            "pacing is measured",
+        )
+        # What the ORM computes, record by record, from the same actuals.
+        for model, field_names in FIGURES.items():
+            records = self.env[model].search(
+                [("id" if model == "msp.business.plan" else "plan_id", "in", plans.ids)]
+            )
+            for field_name in field_names:
+                if records._fields[field_name].compute:
+                    self.env.add_to_compute(records._fields[field_name], records)
+        self.assertEqual(self._stored(plans), refreshed)
+        # And the cache held what the database holds.
+        objectives = plans.objective_ids
+        self.assertEqual(
+            [(o.id, o.actual_value, o.progress) for o in objectives.sorted("id")],
+            [row[:3] for row in refreshed["msp.business.plan.objective"]],
+        )
+
+    def test_query_count_does_not_grow_with_plans(self):
+        counts = []
+        for partner in (self.partner_a, self.partner_c):
+            objectives = self.plans[partner].objective_ids
+            self._stale(self.plans[partner])
+            start = self.cr.sql_log_count
+            objectives.action_refresh_actuals()
+            self.env.flush_all()
+            counts.append(self.cr.sql_log_count - start)
+        self.assertEqual(counts[0], counts[1], "1 plan vs 4 plans")
+        # The periods, every objective of their plans, one aggregate query per kind of
+        # deal, one for the manual updates, the transaction's time (write_date), one
+        # UPDATE per table.
+        self._stale(self.plans[self.partner_c])
+        with self.assertQueryCount(__system__=10):
+            self.plans[self.partner_c].objective_ids.action_refresh_actuals()
+            self.env.flush_all()
