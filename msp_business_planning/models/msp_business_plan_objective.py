@@ -1,7 +1,9 @@
 import ast
 import functools
+import itertools
 import logging
 import math
+import operator
 from collections import defaultdict
 from datetime import timedelta
 
@@ -25,6 +27,35 @@ def _array_literal(values):
     if None in values:
         values = ("NULL" if value is None else value for value in values)
     return "{" + ",".join(map(str, values)) + "}"
+
+
+class FigureColumns:
+    """Figures of records, one list per figure: the new values of every record, and
+    the indexes of those whose stored values differ."""
+
+    __slots__ = ("changed", "columns", "ids")
+
+    def __init__(self, width):
+        self.ids = []
+        self.columns = [[] for _index in range(width)]
+        self.changed = []
+
+    def add(self, record_id, stored, figures):
+        """Add a record's new ``figures`` (a tuple), ``stored`` being what the database
+        holds (a sequence of the same length)."""
+        if tuple(stored) != figures:
+            self.changed.append(len(self.ids))
+        self.ids.append(record_id)
+        for column, value in zip(self.columns, figures, strict=True):
+            column.append(value)
+
+    def changed_columns(self):
+        """``(ids, columns)`` of the changed records only."""
+        changed = self.changed
+        ids = self.ids
+        return [ids[index] for index in changed], [
+            [column[index] for index in changed] for column in self.columns
+        ]
 
 
 # The figures a refresh computes and writes itself, after the actuals.
@@ -520,11 +551,13 @@ class MspBusinessPlanObjective(models.Model):
         that reads their periods (no search first)."""
         if not partners:
             return True
-        self.flush_model(["commercial_partner_id", "plan_state"])
+        self.env["msp.business.plan.objective.target"].flush_model(
+            ["commercial_partner_id", "objective_type", "plan_state"]
+        )
         return self._refresh_actuals_where(
             SQL(
-                "objective.commercial_partner_id = ANY(%s) AND objective.objective_type IN %s"
-                " AND objective.plan_state != 'cancelled'",
+                "target.commercial_partner_id = ANY(%s) AND target.objective_type IN %s"
+                " AND target.plan_state != 'cancelled'",
                 partners.ids,
                 tuple(kinds),
             )
@@ -532,7 +565,7 @@ class MspBusinessPlanObjective(models.Model):
 
     def _refresh_actuals_where(self, condition, actuals=True):
         """Refresh the figures of the objectives whose periods match ``condition`` (SQL
-        on ``target``, ``objective`` and ``plan``; it selects whole objectives): their
+        on the period targets, ``target``; it selects whole objectives): their
         period actuals (unless ``actuals`` is False: pacing only, which moves with the
         calendar), then the progress and pacing of the periods, the objectives and
         their plans."""
@@ -549,8 +582,6 @@ class MspBusinessPlanObjective(models.Model):
                        COALESCE(target.target_value, 0), target.actual_value,
                        target.progress, target.expected_progress, target.pacing_status
                   FROM msp_business_plan_objective_target target
-                  JOIN msp_business_plan_objective objective ON objective.id = target.objective_id
-                  JOIN msp_business_plan plan ON plan.id = objective.plan_id
                  WHERE %s
               ORDER BY target.objective_id, target.date_start, target.id
                 """,
@@ -562,16 +593,18 @@ class MspBusinessPlanObjective(models.Model):
         objectives = self._read_plan_objectives({period[1] for period in periods})
         values = {period[0]: period[5] or 0.0 for period in periods}
         if actuals:
-            # What each objective measures: (objective id, measure, summed field name,
-            # deal filter, plan currency id, plan company id).
-            measures = {row[0]: (row[0], *row[9:14]) for row in objectives}
             kinds = {row[0]: row[8] for row in objectives}
             by_kind = defaultdict(list)
-            target_info = {}
-            for target_id, objective_id, date_start, date_end, *_rest in periods:
-                by_kind[kinds[objective_id]].append(target_id)
-                target_info[target_id] = (*measures[objective_id], date_start, date_end)
-            computers = self._get_actual_computers(target_info=target_info)
+            for period in periods:
+                by_kind[kinds[period[1]]].append(period[0])
+            computers = self._get_actual_computers(
+                target_info=deal_tracking.TargetInfo(
+                    periods,
+                    {row[0]: (row[0], *row[9:14]) for row in objectives},
+                    # Every company and plan in one currency: no deal to convert.
+                    one_currency=all(row[12] == row[18] == row[19] for row in objectives),
+                )
+            )
             for kind, target_ids in by_kind.items():
                 if kind not in computers:
                     continue  # measured by a module not installed: keep the last actuals
@@ -586,55 +619,64 @@ class MspBusinessPlanObjective(models.Model):
         """Store ``{period target id: actual}`` with the progress and pacing that follow
         from it for the periods, their objectives and their plans: the rows whose
         figures changed, in one UPDATE per table. ``periods`` are the whole periods of
-        each objective refreshed, as :meth:`_refresh_actuals_where` reads them, and
-        ``objectives`` every objective of their plans, as
+        each objective refreshed, as :meth:`_refresh_actuals_where` reads them (by
+        objective and date), and ``objectives`` every objective of their plans, as
         :meth:`_read_plan_objectives` does.
 
         The rules are the computed fields' own (the same functions); the ORM would
-        apply them record by record, in minutes at channel scale."""
+        apply them record by record, in minutes at channel scale. Figures are kept in
+        columns (lists of numbers) rather than a tuple per period: a million small
+        objects alive at once would keep Python's garbage collector busy."""
         Target = self.env["msp.business.plan.objective.target"]
         Plan = self.env["msp.business.plan"]
         today = self._pacing_today()
         period_figures = Target._period_figures
-        plan_states = {row[0]: row[14] for row in objectives}
-        target_rows = []
-        objective_periods = defaultdict(list)  # objective id: [(actual, start, end, target)]
-        for target_id, objective_id, date_start, date_end, target, *stored in periods:
-            actual = values[target_id]
-            progress, expected, status = period_figures(
-                actual, target, date_start, date_end, plan_states[objective_id], today
+        objective_index = {row[0]: row for row in objectives}
+        targets = FigureColumns(4)
+        elapsed = {}  # (start, end): expected progress of such a period today
+        objective_figures = {}  # objective id: (actual, progress, expected, status)
+        for objective_id, rows in itertools.groupby(periods, key=operator.itemgetter(1)):
+            objective = objective_index[objective_id]
+            state = objective[14]
+            period_actuals, spans = [], []
+            for target_id, _objective_id, start, end, target, *stored in rows:
+                actual = values[target_id]
+                if (start, end) not in elapsed:
+                    elapsed[start, end] = planning.period_expected(start, end, today)
+                progress, expected, status = period_figures(
+                    actual, target, start, end, state, today, elapsed[start, end]
+                )
+                targets.add(target_id, stored, (actual, progress, expected, status or None))
+                period_actuals.append(actual)
+                spans.append((start, end, target))
+            actual = sum(period_actuals)
+            progress, expected, status = self._objective_figures(
+                actual, objective[3], spans, state, today
             )
-            target_rows.append(
-                (target_id, tuple(stored), (actual, progress, expected, status or None))
-            )
-            objective_periods[objective_id].append((actual, date_start, date_end, target))
+            objective_figures[objective_id] = (actual, progress, expected, status or None)
 
-        objective_rows = []
+        objective_columns = FigureColumns(4)
         plan_items = defaultdict(list)  # plan id: [(progress, expected, weight, target)]
         plan_stored = {}
         for row in objectives:
             objective_id, plan_id, weight, target = row[:4]
-            figures = row[4:8]
-            if objective_id in objective_periods:
-                items = objective_periods[objective_id]
-                actual = sum(item[0] for item in items)
-                progress, expected, status = self._objective_figures(
-                    actual, target, [item[1:] for item in items], row[14], today
-                )
-                figures = (actual, progress, expected, status or None)
-                objective_rows.append((objective_id, row[4:8], figures))
+            figures = objective_figures.get(objective_id)
+            if figures:
+                objective_columns.add(objective_id, row[4:8], figures)
+            else:
+                figures = row[4:8]
             plan_items[plan_id].append((figures[1] or 0.0, figures[2] or 0.0, weight, target))
             plan_stored[plan_id] = row[14:18]
-        plan_rows = []
+        plan_columns = FigureColumns(3)
         for plan_id, (state, *stored) in plan_stored.items():
             progress, expected, status = Plan._progress_figures(plan_items[plan_id], state)
-            plan_rows.append((plan_id, tuple(stored), (progress, expected, status or None)))
+            plan_columns.add(plan_id, stored, (progress, expected, status or None))
 
         self._bulk_write_figures(
             [
-                (Target, ("actual_value", *PACING_FIELDS), target_rows),
-                (self, ("actual_value", *PACING_FIELDS), objective_rows),
-                (Plan, PACING_FIELDS, plan_rows),
+                (Target, ("actual_value", *PACING_FIELDS), targets),
+                (self, ("actual_value", *PACING_FIELDS), objective_columns),
+                (Plan, PACING_FIELDS, plan_columns),
             ]
         )
 
@@ -643,7 +685,9 @@ class MspBusinessPlanObjective(models.Model):
         plan's figures weigh all its objectives, refreshed or not. Rows are ``(id, plan
         id, weight, target, actual, progress, expected progress, pacing status, kind,
         measure, summed field name, deal filter, plan currency id, plan company id, plan
-        state, plan progress, plan expected progress, plan pacing status)``."""
+        state, plan progress, plan expected progress, plan pacing status, lowest and
+        highest currency id of the companies)``."""
+        self.env["res.company"].flush_model(["currency_id"])
         return self.env.execute_query(
             SQL(
                 """
@@ -652,7 +696,9 @@ class MspBusinessPlanObjective(models.Model):
                        objective.progress, objective.expected_progress,
                        objective.pacing_status, objective.objective_type, objective.measure,
                        field.name, objective.lead_domain, plan.currency_id, plan.company_id,
-                       plan.state, plan.progress, plan.expected_progress, plan.pacing_status
+                       plan.state, plan.progress, plan.expected_progress, plan.pacing_status,
+                       (SELECT MIN(currency_id) FROM res_company),
+                       (SELECT MAX(currency_id) FROM res_company)
                   FROM msp_business_plan_objective objective
                   JOIN msp_business_plan plan ON plan.id = objective.plan_id
              LEFT JOIN ir_model_fields field ON field.id = objective.sum_field_id
@@ -666,22 +712,19 @@ class MspBusinessPlanObjective(models.Model):
 
     def _bulk_write_figures(self, batches):
         """Write computed figures in one UPDATE per model, for the rows whose stored
-        figures differ; ``batches`` are ``(model, field names, [(id, stored, new)])``,
-        figures in the database's terms (no pacing status is None).
+        figures differ; ``batches`` are ``(model, field names, FigureColumns)``, in the
+        database's terms (no pacing status is None).
 
         The cache gets the new values, and the ORM recomputes nothing of what was
         written here: each figure's compute gives the value stored. Any other stored
         field depending on them (another module's) is left to the ORM as usual."""
         written = []
-        for model, field_names, rows in batches:
-            changed = [(record_id, *new) for record_id, stored, new in rows if stored != new]
-            if changed:
-                self._bulk_update(model, field_names, changed)
-            records = model.browse([row[0] for row in rows])
-            for index, field_name in enumerate(field_names):
-                self.env.cache.update(
-                    records, model._fields[field_name], [row[2][index] for row in rows]
-                )
+        for model, field_names, figures in batches:
+            if figures.changed:
+                self._bulk_update(model, field_names, *figures.changed_columns())
+            records = model.browse(figures.ids)
+            for field_name, column in zip(field_names, figures.columns, strict=True):
+                self.env.cache.update(records, model._fields[field_name], column)
             written.append((records, field_names))
         handled = {
             records._fields[field_name]
@@ -704,11 +747,11 @@ class MspBusinessPlanObjective(models.Model):
             for field_name in field_names:
                 self.env.remove_to_compute(records._fields[field_name], records)
 
-    def _bulk_update(self, model, field_names, rows):
-        """``UPDATE`` of ``field_names`` on ``rows`` (``(id, value, ...)``) in one
-        statement: one array per column, passed as one literal each rather than an
-        expression of a hundred thousand values to build and parse."""
-        columns = list(zip(*rows, strict=True))
+    def _bulk_update(self, model, field_names, ids, columns):
+        """``UPDATE`` of ``field_names`` on the records ``ids`` with ``columns`` (one
+        list of values per field) in one statement: one array per column, passed as
+        one literal each rather than an expression of a hundred thousand values to
+        build and parse."""
         types = [SQL("int4")] + [
             SQL(BULK_COLUMN_TYPES[model._fields[field_name].type]) for field_name in field_names
         ]
@@ -727,12 +770,12 @@ class MspBusinessPlanObjective(models.Model):
                 now=self.env.cr.now(),
                 arrays=SQL(", ").join(
                     SQL("%s::%s[]", _array_literal(column), type_)
-                    for column, type_ in zip(columns, types, strict=True)
+                    for column, type_ in zip([ids, *columns], types, strict=True)
                 ),
                 names=SQL(", ").join(names),
             )
         )
-        model.browse(columns[0]).invalidate_recordset(["write_uid", "write_date"])
+        model.browse(ids).invalidate_recordset(["write_uid", "write_date"])
 
     def _get_actual_computers(self, target_info=None):
         """Objective kind -> function(period targets) -> {target id: actual}. Other
@@ -867,7 +910,8 @@ class MspBusinessPlanObjective(models.Model):
         domains = {}
         broken_ids = []
         for target_id in targets.ids:
-            objective_id, _measure, _field_name, domain_text = target_info[target_id][:4]
+            objective = target_info.objective_of(target_id)
+            objective_id, domain_text = objective[0], objective[3]
             if domain_text not in parsed:
                 try:
                     domain = Objective.browse(objective_id)._parse_lead_domain(domain_text)
@@ -897,25 +941,23 @@ class MspBusinessPlanObjective(models.Model):
             ["measure", "sum_field_id", "lead_domain"]
         )
         targets.flush_recordset(["objective_id", "date_start", "date_end"])
-        return {
-            row[0]: row[1:]
-            for row in self.env.execute_query(
-                SQL(
-                    """
-                    SELECT target.id, objective.id, objective.measure, field.name,
-                           objective.lead_domain, plan.currency_id, plan.company_id,
-                           target.date_start, target.date_end
-                      FROM msp_business_plan_objective_target target
-                      JOIN msp_business_plan_objective objective
-                        ON objective.id = target.objective_id
-                      JOIN msp_business_plan plan ON plan.id = objective.plan_id
-                 LEFT JOIN ir_model_fields field ON field.id = objective.sum_field_id
-                     WHERE target.id = ANY(%s)
-                    """,
-                    targets.ids,
-                )
+        rows = self.env.execute_query(
+            SQL(
+                """
+                SELECT target.id, objective.id, target.date_start, target.date_end,
+                       objective.measure, field.name, objective.lead_domain,
+                       plan.currency_id, plan.company_id
+                  FROM msp_business_plan_objective_target target
+                  JOIN msp_business_plan_objective objective
+                    ON objective.id = target.objective_id
+                  JOIN msp_business_plan plan ON plan.id = objective.plan_id
+             LEFT JOIN ir_model_fields field ON field.id = objective.sum_field_id
+                 WHERE target.id = ANY(%s)
+                """,
+                targets.ids,
             )
-        }
+        )
+        return deal_tracking.TargetInfo(rows, {row[1]: (row[1], *row[4:]) for row in rows})
 
     def _compute_deal_actuals(self, kind, targets, target_info=None):
         """Actuals of period targets of one automatic kind: one query per deal filter
@@ -926,25 +968,37 @@ class MspBusinessPlanObjective(models.Model):
         actuals = {target.id: target.actual_value for target in broken}
         for domain_key, group in groups.items():
             # What each period measures: the number of deals (None) or a summed field.
-            measured = [
-                (target_id, info[2] if info[1] == "sum" else None)
-                for target_id in group.ids
-                for info in [target_info[target_id]]
-            ]
+            measured = {}
+            first = last = None
+            for target_id in group.ids:
+                objective = target_info.objective_of(target_id)
+                period = target_info.period_of(target_id)
+                measured[target_id] = objective[2] if objective[1] == "sum" else None
+                if first is None or period[2] < first:
+                    first = period[2]
+                if last is None or period[3] > last:
+                    last = period[3]
             totals = self._sum_deals(
                 kind,
                 group,
                 domains[domain_key],
-                sorted({field_name for _id, field_name in measured if field_name}),
+                sorted(set(measured.values()) - {None}),
                 target_info,
+                window=(first, last),
             )
-            actuals.update({key[0]: totals.get(key, 0.0) for key in measured})
+            actuals.update(
+                {
+                    target_id: totals[name].get(target_id, 0.0)
+                    for target_id, name in measured.items()
+                }
+            )
         return actuals
 
-    def _sum_deals(self, kind, targets, domain, field_names, target_info):
-        """``{(target id, None): number of deals, (target id, field name): sum}`` of
-        the deals of ``kind`` matching ``domain`` that count for each period target, in
-        one query (one per currency field when monetary fields disagree on it).
+    def _sum_deals(self, kind, targets, domain, field_names, target_info, window=None):
+        """``{None: {target id: number of deals}, field name: {target id: sum}}`` of the
+        deals of ``kind`` matching ``domain`` that count for each period target, in one
+        query (one per currency field when monetary fields disagree on it); ``window``
+        is passed on to :meth:`_query_deals`.
 
         Monetary sums are in the plan currency: the deals in it are added up exactly
         by the database; the others are grouped by currency and day, and converted at
@@ -954,16 +1008,17 @@ class MspBusinessPlanObjective(models.Model):
         plain = []
         monetary = defaultdict(list)  # the deals' currency field (None: company's): fields
         for field_name in field_names:
+            currency_field = None
             if Lead._fields[field_name].type == "monetary":
-                monetary[self._get_deal_currency_field(field_name)].append(field_name)
-            else:
+                currency_field = self._get_deal_currency_field(field_name)
+            if currency_field is None and (
+                target_info.one_currency or Lead._fields[field_name].type != "monetary"
+            ):
+                # Amounts the database can add up as they are.
                 plain.append(field_name)
-        ids = targets.ids
-        window = (
-            min(target_info[target_id][6] for target_id in ids),
-            max(target_info[target_id][7] for target_id in ids),
-        )
-        totals = defaultdict(float)
+            else:
+                monetary[currency_field].append(field_name)
+        totals = {name: defaultdict(float) for name in (None, *field_names)}
         foreign = []  # ((target id, field name), currency id, day, amount)
         for index, (currency_field, money_fields) in enumerate(
             list(monetary.items()) or [(None, [])]
@@ -992,28 +1047,25 @@ class MspBusinessPlanObjective(models.Model):
                 monetary=bool(money_fields),
                 window=window,
             )
+            columns = [(name, totals[name], name in money_fields) for name in summed]
             width = len(keys)
             for row in rows:
                 target_id = row[0]
-                if width > 1 and row[1] is not None:
-                    # Only the monetary sums need converting; the rest adds up as is.
-                    for offset, name in enumerate(summed, start=width):
-                        if name in money_fields:
-                            foreign.append(((target_id, name), row[1], row[2], row[offset]))
-                        else:
-                            totals[target_id, name] += row[offset] or 0
-                    continue
-                for offset, name in enumerate(summed, start=width):
-                    totals[target_id, name] += row[offset] or 0
+                in_other_currency = width > 1 and row[1] is not None
+                for (name, total, is_money), value in zip(columns, row[width:], strict=True):
+                    if is_money and in_other_currency:
+                        foreign.append(((target_id, name), row[1], row[2], value))
+                    else:
+                        total[target_id] += value or 0
         if foreign:
             converted = self._convert_deal_rows(foreign, target_info)
             currencies = self.env["res.currency"].browse(
                 {target_info[target_id][4] for target_id, _name in converted}
             )
             by_id = {currency.id: currency for currency in currencies}
-            for key, amount in converted.items():
-                currency = by_id[target_info[key[0]][4]]
-                totals[key] = currency.round(totals[key] + amount)
+            for (target_id, name), amount in converted.items():
+                currency = by_id[target_info[target_id][4]]
+                totals[name][target_id] = currency.round(totals[name][target_id] + amount)
         return totals
 
     def _query_deals(

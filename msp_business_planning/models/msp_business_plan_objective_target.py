@@ -121,13 +121,18 @@ class MspBusinessPlanObjectiveTarget(models.Model):
             )
 
     @api.model
-    def _period_figures(self, actual, target, date_start, date_end, plan_state, today):
+    def _period_figures(
+        self, actual, target, date_start, date_end, plan_state, today, expected=None
+    ):
         """``(progress, expected progress, pacing status)`` of one period: the rules of
-        the computed fields above, shared with the objectives' bulk refresh."""
+        the computed fields above, shared with the objectives' bulk refresh, which
+        passes the ``expected`` progress of the period when it has it already."""
         progress = planning.progress_percent(actual, target)
         if not (date_start and date_end):
             return progress, 0.0, False
-        expected, status = planning.period_pacing(date_start, date_end, target, progress, today)
+        expected, status = planning.period_pacing(
+            date_start, date_end, target, progress, today, expected
+        )
         running = plan_state in ("in_progress", "completed")
         return progress, expected, status if running and status else False
 

@@ -191,9 +191,20 @@ def pacing_status(progress, expected):
     return "off_track"
 
 
-def period_pacing(date_start, date_end, target, progress, today):
+def period_expected(date_start, date_end, today):
+    """Expected progress (percent) of one period by ``today``: :func:`expected_progress`
+    of this one period, whatever its target, i.e. the elapsed share of its days.
+
+    >>> period_expected(date(2026, 4, 1), date(2026, 6, 30), date(2026, 5, 16))
+    49.45054945054945
+    """
+    return _elapsed_share(date_start, date_end, today) * 100.0
+
+
+def period_pacing(date_start, date_end, target, progress, today, expected=None):
     """Expected progress (percent) of one period by ``today`` and its pacing status;
     the status is None while the period has not started, or when it has no target.
+    ``expected``, when given, is :func:`period_expected` computed already.
 
     >>> period_pacing(date(2026, 1, 1), date(2026, 3, 31), 10, 50.0, date(2026, 4, 1))
     (100.0, 'off_track')
@@ -204,8 +215,8 @@ def period_pacing(date_start, date_end, target, progress, today):
     >>> period_pacing(date(2026, 1, 1), date(2026, 3, 31), 0, 0.0, date(2026, 4, 1))
     (100.0, None)
     """
-    # expected_progress() of this one period, whatever its target: the elapsed share.
-    expected = _elapsed_share(date_start, date_end, today) * 100.0
+    if expected is None:
+        expected = period_expected(date_start, date_end, today)
     if target <= 0 or today <= date_start:
         return expected, None
     return expected, pacing_status(progress, expected)
