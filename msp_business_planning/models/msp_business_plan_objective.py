@@ -33,11 +33,12 @@ class FigureColumns:
     """Figures of records, one list per figure: the new values of every record, and
     the indexes of those whose stored values differ."""
 
-    __slots__ = ("changed", "columns", "ids")
+    __slots__ = ("_appends", "changed", "columns", "ids")
 
     def __init__(self, width):
         self.ids = []
         self.columns = [[] for _index in range(width)]
+        self._appends = [column.append for column in self.columns]
         self.changed = []
 
     def add(self, record_id, stored, figures):
@@ -46,8 +47,8 @@ class FigureColumns:
         if tuple(stored) != figures:
             self.changed.append(len(self.ids))
         self.ids.append(record_id)
-        for column, value in zip(self.columns, figures, strict=True):
-            column.append(value)
+        for append, value in zip(self._appends, figures, strict=True):
+            append(value)
 
     def changed_columns(self):
         """``(ids, columns)`` of the changed records only."""
@@ -639,14 +640,17 @@ class MspBusinessPlanObjective(models.Model):
             objective = objective_index[objective_id]
             state = objective[14]
             period_actuals, spans = [], []
-            for target_id, _objective_id, start, end, target, *stored in rows:
+            for row in rows:
+                target_id, _objective_id, start, end, target = row[:5]
                 actual = values[target_id]
-                if (start, end) not in elapsed:
-                    elapsed[start, end] = planning.period_expected(start, end, today)
+                span = row[2:4]
+                expected = elapsed.get(span)
+                if expected is None:
+                    expected = elapsed[span] = planning.period_expected(start, end, today)
                 progress, expected, status = period_figures(
-                    actual, target, start, end, state, today, elapsed[start, end]
+                    actual, target, start, end, state, today, expected
                 )
-                targets.add(target_id, stored, (actual, progress, expected, status or None))
+                targets.add(target_id, row[5:9], (actual, progress, expected, status or None))
                 period_actuals.append(actual)
                 spans.append((start, end, target))
             actual = sum(period_actuals)
