@@ -369,6 +369,17 @@ def _partner_with_objectives(env, count):
     return partner, lead
 
 
+def _plan_with_objectives(env, count):
+    """A partner and one plan of it holding ``count`` objectives."""
+    partner, _lead = _partner_with_objectives(env, count)
+    plan = env["msp.business.plan"].search([("partner_id", "=", partner.id)], limit=1)
+    env["msp.business.plan.objective"].search(
+        [("commercial_partner_id", "=", partner.id), ("plan_id", "!=", plan.id)]
+    ).write({"plan_id": plan.id})
+    env.flush_all()
+    return partner, plan
+
+
 def bench_registration_write(env, runs, counts=(5, 500)):
     result = {}
     for count in counts:
@@ -391,12 +402,7 @@ def bench_backoffice_form(env, runs, counts=(5, 50)):
 
     result = {}
     for count in counts:
-        partner, _lead = _partner_with_objectives(env, count)
-        plan = env["msp.business.plan"].search([("partner_id", "=", partner.id)], limit=1)
-        env["msp.business.plan.objective"].search(
-            [("commercial_partner_id", "=", partner.id), ("plan_id", "!=", plan.id)]
-        ).write({"plan_id": plan.id})
-        env.flush_all()
+        _partner, plan = _plan_with_objectives(env, count)
 
         def block(measure, plan=plan):
             env.invalidate_all()
@@ -416,11 +422,7 @@ def bench_portal_page(env, registry, runs, counts=(5, 50)):
 
     result = {}
     for count in counts:
-        partner, _lead = _partner_with_objectives(env, count)
-        plan = env["msp.business.plan"].search([("partner_id", "=", partner.id)], limit=1)
-        env["msp.business.plan.objective"].search(
-            [("commercial_partner_id", "=", partner.id), ("plan_id", "!=", plan.id)]
-        ).write({"plan_id": plan.id})
+        partner, plan = _plan_with_objectives(env, count)
         contact = env["res.partner"].create({"name": f"Contact {count}", "parent_id": partner.id})
         user = env["res.users"].create(
             {

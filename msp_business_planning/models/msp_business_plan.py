@@ -243,7 +243,7 @@ class MspBusinessPlan(models.Model):
         counted = [item for item in objectives if item[3] > 0]
         progress = planning.weighted_progress([(item[0], item[2]) for item in counted])
         expected = planning.weighted_progress([(item[1], item[2]) for item in counted])
-        running = state in ("in_progress", "completed") and counted
+        running = state in planning.RUNNING_STATES and counted
         return progress, expected, planning.pacing_status(progress, expected) if running else False
 
     def _compute_access_url(self):

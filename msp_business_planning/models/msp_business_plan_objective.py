@@ -64,7 +64,6 @@ PACING_FIELDS = ("progress", "expected_progress", "pacing_status")
 # Column types of the arrays of a bulk UPDATE, by field type.
 BULK_COLUMN_TYPES = {"float": "float8", "integer": "int4", "selection": "varchar"}
 ONE_DAY = timedelta(days=1)
-RUNNING_STATES = ("in_progress", "completed")
 
 AUTOMATIC_TYPES = ("deal_registration", "qualified_deal_registration", "won_deal")
 NUMERIC_FIELD_TYPES = ("integer", "float", "monetary")
@@ -281,7 +280,7 @@ class MspBusinessPlanObjective(models.Model):
         fields above, shared with the bulk refresh."""
         progress = planning.progress_percent(actual, target)
         expected = planning.expected_progress(periods, today)
-        running = plan_state in RUNNING_STATES and periods
+        running = plan_state in planning.RUNNING_STATES and periods
         return progress, expected, planning.pacing_status(progress, expected) if running else False
 
     def _get_periods_by_objective(self):

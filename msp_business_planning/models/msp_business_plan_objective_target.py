@@ -133,7 +133,7 @@ class MspBusinessPlanObjectiveTarget(models.Model):
         expected, status = planning.period_pacing(
             date_start, date_end, target, progress, today, expected
         )
-        running = plan_state in ("in_progress", "completed")
+        running = plan_state in planning.RUNNING_STATES
         return progress, expected, status if running and status else False
 
     @api.constrains("target_value")

@@ -9,6 +9,9 @@ from datetime import date, timedelta
 
 PERIODICITY_MONTHS = {"annual": 12, "quarterly": 3, "monthly": 1}
 
+# Plan states in which pacing is measured.
+RUNNING_STATES = ("in_progress", "completed")
+
 # Pacing thresholds: share of the expected-to-date progress actually reached.
 ON_TRACK_RATIO = 0.9
 AT_RISK_RATIO = 0.7
