@@ -78,7 +78,8 @@ def wait_idle(page, timeout):
     while time.monotonic() < deadline:
         busy = page.evaluate(
             "document.readyState !== 'complete' || "
-            "!!document.querySelector('.o_loading_indicator, .o_loading, .o-main-components-container .o_blockUI')"
+            "!!document.querySelector('.o_loading_indicator, .o_loading, "
+            ".o-main-components-container .o_blockUI')"
         )
         now = time.monotonic()
         if busy:
