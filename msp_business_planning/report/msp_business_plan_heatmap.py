@@ -87,6 +87,9 @@ class MspBusinessPlanHeatmap(models.AbstractModel):
                 for start, end in quarters
             ],
             "rows": rows,
+            # The thresholds the statuses were computed with, for the legend.
+            "on_track_percent": round(planning.ON_TRACK_RATIO * 100),
+            "at_risk_percent": round(planning.AT_RISK_RATIO * 100),
         }
 
     def _quarter_parts(self, plan_ids, year_start, year_end):

@@ -77,6 +77,7 @@ class TestChannelHeatmapData(HeatmapCommon, MspPlanningCase):
             ],
         )
         self.assertEqual(rows[self.plan_a.id]["partner_name"], "Alpha Managed Services")
+        self.assertEqual((data["on_track_percent"], data["at_risk_percent"]), (90, 70))
         # The plan column is the plan's own figures, to date.
         self.assertEqual(
             rows[self.plan_a.id]["plan"]["progress_display"], round(self.plan_a.progress)
