@@ -2,6 +2,7 @@
 of percentages: never stacked nor summed."""
 
 import ast
+import json
 from datetime import date
 
 from freezegun import freeze_time
@@ -272,6 +273,36 @@ class TestChartTours(MspPlanningHttpCase):
         for plan in cls.plan_a | cls.plan_b:
             plan.action_share_with_partner()
             plan.action_start()
+
+    def _call_heatmap(self, user):
+        self.authenticate(user.login, user.login)
+        response = self.url_open(
+            "/web/dataset/call_kw/msp.business.plan.heatmap/get_heatmap_data",
+            data=json.dumps(
+                {
+                    "jsonrpc": "2.0",
+                    "method": "call",
+                    "params": {
+                        "model": "msp.business.plan.heatmap",
+                        "method": "get_heatmap_data",
+                        "args": [],
+                        "kwargs": {"year": self.year},
+                    },
+                }
+            ),
+            headers={"Content-Type": "application/json"},
+        )
+        return response.json()
+
+    def test_heatmap_over_json_rpc_follows_the_rules(self):
+        for user in (self.portal_a, self.portal_b, self.user_internal):
+            error = self._call_heatmap(user)["error"]["data"]
+            self.assertEqual(error["name"], "odoo.exceptions.AccessError", user.login)
+        rows = self._call_heatmap(self.user_own)["result"]["rows"]
+        self.assertEqual([row["plan_id"] for row in rows], self.plan_a.ids)
+        rows = self._call_heatmap(self.user_all)["result"]["rows"]
+        self.assertLessEqual({self.plan_a.id, self.plan_b.id}, {row["plan_id"] for row in rows})
+        self.assertEqual(self._call_heatmap(self.user_company_2)["result"]["rows"], [])
 
     def test_channel_heatmap_tour(self):
         self.start_tour(
