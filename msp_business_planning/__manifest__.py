@@ -50,6 +50,9 @@
             "msp_business_planning/static/src/scss/portal.scss",
             "msp_business_planning/static/src/js/portal_commitment.js",
         ],
+        "web.assets_backend": [
+            "msp_business_planning/static/src/channel_heatmap/**/*",
+        ],
         "web.assets_tests": [
             "msp_business_planning/static/tests/tours/**/*",
         ],

@@ -30,6 +30,7 @@ class MspBusinessPlanObjectiveTarget(models.Model):
     date_end = fields.Date(required=True)
     weight = fields.Float(
         default=1.0,
+        aggregator=None,  # a share of one period: never added up across periods
         help="Share of its full calendar period the plan covers (below 1 when the plan "
         "starts or ends inside the period); the target is spread in proportion.",
     )

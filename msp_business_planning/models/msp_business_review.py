@@ -577,7 +577,7 @@ class MspBusinessReview(models.Model):
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "msp_business_planning.msp_business_review_score_action"
         )
-        action["domain"] = [("plan_id", "=", self.plan_id.id)]
+        action["domain"] = [("plan_id", "=", self.plan_id.id), ("review_state", "=", "done")]
         action["display_name"] = _("Score Trend: %(plan)s", plan=self.plan_id.name)
         return action
 

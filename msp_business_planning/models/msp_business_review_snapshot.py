@@ -33,13 +33,17 @@ class MspBusinessReviewSnapshot(models.Model):
         "pro rata).",
     )
     actual_value = fields.Float(string="Actual")
-    progress = fields.Float(help="Actual over target to date, in percent.")
+    # Percentages of different objectives: never added up in a group (aggregator=None).
+    progress = fields.Float(aggregator=None, help="Actual over target to date, in percent.")
     objective_progress = fields.Float(
-        string="Progress (Plan)", help="Actual over the whole target, in percent."
+        string="Progress (Plan)",
+        aggregator=None,
+        help="Actual over the whole target, in percent.",
     )
     expected_progress = fields.Float(
+        aggregator=None,
         help="Target to date over the whole target: the progress an even pace would have "
-        "reached by the end of the reviewed period."
+        "reached by the end of the reviewed period.",
     )
     pacing_status = fields.Selection(
         [("on_track", "On Track"), ("at_risk", "At Risk"), ("off_track", "Off Track")]

@@ -1,1 +1,6 @@
-from . import msp_business_plan_report, msp_business_plan_xlsx, msp_deal_registration_report
+from . import (
+    msp_business_plan_heatmap,
+    msp_business_plan_report,
+    msp_business_plan_xlsx,
+    msp_deal_registration_report,
+)

@@ -3,6 +3,7 @@ from . import (
     test_bad_input,
     test_business_plan,
     test_business_review,
+    test_channel_heatmap,
     test_concurrency,
     test_deal_registration,
     test_deal_tracking_math,

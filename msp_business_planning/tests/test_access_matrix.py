@@ -176,6 +176,7 @@ MATRIX = {
     "msp.business.plan.xlsx": {},
     "report.msp_business_planning.report_business_plan": {},
     "report.msp_business_planning.report_business_review": {},
+    "msp.business.plan.heatmap": {},
 }
 # fmt: on
 
@@ -320,6 +321,7 @@ OPERATIONS = {
     "msp.business.plan.xlsx": {"operations": ()},
     "report.msp_business_planning.report_business_plan": {"operations": ()},
     "report.msp_business_planning.report_business_review": {"operations": ()},
+    "msp.business.plan.heatmap": {"operations": ()},
 }
 
 # Public methods (every method the addon defines whose name does not start with
@@ -368,6 +370,8 @@ METHODS = {
     "res.partner": {
         "action_view_business_plans": ("partner_a",),
     },
+    # The heatmap answers planning users only, with the plans their rules let them read.
+    "msp.business.plan.heatmap": {"get_heatmap_data": lambda f, env: f._heatmap_lists_plan(env)},
     # The wizard is the user's own: created then run in the same call.
     "msp.registration.reject.wizard": {
         "action_reject": lambda f, env: env["msp.registration.reject.wizard"]
@@ -420,6 +424,9 @@ METHOD_MATRIX = {
     },
     "res.partner": {
         "action_view_business_plans":               "A   Y   Y   A   A   A   Y   Y   Y   Y   Y",
+    },
+    "msp.business.plan.heatmap": {
+        "get_heatmap_data":                         "A   A   A   A   A   A   Y   0   Y   Y   0",
     },
     "msp.registration.reject.wizard": {
         "action_reject":                            "A   A   A   A   A   A   Y   Y   Y   Y   A",
@@ -587,6 +594,11 @@ class TestAccessMatrix(MspPlanningCase):
         cls.registration_rejected = cls._create_registration(
             cls.partner_a, state="rejected", registration_reject_reason="Known deal"
         )
+
+    def _heatmap_lists_plan(self, env):
+        """Y when A's plan is a row of the heatmap, 0 when the call works without it."""
+        rows = env["msp.business.plan.heatmap"].get_heatmap_data(2026)["rows"]
+        return "Y" if self.plan.id in {row["plan_id"] for row in rows} else "0"
 
     # ------------------------------------------------------------
     # RUNNER

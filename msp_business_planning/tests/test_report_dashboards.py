@@ -1,5 +1,5 @@
-"""Dashboards: pacing of each period target (the heatmap's colour) and the channel
-heatmap itself, partners x quarters x objectives."""
+"""Dashboards: pacing of each period target and the period targets' pivot, partners x
+quarters x objectives (the channel heatmap itself: test_channel_heatmap.py)."""
 
 import ast
 from datetime import date
@@ -90,14 +90,12 @@ class TestChannelHeatmap(MspPlanningCase):
         self.assertEqual(cells[self.partner_b, 1, self.logos_b], (20.0, 10.0, 2.0))
         self.assertEqual(cells[self.partner_b, 4, self.logos_b], (0.0, 10.0, 0.0))
 
-    def test_heatmap_views_and_menu(self):
-        action = self.env.ref(
-            "msp_business_planning.msp_business_plan_objective_target_action_heatmap"
-        )
+    def test_period_target_views_and_heatmap_menu(self):
+        # The heatmap was a pivot of period targets; it is now a client action of its
+        # own (a pivot cannot colour its cells), the pivot stays under Period Targets.
+        action = self.env.ref("msp_business_planning.msp_business_plan_objective_target_action")
         self.assertEqual(action.view_mode.split(",")[0], "pivot")
-        context = ast.literal_eval(action.context)
-        self.assertEqual(context["pivot_row_groupby"], ["partner_id", "objective_id"])
-        self.assertEqual(context["pivot_column_groupby"], ["date_start:quarter"])
+        self.assertEqual(ast.literal_eval(action.context), {"search_default_filter_running": 1})
         views = (
             self.env[Target]
             .with_user(self.user_own)
@@ -113,6 +111,7 @@ class TestChannelHeatmap(MspPlanningCase):
                 ("progress", "measure"),
             ],
         )
+        self.assertEqual(pivot.xpath("//field[@name='progress']/@string"), ["Progress (%)"])
         search = etree.fromstring(views["search"]["arch"])
         filters = {f.get("name") for f in search.iter("filter")}
         self.assertLessEqual(
@@ -121,13 +120,16 @@ class TestChannelHeatmap(MspPlanningCase):
         fields = {f.get("name") for f in search.iter("field")}
         self.assertLessEqual({"user_id", "objective_type", "pacing_status"}, fields)
         menu = self.env.ref("msp_business_planning.msp_business_plan_objective_target_menu_heatmap")
+        heatmap = self.env.ref("msp_business_planning.msp_business_plan_heatmap_action")
+        self.assertEqual(menu.action, heatmap)
+        self.assertEqual(heatmap.tag, "msp_business_planning.channel_heatmap")
         visible = self.env["ir.ui.menu"].with_user(self.user_own)._visible_menu_ids()
         self.assertIn(menu.id, visible)
 
 
 class TestHeatmapFilters(MspPlanningCase):
-    """The heatmap's filters (year, channel manager, objective kind, pacing) narrow the
-    partner x quarter x objective cells as a director would use them."""
+    """The period targets' filters (year, channel manager, objective kind, pacing)
+    narrow the partner x quarter x objective cells as a director would use them."""
 
     @classmethod
     def setUpClass(cls):
@@ -159,13 +161,13 @@ class TestHeatmapFilters(MspPlanningCase):
             )
             cls.logos_2025 = cls._create_objective(cls.plan_2025, name="Logos", target_value=4)
             cls.env.flush_all()
-        action = cls.env.ref(
-            "msp_business_planning.msp_business_plan_objective_target_action_heatmap"
+        search_view = cls.env.ref(
+            "msp_business_planning.msp_business_plan_objective_target_view_search"
         )
         arch = (
             cls.env[Target]
             .with_user(cls.user_all)
-            .get_views([(action.search_view_id.id, "search")])["views"]["search"]["arch"]
+            .get_views([(search_view.id, "search")])["views"]["search"]["arch"]
         )
         cls.filters = {f.get("name"): f for f in etree.fromstring(arch).iter("filter")}
 
@@ -173,7 +175,7 @@ class TestHeatmapFilters(MspPlanningCase):
         return safe_eval(self.filters[name].get("domain"), {"uid": user.id})
 
     def _cells(self, *domains):
-        """The heatmap's cells for the director, with the given filters applied."""
+        """The pivot's cells for the director, with the given filters applied."""
         plans = self.plan_a | self.plan_b | self.plan_2025
         groups = (
             self.env[Target]
@@ -190,7 +192,7 @@ class TestHeatmapFilters(MspPlanningCase):
         year = self.filters["filter_date_start"]
         self.assertEqual((year.get("date"), year.get("default_period")), ("date_start", "year"))
 
-    def test_filters_combine_on_the_heatmap(self):
+    def test_filters_combine_on_the_period_targets(self):
         year_2026 = [("date_start", ">=", "2026-01-01"), ("date_start", "<=", "2026-12-31")]
         mine = self._filter_domain("filter_mine", self.user_own)
         off_track = self._filter_domain("filter_off_track", self.user_own)

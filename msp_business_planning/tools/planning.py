@@ -416,3 +416,56 @@ def quarter_label(day):
     'Q2 2026'
     """
     return _period_label(_calendar_period(day, 3)[0], 3)
+
+
+# ------------------------------------------------------------
+# CHANNEL HEATMAP
+# ------------------------------------------------------------
+
+
+def year_quarters(year):
+    """The four calendar quarters of ``year``, as ``(start, end)`` pairs.
+
+    >>> year_quarters(2026)[1]
+    (datetime.date(2026, 4, 1), datetime.date(2026, 6, 30))
+    """
+    return [_calendar_period(date(year, month, 1), 3) for month in (1, 4, 7, 10)]
+
+
+def quarter_parts(date_start, date_end, target, actual):
+    """A period cut at calendar quarter ends, so that a period longer than a quarter
+    (an annual objective's) counts in every quarter it spans rather than in the one
+    it starts in. Returns ``(start, end, target, actual)`` parts, in date order.
+
+    The target is spread in proportion to the days of each part (the even pace the
+    expected progress assumes). Only the period's total actual is known, not when it
+    was achieved: it fills the parts' targets in date order, and whatever exceeds
+    the whole target goes to the last part. So a part is met only once the parts
+    before it are, which is the period's pace read quarter by quarter.
+
+    >>> parts = quarter_parts(date(2026, 1, 1), date(2026, 12, 31), 365.0, 100.0)
+    >>> [(str(start), target, actual) for start, _end, target, actual in parts]
+    [('2026-01-01', 90.0, 90.0), ('2026-04-01', 91.0, 10.0), \
+('2026-07-01', 92.0, 0.0), ('2026-10-01', 92.0, 0.0)]
+    >>> quarter_parts(date(2026, 4, 1), date(2026, 6, 30), 10.0, 12.0)
+    [(datetime.date(2026, 4, 1), datetime.date(2026, 6, 30), 10.0, 12.0)]
+    >>> [part[3] for part in quarter_parts(date(2026, 1, 1), date(2026, 6, 30), 2.0, 5.0)]
+    [0.994475138121547, 4.005524861878453]
+    """
+    spans = []
+    start = date_start
+    while start <= date_end:
+        end = min(_calendar_period(start, 3)[1], date_end)
+        spans.append((start, end))
+        start = end + timedelta(days=1)
+    if len(spans) == 1:
+        return [(date_start, date_end, target, actual)]
+    days = (date_end - date_start).days + 1
+    parts = []
+    remaining = actual
+    for index, (start, end) in enumerate(spans):
+        share = target * ((end - start).days + 1) / days
+        filled = remaining if index == len(spans) - 1 else max(min(remaining, share), 0.0)
+        remaining -= filled
+        parts.append((start, end, share, filled))
+    return parts
