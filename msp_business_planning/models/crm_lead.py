@@ -868,9 +868,9 @@ class CrmLead(models.Model):
 
     def _schedule_registration_review(self):
         """Give each newly submitted registration to its approver: a "Review deal
-        registration" activity, and the sales team when the lead has none or came
-        from the portal without one. With nobody to ask, the chatter says so and
-        the registration waits under Deal Registrations → Awaiting Approval."""
+        registration" activity, and the sales team when the lead has none. With
+        nobody to ask, the chatter says so and the registration waits under Deal
+        Registrations → Awaiting Approval."""
         leads = self.sudo().filtered(lambda lead: lead.registration_state == "submitted")
         if not leads:
             return
@@ -893,8 +893,8 @@ class CrmLead(models.Model):
         leads = leads.filtered(lambda lead: lead.id not in pending)
         for lead, (approver, team, reason) in leads._get_registration_approver().items():
             if team and not lead.team_id:
-                # The private write: the team changes no objective figure's input the
-                # create or write in progress does not refresh afterwards.
+                # super: no refresh here; the create or write that submitted the
+                # registration refreshes its partner's objectives right after.
                 super(CrmLead, lead).write({"team_id": team.id})
             if not approver:
                 lead.message_post(
