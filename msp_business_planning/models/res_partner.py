@@ -40,9 +40,14 @@ class ResPartner(models.Model):
             partner.deal_registration_count = counts.get(partner.commercial_partner_id, 0)
 
     def _get_deal_registration_domain(self):
+        # The registrations the partner itself sees on its portal: lost deals too,
+        # not those archived otherwise (e.g. duplicates).
         return [
             ("registered_commercial_partner_id", "in", self.commercial_partner_id.ids),
             ("registration_state", "!=", False),
+            "|",
+            ("active", "=", True),
+            ("probability", "=", 0),
         ]
 
     def action_view_business_plans(self):

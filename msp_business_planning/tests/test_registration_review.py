@@ -268,12 +268,16 @@ class TestPartnerRegistrationButton(RegistrationReviewCase):
             | self._create_registration(self.partner_a_contact, state="approved")
             | self._create_registration(self.partner_a, state="rejected")
         )
+        lost = self._create_registration(self.partner_a)
+        lost.action_set_lost()
+        mine |= lost
+        self._create_registration(self.partner_a).write({"active": False, "probability": 30})
         self._create_registration(self.partner_b)
         self._create_lead(name="Ordinary", partner_id=self.partner_a.id)
         for partner in (self.partner_a, self.partner_a_contact):
             with self.subTest(partner=partner.name):
                 partner.invalidate_recordset()
-                self.assertEqual(partner.deal_registration_count, 3)
+                self.assertEqual(partner.deal_registration_count, 4)
                 self.assertIsInstance(partner.deal_registration_count, int)
                 action = partner.action_view_deal_registrations()
                 self.assertEqual(self.env["crm.lead"].search(action["domain"]), mine)
