@@ -16,6 +16,7 @@
         "data/mail_template_data.xml",
         "data/ir_cron_data.xml",
         "data/mail_template_registration_data.xml",
+        "data/mail_activity_type_data.xml",
         "data/ir_cron_registration_data.xml",
         "data/msp_business_review_topic_data.xml",
         "report/msp_business_review_report.xml",

@@ -3,7 +3,6 @@ from dateutil.relativedelta import relativedelta
 from odoo import _, fields, http
 from odoo.exceptions import AccessError, MissingError, UserError, ValidationError
 from odoo.http import request
-from odoo.tools import email_normalize
 
 from ..models.crm_lead import PORTAL_REGISTRATION_FIELDS
 from ..tools import portal_input
@@ -15,8 +14,6 @@ DEAL_URL = "/my/deal-registrations"
 DEADLINE_MAX_YEARS = 5
 # Longest description accepted from the form.
 MAX_DESCRIPTION_LENGTH = 5000
-# Longest e-mail address and phone number accepted (as crm's own fields are sized).
-MAX_EMAIL_LENGTH = 254
 
 
 class MspDealRegistrationPortal(MspBusinessPlanPortal):
@@ -42,9 +39,12 @@ class MspDealRegistrationPortal(MspBusinessPlanPortal):
         return [
             ("registered_commercial_partner_id", "=", request.env.user.commercial_partner_id.id),
             ("registration_state", "!=", False),
-            # An archived (lost) registration leaves the pipeline and the portal: the
-            # expiry cron no longer follows it.
+            # A lost deal stays on the portal with its outcome; a registration archived
+            # otherwise (e.g. a duplicate) leaves it. "Lost" as crm marks it: archived
+            # with no probability left.
+            "|",
             ("active", "=", True),
+            ("probability", "=", 0),
         ]
 
     def _deal_registration_check_access(self, lead_id):
@@ -89,17 +89,11 @@ class MspDealRegistrationPortal(MspBusinessPlanPortal):
         }
 
     def _deal_registration_searchbar_filters(self):
-        labels = dict(
-            request.env["crm.lead"]
-            ._fields["registration_state"]
-            ._description_selection(request.env)
-        )
+        Lead = request.env["crm.lead"]
+        labels = dict(Lead._fields["registration_outcome"]._description_selection(request.env))
         filters = {"all": {"label": _("All"), "domain": []}}
-        for state in ("submitted", "approved", "rejected", "expired"):
-            filters[state] = {
-                "label": labels[state],
-                "domain": [("registration_state", "=", state)],
-            }
+        for outcome, domain in Lead._get_registration_outcome_domains().items():
+            filters[outcome] = {"label": labels[outcome], "domain": domain}
         return filters
 
     @http.route([DEAL_URL, f"{DEAL_URL}/page/<int:page>"], type="http", auth="user", website=True)
@@ -249,10 +243,8 @@ class MspDealRegistrationPortal(MspBusinessPlanPortal):
         if not errors.get("name") and not parsed.get("name"):
             errors["name"] = _("Give the deal a name.")
 
-        email = " ".join(typed["email_from"].split())
-        if email and (len(email) > MAX_EMAIL_LENGTH or not email_normalize(email)):
-            errors["email_from"] = _("Enter one valid e-mail address, such as jane@customer.com.")
-        parsed["email_from"] = email
+        # Checked where it enters the model (crm.lead._check_registration_email).
+        parsed["email_from"] = typed["email_from"].strip()
 
         try:
             parsed["phone"] = portal_input.clean_phone(typed["phone"])

@@ -10,6 +10,7 @@ from . import (
     msp_business_review_score,
     msp_business_review_snapshot,
     msp_business_review_topic,
+    res_company,
     res_config_settings,
     res_partner,
 )

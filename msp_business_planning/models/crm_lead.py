@@ -6,6 +6,7 @@ import psycopg2
 
 from odoo import SUPERUSER_ID, _, api, fields, models, tools
 from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.osv.expression import AND
 from odoo.tools import email_normalize, escape_psql, mute_logger, plaintext2html
 
 from ..tools import deal_tracking
@@ -41,8 +42,20 @@ PORTAL_REGISTRATION_FIELDS = (
 )
 # Staff-only relations: Odoo checks field groups on the columns a domain compares, not on
 # the relations it goes through, so these are refused explicitly (see _search).
-STAFF_RELATIONS = frozenset({"registration_conflict_lead_ids", "duplicate_lead_ids"})
+STAFF_RELATIONS = frozenset(
+    {
+        "registration_conflict_lead_ids",
+        "duplicate_lead_ids",
+        # Activities (e.g. the approver's "Review deal registration") are staff work.
+        "activity_ids",
+        "activity_user_id",
+        "activity_type_id",
+        "activity_summary",
+        "registration_review_mine",
+    }
+)
 PROTECTION_DAYS_PARAM = "msp_business_planning.registration_protection_days"
+REVIEW_ACTIVITY_TYPE = "msp_business_planning.mail_activity_type_registration_review"
 # Deal tracking joins a partner's registrations on each of these days; the indexes only
 # hold registrations, a small part of the pipeline.
 TRACKING_INDEXES = {
@@ -162,6 +175,27 @@ class CrmLead(models.Model):
         help="One-time key of the portal form the registration came from: the same form "
         "submitted twice (double click, resent request) registers one deal only.",
     )
+    registration_outcome = fields.Selection(
+        [
+            ("submitted", "Submitted"),
+            ("approved", "Approved"),
+            ("won", "Won"),
+            ("lost", "Lost"),
+            ("rejected", "Rejected"),
+            ("expired", "Expired"),
+        ],
+        compute="_compute_registration_outcome",
+        help="Where the registration stands as the partner sees it: its status, or Won "
+        "once the approved deal is won and Lost once the deal is marked lost.",
+    )
+    registration_review_mine = fields.Boolean(
+        string="To Review by Me",
+        compute="_compute_registration_review_mine",
+        search="_search_registration_review_mine",
+        groups="base.group_user",
+        help="A submitted registration with a “Review deal registration” activity "
+        "assigned to you.",
+    )
     registration_objective_count = fields.Integer(
         string="Objectives",
         compute="_compute_registration_objective_count",
@@ -188,6 +222,48 @@ class CrmLead(models.Model):
     def _compute_registration_conflict(self):
         for lead in self:
             lead.registration_conflict = bool(lead.registration_conflict_lead_ids)
+
+    @api.depends("registration_state", "active", "probability", "stage_id.is_won")
+    def _compute_registration_outcome(self):
+        # sudo: partners read their registrations but not the CRM stages; only whether
+        # the stage is a won one is used.
+        won = {lead.id for lead in self.sudo() if lead.stage_id.is_won}
+        for lead in self:
+            state = lead.registration_state
+            if state == "approved" and lead.active and lead.id in won:
+                lead.registration_outcome = "won"
+            elif state in ("submitted", "approved") and not lead.active and not lead.probability:
+                # crm's "lost": archived with no chance left (action_set_lost).
+                lead.registration_outcome = "lost"
+            else:
+                lead.registration_outcome = state
+
+    @api.depends_context("uid")
+    def _compute_registration_review_mine(self):
+        mine = set(
+            self.search(
+                AND([[("id", "in", self.ids)], self._search_registration_review_mine("=", True)])
+            ).ids
+        )
+        for lead in self:
+            lead.registration_review_mine = lead.id in mine
+
+    def _search_registration_review_mine(self, operator, value):
+        if operator not in ("=", "!=") or not isinstance(value, bool):
+            raise UserError(_("Unsupported search on “To Review by Me”."))
+        activity_type = self.env.ref(REVIEW_ACTIVITY_TYPE, raise_if_not_found=False)
+        domain = [
+            ("registration_state", "=", "submitted"),
+            (
+                "activity_ids",
+                "any",
+                [
+                    ("activity_type_id", "=", activity_type.id if activity_type else False),
+                    ("user_id", "=", self.env.uid),
+                ],
+            ),
+        ]
+        return domain if (operator == "=") == value else ["!", *AND([domain])]
 
     def _compute_registration_objective_count(self):
         counted = self._get_counted_objectives()
@@ -222,6 +298,26 @@ class CrmLead(models.Model):
     # ------------------------------------------------------------
     # CONSTRAINTS
     # ------------------------------------------------------------
+
+    @api.constrains("email_from", "registration_state")
+    def _check_registration_email(self):
+        """A submitted registration's e-mail is one plain address: one that Odoo's
+        ``email_normalize`` gives back unchanged, but for case (it lowercases it, as
+        mail servers treat addresses), so "Ana.Ruiz@BayVets.com" is kept as typed while
+        "ana.ruiz@@bayvets", "Ana <ana@bayvets.com>" or two addresses are refused."""
+        for lead in self:
+            email = lead.email_from
+            if lead.registration_state != "submitted" or not email:
+                continue
+            normalized = email_normalize(email)
+            if not normalized or normalized.casefold() != email.casefold():
+                raise ValidationError(
+                    _(
+                        "“%(email)s” is not a valid e-mail address. Enter one address only, "
+                        "such as jane@customer.com, with no name or other text around it.",
+                        email=email,
+                    )
+                )
 
     @api.constrains("registered_partner_id", "registration_state", "registration_date")
     def _check_registration(self):
@@ -277,6 +373,7 @@ class CrmLead(models.Model):
             submitted = registrations.filtered(lambda lead: lead.registration_state == "submitted")
             submitted._detect_registration_conflicts()
             submitted._recheck_registration_conflicts_after_commit()
+            submitted._schedule_registration_review()
             registrations._refresh_registration_objectives(
                 registrations.registered_commercial_partner_id
             )
@@ -304,6 +401,9 @@ class CrmLead(models.Model):
             }
         # From the cache: a lead that is not and was not a registration costs nothing more.
         partners = self.registered_commercial_partner_id
+        was_submitted = self.browse()
+        if partners and vals.keys() & {"registration_state", "registered_partner_id"}:
+            was_submitted = self.filtered(lambda lead: lead.registration_state == "submitted")
         res = super().write(vals)
         if "registered_partner_id" in vals:
             partners |= self.registered_commercial_partner_id
@@ -314,6 +414,10 @@ class CrmLead(models.Model):
             if vals.get("registration_state") == "submitted":
                 registrations._detect_registration_conflicts()
                 registrations._recheck_registration_conflicts_after_commit()
+                (registrations - was_submitted)._schedule_registration_review()
+            was_submitted.filtered(
+                lambda lead: lead.registration_state != "submitted"
+            )._close_registration_review()
             self._refresh_registration_objectives(partners)
         return res
 
@@ -678,6 +782,173 @@ class CrmLead(models.Model):
                 partner_ids=recipient.ids,
             )
 
+    def _get_registration_approver(self):
+        """(approver, sales team, why nobody) for each submitted registration, in
+        ``{lead: (user, team, reason)}``.
+
+        The approver is the first who can act on the deal (a Business Planning user of
+        the lead's company allowed to edit it) among: the channel manager of the
+        partner's running plan (the latest started), the approver set in Settings, the
+        leader of the registration team set in Settings. The team is the registration
+        team of Settings, else the approver's own sales team. ``reason`` says why
+        nobody was found, when nobody was.
+        """
+        # sudo: the registering user (often a portal user) cannot read the plans,
+        # teams and users that decide who reviews; only the chosen user leaves here.
+        leads = self.sudo()
+        plans = (
+            self.env["msp.business.plan"]
+            .sudo()
+            .search(
+                [
+                    ("commercial_partner_id", "in", leads.registered_commercial_partner_id.ids),
+                    ("state", "=", "in_progress"),
+                ],
+                order="date_start desc, id desc",
+            )
+        )
+        Team = self.env["crm.team"].sudo()
+        result = {}
+        for lead in leads:
+            company = lead.company_id or self.env.company
+            managers = plans.filtered(
+                lambda plan, lead=lead, company=company: plan.commercial_partner_id
+                == lead.registered_commercial_partner_id
+                and plan.company_id == company
+            ).user_id
+            team = company.msp_registration_team_id
+            candidates = [
+                *managers,
+                company.msp_registration_approver_id,
+                team.user_id,
+            ]
+            approver = next(
+                (
+                    user
+                    for user in candidates
+                    if user and lead._is_registration_reviewer(user, company)
+                ),
+                self.env["res.users"],
+            )
+            if approver and not team:
+                team = Team.search(
+                    [
+                        ("company_id", "in", (False, company.id)),
+                        "|",
+                        ("user_id", "=", approver.id),
+                        ("member_ids", "in", approver.ids),
+                    ],
+                    limit=1,
+                )
+            reason = False
+            if not approver:
+                reason = _(
+                    "%(partner)s has no running business plan whose channel manager can "
+                    "review it, and no registration approver or registration team leader "
+                    "who can is set in the Business Planning settings of %(company)s",
+                    partner=lead.registered_commercial_partner_id.name,
+                    company=company.name,
+                )
+            result[lead] = (approver, team, reason)
+        return result
+
+    def _is_registration_reviewer(self, user, company):
+        """Whether ``user`` can approve this registration: an active Business Planning
+        user of the lead's company who may edit the lead (CRM record rules)."""
+        self.ensure_one()
+        return (
+            user.active
+            and not user.share
+            and company in user.company_ids
+            and user.has_group("msp_business_planning.group_user")
+            and self.with_user(user)
+            .with_context(allowed_company_ids=company.ids)
+            .has_access("write")
+        )
+
+    def _schedule_registration_review(self):
+        """Give each newly submitted registration to its approver: a "Review deal
+        registration" activity, and the sales team when the lead has none. With
+        nobody to ask, the chatter says so and the registration waits under Deal
+        Registrations → Awaiting Approval."""
+        leads = self.sudo().filtered(lambda lead: lead.registration_state == "submitted")
+        if not leads:
+            return
+        activity_type = self.env.ref(REVIEW_ACTIVITY_TYPE, raise_if_not_found=False)
+        if not activity_type:
+            return
+        # A registration already waiting for review keeps its activity.
+        pending = set(
+            self.env["mail.activity"]
+            .sudo()
+            .search(
+                [
+                    ("res_model", "=", self._name),
+                    ("res_id", "in", leads.ids),
+                    ("activity_type_id", "=", activity_type.id),
+                ]
+            )
+            .mapped("res_id")
+        )
+        leads = leads.filtered(lambda lead: lead.id not in pending)
+        for lead, (approver, team, reason) in leads._get_registration_approver().items():
+            if team and not lead.team_id:
+                # super: no refresh here; the create or write that submitted the
+                # registration refreshes its partner's objectives right after.
+                super(CrmLead, lead).write({"team_id": team.id})
+            if not approver:
+                lead.message_post(
+                    body=_(
+                        "Nobody was asked to review this deal registration: %(reason)s. "
+                        "It waits under Business Planning → Deal Registrations → "
+                        "Awaiting Approval.",
+                        reason=reason,
+                    ),
+                    subtype_xmlid="mail.mt_note",
+                )
+                continue
+            lead.activity_schedule(
+                REVIEW_ACTIVITY_TYPE,
+                # The approver's today, as if the approver had scheduled it.
+                date_deadline=activity_type.with_context(tz=approver.tz)._get_date_deadline(),
+                user_id=approver.id,
+            )
+
+    def _close_registration_review(self):
+        """The review activity of registrations that are no longer submitted: done,
+        with the decision, once approved or rejected; cancelled otherwise (e.g. the
+        deal is no longer a registration)."""
+        if not self:
+            return
+        activity_type = self.env.ref(REVIEW_ACTIVITY_TYPE, raise_if_not_found=False)
+        if not activity_type:
+            return
+        activities = self.env["mail.activity"].search(
+            [
+                ("res_model", "=", self._name),
+                ("res_id", "in", self.ids),
+                ("activity_type_id", "=", activity_type.id),
+            ]
+        )
+        if not activities:
+            return
+        leads = {lead.id: lead for lead in self}
+        labels = dict(self._fields["registration_state"]._description_selection(self.env))
+        to_cancel = self.env["mail.activity"]
+        for activity in activities:
+            lead = leads[activity.res_id]
+            if lead.registration_state in ("approved", "rejected"):
+                activity.action_feedback(
+                    feedback=_(
+                        "%(decision)s by %(user)s.",
+                        decision=labels[lead.registration_state],
+                        user=self.env.user.name,
+                    )
+                )
+            else:
+                to_cancel |= activity
+        to_cancel.unlink()
+
     @api.model
     def _cron_expire_registrations(self):
         """Daily: approved registrations past their protection period and not won
@@ -744,6 +1015,12 @@ class CrmLead(models.Model):
         salesperson = partner.commercial_partner_id.user_id
         if salesperson.share or company not in salesperson.company_ids:
             salesperson = self.env["res.users"]
+        # sudo: the portal user cannot read the company's settings; without a
+        # registration team set, crm's own rule (the salesperson's team) applies, and
+        # a lead left without a team gets the approver's (_schedule_registration_review).
+        registration_team = company.sudo().msp_registration_team_id
+        if registration_team:
+            lead_values["team_id"] = registration_team.id
         lead_values.update(
             {
                 "registered_partner_id": partner.commercial_partner_id.id,
@@ -815,8 +1092,6 @@ class CrmLead(models.Model):
                     raise UserError(_("The expected closing date must be a date (YYYY-MM-DD)."))
             elif not isinstance(value, str):
                 raise UserError(_("The field “%(field)s” must be a text.", field=name))
-            elif name == "email_from" and not email_normalize(value):
-                raise UserError(_("“%(email)s” is not a valid e-mail address.", email=value))
             elif name == "description":
                 value = plaintext2html(value)
             cleaned[name] = value
@@ -824,6 +1099,34 @@ class CrmLead(models.Model):
         if not cleaned["name"]:
             raise UserError(_("Give the deal a name, or the name of the customer's company."))
         return cleaned
+
+    @api.model
+    def _get_registration_outcome_domains(self):
+        """{outcome: domain} of the registrations with each ``registration_outcome``,
+        among the active ones and the lost ones (what the portal lists)."""
+        # sudo: which stages are won is configuration, not data of anyone; the domains
+        # then compare stage ids only, which a partner may do.
+        won_stages = self.env["crm.stage"].sudo().search([("is_won", "=", True)]).ids
+        return {
+            "submitted": [("registration_state", "=", "submitted"), ("active", "=", True)],
+            "approved": [
+                ("registration_state", "=", "approved"),
+                ("active", "=", True),
+                ("stage_id", "not in", won_stages),
+            ],
+            "won": [
+                ("registration_state", "=", "approved"),
+                ("active", "=", True),
+                ("stage_id", "in", won_stages),
+            ],
+            "lost": [
+                ("registration_state", "in", ("submitted", "approved")),
+                ("active", "=", False),
+                ("probability", "=", 0),
+            ],
+            "rejected": [("registration_state", "=", "rejected")],
+            "expired": [("registration_state", "=", "expired")],
+        }
 
     @api.model
     def _get_portal_registration_type(self):

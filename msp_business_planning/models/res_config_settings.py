@@ -15,6 +15,12 @@ class ResConfigSettings(models.TransientModel):
         "Past it, a registration that is not won expires; it can be extended once by "
         "the same number of days.",
     )
+    msp_registration_approver_id = fields.Many2one(
+        related="company_id.msp_registration_approver_id", readonly=False
+    )
+    msp_registration_team_id = fields.Many2one(
+        related="company_id.msp_registration_team_id", readonly=False
+    )
 
     @api.constrains("msp_registration_protection_days")
     def _check_msp_registration_protection_days(self):

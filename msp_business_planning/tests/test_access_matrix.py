@@ -166,6 +166,11 @@ MATRIX = {
     "res.users": {
         "read":       "A   A   A   A   A   A   Y   Y   Y   Y   A",
     },
+    # Who reviews deal registrations (Settings): staff-only; set by administrators.
+    "res.company": {
+        "read":       "A   A   A   A   A   Y   Y   Y   Y   Y   A",
+        "write":      "A   A   A   A   A   A   A   A   A   A   A",
+    },
     "msp.registration.reject.wizard": {
         "create":     "A   A   A   A   A   A   Y   Y   Y   Y   Y",
     },
@@ -301,6 +306,12 @@ OPERATIONS = {
         "field": "business_plan_count",
         "operations": ("read",),
     },
+    "res.company": {
+        "subject": "company",
+        "field": "msp_registration_team_id",
+        "write": {"msp_registration_team_id": False},
+        "operations": ("read", "write"),
+    },
     # ...and to users, through their partner.
     "res.users": {
         "subject": "portal_a",
@@ -369,6 +380,7 @@ METHODS = {
     },
     "res.partner": {
         "action_view_business_plans": ("partner_a",),
+        "action_view_deal_registrations": ("partner_a",),
     },
     # The heatmap answers planning users only, with the plans their rules let them read.
     "msp.business.plan.heatmap": {"get_heatmap_data": lambda f, env: f._heatmap_lists_plan(env)},
@@ -424,6 +436,7 @@ METHOD_MATRIX = {
     },
     "res.partner": {
         "action_view_business_plans":               "A   Y   Y   A   A   A   Y   Y   Y   Y   Y",
+        "action_view_deal_registrations":           "A   A   A   A   A   Y   Y   Y   Y   Y   A",
     },
     "msp.business.plan.heatmap": {
         "get_heatmap_data":                         "A   A   A   A   A   A   Y   0   Y   Y   0",
@@ -450,10 +463,12 @@ STAFF_ONLY_FIELDS = {
         "registration_submission_key",
         "registration_expiry_notified",
         "registration_objective_count",
+        "registration_review_mine",
         "duplicate_lead_ids",
         "duplicate_lead_count",
     ),
-    "res.partner": ("business_plan_count",),
+    "res.partner": ("business_plan_count", "deal_registration_count"),
+    "res.company": ("msp_registration_approver_id", "msp_registration_team_id"),
 }
 # The same fields reached from a model the partner reads: (model, domain path).
 STAFF_ONLY_PATHS = (
@@ -465,6 +480,9 @@ STAFF_ONLY_PATHS = (
     ("crm.lead", "registration_conflict_lead_ids.partner_name"),
     ("crm.lead", "registration_conflict_lead_ids.registered_partner_id.name"),
     ("res.partner", "opportunity_ids.registration_conflict_lead_ids.partner_name"),
+    ("crm.lead", "activity_ids.summary"),
+    ("crm.lead", "activity_user_id.name"),
+    ("res.partner", "opportunity_ids.activity_ids.summary"),
     ("msp.business.plan", "objective_ids.plan_id.description"),
 )
 # Every field the addon adds to leads is either for the partner too or in
@@ -479,6 +497,7 @@ LEAD_FIELDS_FOR_PARTNERS = (
     "registration_qualified_date",
     "registration_reject_reason",
     "registration_extended",
+    "registration_outcome",
 )
 
 
