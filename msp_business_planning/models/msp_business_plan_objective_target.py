@@ -19,6 +19,7 @@ class MspBusinessPlanObjectiveTarget(models.Model):
     plan_id = fields.Many2one(related="objective_id.plan_id", store=True, index=True)
     company_id = fields.Many2one(related="objective_id.company_id", store=True, index=True)
     currency_id = fields.Many2one(related="objective_id.currency_id")
+    figure_kind = fields.Selection(related="objective_id.figure_kind")
     partner_id = fields.Many2one(related="objective_id.partner_id", store=True, index=True)
     commercial_partner_id = fields.Many2one(
         related="objective_id.commercial_partner_id", store=True, index=True

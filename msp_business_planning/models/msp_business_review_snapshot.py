@@ -1,5 +1,7 @@
 from odoo import fields, models
 
+from ..tools.figures import FIGURE_KINDS
+
 
 class MspBusinessReviewSnapshot(models.Model):
     """An objective as it stood when its review was marked done.
@@ -26,6 +28,13 @@ class MspBusinessReviewSnapshot(models.Model):
     name = fields.Char(string="Objective Name", required=True)
     sequence = fields.Integer()
     weight = fields.Integer()
+    figure_kind = fields.Selection(
+        FIGURE_KINDS,
+        default="number",
+        help="How the objective's figures read when the review was done: an amount in "
+        "the plan currency, a whole number or a number reported by hand.",
+    )
+    currency_id = fields.Many2one(related="review_id.currency_id")
     target_total = fields.Float(string="Target (Plan)", help="The objective's whole target.")
     target_value = fields.Float(
         string="Target to Date",

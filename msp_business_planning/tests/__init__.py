@@ -25,6 +25,7 @@ from . import (
     test_review_playbook,
     test_review_report,
     test_review_security,
+    test_review_snapshot,
     test_review_ui,
     test_security,
     test_timezone_language,
