@@ -46,6 +46,10 @@
         "demo/msp_business_review_demo.xml",
     ],
     "assets": {
+        "web.assets_backend": [
+            "msp_business_planning/static/src/views/figure_field.js",
+            "msp_business_planning/static/src/scss/backend.scss",
+        ],
         "web.assets_frontend": [
             "msp_business_planning/static/src/scss/portal.scss",
             "msp_business_planning/static/src/js/portal_commitment.js",

@@ -11,11 +11,12 @@ from typing import NamedTuple
 import psycopg2
 
 from odoo import _, api, fields, models
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.osv import expression
 from odoo.tools import SQL, formatLang, mute_logger
 
-from ..tools import deal_tracking, figures, planning, values
+from ..tools import deal_tracking, planning, values
+from ..tools import figures as figure_rules
 from ..tools.figures import FIGURE_KINDS
 from ..tools.portal_input import MAX_ABS_VALUE
 
@@ -155,10 +156,23 @@ class MspBusinessPlanObjective(models.Model):
         groups="base.group_user",
         help="Only deals matching this filter count toward the objective.",
     )
+    deal_filter_preview = fields.Char(
+        compute="_compute_deal_filter_preview",
+        groups="base.group_user",
+        help="How many of this partner's registered deals the objective counts with this "
+        "filter, over the whole plan (not the whole CRM).",
+    )
+    deal_count = fields.Integer(
+        string="Deals Counted",
+        compute="_compute_deal_count",
+        groups="base.group_user",
+        help="The partner's registered deals this objective counts, in all its periods.",
+    )
     weight = fields.Integer(
         default=10,
         required=True,
-        aggregator="sum",
+        # A weight is a share within its plan: added up across plans it means nothing.
+        aggregator=False,
         help="Relative importance (1 to 100) of the objective in the plan's progress.",
     )
     periodicity = fields.Selection(
@@ -242,6 +256,44 @@ class MspBusinessPlanObjective(models.Model):
                 objective.figure_kind = "count"
             else:
                 objective.figure_kind = "number"
+
+    @api.depends("objective_type", "lead_domain", "partner_id")
+    def _compute_deal_filter_preview(self):
+        tracked = self.filtered(
+            lambda o: o.objective_type in deal_tracking.TRACKED_KINDS and o._origin.id
+        )
+        counts = {}
+        previews = {}
+        for objective in tracked:
+            try:
+                domain = objective._get_lead_domain()
+            except ValidationError as error:
+                previews[objective] = error.args[0]
+                continue
+            counts[objective] = objective._origin._count_deals(objective.objective_type, domain)
+        for objective in self:
+            partner = objective.commercial_partner_id.name or objective.partner_id.name
+            if objective in previews:
+                objective.deal_filter_preview = previews[objective]
+            elif objective not in counts:
+                objective.deal_filter_preview = False
+            elif counts[objective] == 1:
+                objective.deal_filter_preview = _("1 deal of %(partner)s matches", partner=partner)
+            elif counts[objective]:
+                objective.deal_filter_preview = _(
+                    "%(count)s deals of %(partner)s match", count=counts[objective], partner=partner
+                )
+            else:
+                objective.deal_filter_preview = _(
+                    "No deal of %(partner)s matches yet", partner=partner
+                )
+
+    def _compute_deal_count(self):
+        counted = self._get_counted_deals()
+        for objective in self:
+            objective.deal_count = len(
+                {lead_id for ids in counted.get(objective.id, {}).values() for lead_id in ids}
+            )
 
     @api.depends("target_ids.target_value")
     def _compute_target_value(self):
@@ -523,7 +575,7 @@ class MspBusinessPlanObjective(models.Model):
         whole numbers, amounts with the plan currency's symbol."""
         kind = kind or (self.figure_kind if self else "number")
         currency = currency if currency is not None else self.currency_id
-        return figures.format_figure(
+        return figure_rules.format_figure(
             value,
             kind,
             lambda number, digits: formatLang(self.env, number, digits=digits),
@@ -533,7 +585,11 @@ class MspBusinessPlanObjective(models.Model):
     @api.model
     def _format_percent(self, value):
         """A percentage as it reads in every place (``"13%"``)."""
-        return figures.format_percent(value)
+        return figure_rules.format_percent(value)
+
+    @api.model
+    def _round_percent(self, value):
+        return figure_rules.percent(value)
 
     def _filter_monetary(self):
         """The objectives whose target and actual are amounts in the plan currency:
@@ -1348,6 +1404,76 @@ class MspBusinessPlanObjective(models.Model):
             for company, root_id in roots.items()
         }
         return deal_tracking.sum_converted(rows, target_currencies, tables)
+
+    def _count_deals(self, kind, domain):
+        """Number of distinct deals the periods of this stored objective count when it
+        is of ``kind`` with the deal filter ``domain`` (the form's values, maybe not
+        saved yet): the actuals' query, counting deals rather than per period."""
+        self.ensure_one()
+        targets = self.target_ids
+        if not targets:
+            return 0
+        [(count,)] = self._query_deals(kind, targets, domain, SQL("COUNT(DISTINCT crm_lead.id)"))
+        return count
+
+    def _get_counted_deals(self):
+        """``{objective id: {period target id: [lead ids]}}``: the deals each period of
+        these objectives counts, from the same queries as the actuals (one per kind and
+        deal filter), whoever reads them."""
+        counted = defaultdict(lambda: defaultdict(list))
+        objectives = self.filtered("id")
+        targets = objectives.target_ids
+        for kind in deal_tracking.TRACKED_KINDS:
+            typed = targets.filtered(lambda t, k=kind: t.objective_type == k)
+            if not typed:
+                continue
+            groups, domains, _broken = self._get_deal_groups(typed)
+            for domain_key, group in groups.items():
+                rows = self._query_deals(
+                    kind,
+                    group,
+                    domains[domain_key],
+                    SQL("DISTINCT target.objective_id, target.id, crm_lead.id"),
+                )
+                for objective_id, target_id, lead_id in rows:
+                    counted[objective_id][target_id].append(lead_id)
+        return counted
+
+    def action_view_deals(self):
+        """The deals this objective counts, in every period: the reverse of the
+        lead's Objectives button."""
+        self.ensure_one()
+        self._check_staff()
+        counted = self._get_counted_deals().get(self.id, {})
+        return self._deals_action(
+            {lead_id for ids in counted.values() for lead_id in ids},
+            _("Deals counted by %(objective)s", objective=self.name),
+        )
+
+    def _check_staff(self):
+        """The deals behind the figures are the vendor's pipeline: staff only."""
+        if not self.env.user.has_group("base.group_user"):
+            raise AccessError(_("Only the channel team can list the deals behind an objective."))
+
+    def _deals_action(self, lead_ids, name):
+        """A CRM window on ``lead_ids`` (read with the user's own rights)."""
+        action = self.env["ir.actions.act_window"]._for_xml_id("crm.crm_lead_all_leads")
+        action.update(
+            {
+                "name": name,
+                "domain": [("id", "in", sorted(lead_ids))],
+                "context": {"active_test": False, "create": False},
+                "view_mode": "list,kanban,form",
+                "views": [(False, "list"), (False, "kanban"), (False, "form")],
+                "help": _(
+                    "<p class='o_view_nocontent_empty_folder'>No deal counted yet</p>"
+                    "<p>The partner's registered deals appear here once they count toward "
+                    "this objective: of its kind, matching its deal filter, dated in one of "
+                    "its periods.</p>"
+                ),
+            }
+        )
+        return action
 
     def _get_contributions(self, leads):
         """{lead id: ids of the objectives of ``self`` the lead counts toward}, computed by

@@ -67,6 +67,33 @@ class MspBusinessPlanObjectiveTarget(models.Model):
         # PostgreSQL update the rows without touching their six indexes (HOT updates).
         self.env.cr.execute(f"ALTER TABLE {self._table} SET (fillfactor = 70)")
 
+    deal_count = fields.Integer(
+        string="Deals",
+        compute="_compute_deal_count",
+        groups="base.group_user",
+        help="The partner's registered deals this period counts.",
+    )
+
+    def _compute_deal_count(self):
+        counted = self.objective_id._get_counted_deals()
+        for target in self:
+            target.deal_count = len(counted.get(target.objective_id.id, {}).get(target.id, ()))
+
+    def action_view_deals(self):
+        """The deals this period counts, from the same query as its actual."""
+        self.ensure_one()
+        objective = self.objective_id
+        objective._check_staff()
+        counted = objective._get_counted_deals().get(objective.id, {})
+        return objective._deals_action(
+            counted.get(self.id, ()),
+            _(
+                "Deals counted by %(objective)s in %(period)s",
+                objective=objective.name,
+                period=self.name,
+            ),
+        )
+
     @api.model_create_multi
     def create(self, vals_list):
         for vals in vals_list:

@@ -5,6 +5,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import plaintext2html
 
+from ..tools import figures as figure_rules
 from ..tools import planning, values
 
 # Decisions revisited at the plan's next review: nothing was agreed yet (open), or
@@ -148,8 +149,9 @@ class MspBusinessReview(models.Model):
         "review_id",
         string="Objectives Snapshot",
         readonly=True,
-        help="The objectives as they stood when the review was marked done; later "
-        "changes to deals or progress never alter it.",
+        help="The objectives as of the end of the reviewed period (deals and updates "
+        "dated up to that day), frozen when the review is marked done; later changes "
+        "to deals or progress never alter it.",
     )
     initiative_ids = fields.One2many(
         "msp.business.plan.initiative",
@@ -175,8 +177,8 @@ class MspBusinessReview(models.Model):
         store=True,
         aggregator="avg",
         string="Attainment to Date",
-        help="At the time of the review: the objectives' actuals over their targets to "
-        "date, weighted and each capped at 100%.",
+        help="As of the end of the reviewed period: the objectives' actuals over their "
+        "targets due by then, weighted and each capped at 100%.",
     )
     date_done = fields.Datetime(string="Done On", readonly=True, copy=False)
     feedback_rating = fields.Integer(
@@ -813,8 +815,8 @@ class MspBusinessReview(models.Model):
                     "Behind pace: %(objective)s — %(progress)s%% reached, %(expected)s%% "
                     "expected by now",
                     objective=objective.name,
-                    progress=round(objective.progress),
-                    expected=round(objective.expected_progress),
+                    progress=figure_rules.percent(objective.progress),
+                    expected=figure_rules.percent(objective.expected_progress),
                 )
                 vals_list.append(
                     {

@@ -4,7 +4,8 @@ from ..tools.figures import FIGURE_KINDS
 
 
 class MspBusinessReviewSnapshot(models.Model):
-    """An objective as it stood when its review was marked done.
+    """An objective as of the end of its review's period, frozen when the review was
+    marked done.
 
     Plain stored values, written once by the review and never recomputed: later
     changes to deals, progress updates or targets leave them alone.
@@ -41,7 +42,11 @@ class MspBusinessReviewSnapshot(models.Model):
         help="The period targets due by the end of the reviewed period (the current period "
         "pro rata).",
     )
-    actual_value = fields.Float(string="Actual")
+    actual_value = fields.Float(
+        string="Actual to Date",
+        help="What was achieved up to the end of the reviewed period: deals and updates "
+        "dated up to that day.",
+    )
     progress = fields.Float(help="Actual over target to date, in percent.")
     objective_progress = fields.Float(
         string="Progress (Plan)", help="Actual over the whole target, in percent."

@@ -6,6 +6,7 @@ from . import (
     test_concurrency,
     test_deal_registration,
     test_deal_tracking_math,
+    test_figures,
     test_host_isolation,
     test_initiative,
     test_objective,

@@ -79,7 +79,7 @@ class TestReviewSnapshotQueries(MspPlanningCase):
                     objective_type="won_deal",
                     measure="sum",
                     periodicity="annual",
-                    lead_domain="[('expected_revenue', '>', %d)]" % (number % 2 * 1000),
+                    lead_domain=f"[('expected_revenue', '>', {number % 2 * 1000})]",
                 )
             reviews |= self._create_review(
                 plan, period_start=date(2026, 1, 1), period_end=date(2026, 3, 31)

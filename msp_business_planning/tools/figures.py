@@ -117,3 +117,12 @@ def format_percent(value):
     ('13%', '100%')
     """
     return f"{percent(value)}%"
+
+
+def format_score(value):
+    """An excellence score as shown: the whole number, as its topics' scores read.
+
+    >>> format_score(72.5), format_score(71.49)
+    ('73', '71')
+    """
+    return str(score(value))
