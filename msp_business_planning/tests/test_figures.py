@@ -29,8 +29,8 @@ class TestFigureRules(BaseCase):
         self.assertEqual(result.failed, 0)
 
     def test_halves_round_up_as_the_web_client_does(self):
-        # Python's round() and "%.0f" give 12 here; the back office's progress bars 13.
-        self.assertEqual((round(12.5), "%.0f" % 12.5), (12, "12"))
+        # Python's round() and format() give 12 here; the back office's progress bars 13.
+        self.assertEqual((round(12.5), f"{12.5:.0f}"), (12, "12"))
         self.assertEqual(figures.format_percent(12.5), "13%")
         self.assertEqual(figures.format_score(72.5), "73")
 
