@@ -289,11 +289,11 @@ class MspBusinessPlanObjective(models.Model):
                 )
 
     def _compute_deal_count(self):
-        counted = self._get_counted_deals()
+        # A form being edited counts what its saved objective counts.
+        counted = self._origin._get_counted_deals()
         for objective in self:
-            objective.deal_count = len(
-                {lead_id for ids in counted.get(objective.id, {}).values() for lead_id in ids}
-            )
+            deals = counted.get(objective._origin.id, {})
+            objective.deal_count = len({lead_id for ids in deals.values() for lead_id in ids})
 
     @api.depends("target_ids.target_value")
     def _compute_target_value(self):
@@ -956,9 +956,8 @@ class MspBusinessPlanObjective(models.Model):
                 self.ids,
             )
         )
-        objectives = {
-            row[0]: row for row in self._read_plan_objectives(self.ids) if row[0] in self.ids
-        }
+        wanted = set(self.ids)
+        objectives = {row[0]: row for row in self._read_plan_objectives(wanted) if row[0] in wanted}
         started = [period for period in periods if period[2] <= day]
         computers = self._get_actual_computers(
             target_info=deal_tracking.TargetInfo(

@@ -75,9 +75,11 @@ class MspBusinessPlanObjectiveTarget(models.Model):
     )
 
     def _compute_deal_count(self):
-        counted = self.objective_id._get_counted_deals()
+        # A form being edited counts what its saved periods count.
+        counted = self._origin.objective_id._get_counted_deals()
         for target in self:
-            target.deal_count = len(counted.get(target.objective_id.id, {}).get(target.id, ()))
+            origin = target._origin
+            target.deal_count = len(counted.get(origin.objective_id.id, {}).get(origin.id, ()))
 
     def action_view_deals(self):
         """The deals this period counts, from the same query as its actual."""

@@ -190,6 +190,8 @@ class TestDealsCounted(FiguresCase):
             self.assertEqual(
                 form_values.deal_filter_preview, "1 deal of Alpha Managed Services matches"
             )
+            # The smart button counts what the saved objective counts, until saved.
+            self.assertEqual(form_values.deal_count, 6)
 
     def test_smart_button_lists_exactly_the_deals_counted(self):
         counted = self.env["crm.lead"].search([("registered_partner_id", "=", self.partner_a.id)])
