@@ -240,3 +240,71 @@ class TestPortalFigures(FiguresMixin, MspPlanningHttpCase):
         self.assertIn("5 / 24 (21%)", text)
         self.assertIn("1 / 8 (13%)", text)
         self.assertIn("$ 0.00 / $ 240,000.00 (0%)", text)
+
+
+# Waits for the form's figures, then checks how they read; fails on an error dialog.
+FORM_CHECK_JS = """
+const deadline = Date.now() + 30000;
+const texts = (selector) =>
+    [...document.querySelectorAll(selector)].map((node) => node.textContent.trim());
+const check = () => {
+    if (document.querySelector(".o_error_dialog")) {
+        console.error("An error dialog opened");
+        return;
+    }
+    const result = (%s)();
+    if (result === true) {
+        console.log("test successful");
+        return;
+    }
+    if (Date.now() > deadline) {
+        console.error("Timeout: " + JSON.stringify(result));
+        return;
+    }
+    setTimeout(check, 200);
+};
+check();
+"""
+
+
+@tagged("post_install", "-at_install")
+class TestFiguresInTheWebClient(FiguresMixin, MspPlanningHttpCase):
+    """The back office's lists and forms read figures as the portal and PDF do."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls._setup_figures()
+
+    def _check(self, path, condition):
+        self.browser_js(path, FORM_CHECK_JS % condition, login="admin", timeout=60)
+
+    def test_plan_form_total_weight_counts_and_amounts(self):
+        self._check(
+            f"/odoo/action-msp_business_planning.msp_business_plan_action/{self.plan.id}",
+            """() => {
+                const list = ".o_field_widget[name='objective_ids'] ";
+                const targets = texts(list + "td[name='target_value']");
+                const actuals = texts(list + "td[name='actual_value']");
+                const warning = texts(".o_msp_weight_warning").join(" ");
+                const ok = targets.includes("24") && actuals.includes("5")
+                    && targets.some((t) => t.includes("$") && t.includes("240,000.00"))
+                    && warning.includes("90");
+                return ok || [targets, actuals, warning];
+            }""",
+        )
+
+    def test_objective_form_previews_the_partner_s_deals(self):
+        self._check(
+            "/odoo/action-msp_business_planning.msp_business_plan_objective_action/"
+            f"{self.registrations.id}",
+            """() => {
+                const preview = texts(".o_msp_deal_filter_preview").join(" ");
+                const button = texts("button[name='action_view_deals']").join(" ");
+                const crmCount = document.querySelector(
+                    ".o_msp_deal_filter .o_domain_show_selection_button");
+                const ok = preview.includes("5 deals of Alpha Managed Services match")
+                    && button.includes("5") && (!crmCount || !crmCount.offsetParent);
+                return ok || [preview, button];
+            }""",
+        )
