@@ -47,12 +47,14 @@
         "demo/msp_business_review_demo.xml",
     ],
     "assets": {
+        "web.assets_backend": [
+            "msp_business_planning/static/src/views/figure_field.js",
+            "msp_business_planning/static/src/scss/backend.scss",
+            "msp_business_planning/static/src/channel_heatmap/**/*",
+        ],
         "web.assets_frontend": [
             "msp_business_planning/static/src/scss/portal.scss",
             "msp_business_planning/static/src/js/portal_commitment.js",
-        ],
-        "web.assets_backend": [
-            "msp_business_planning/static/src/channel_heatmap/**/*",
         ],
         "web.assets_tests": [
             "msp_business_planning/static/tests/tours/**/*",

@@ -7,6 +7,7 @@ from odoo import Command, _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import html_sanitize
 
+from ..tools import figures as figure_rules
 from ..tools import planning, values
 from .msp_business_review import CARRIED_DECISIONS
 
@@ -117,6 +118,12 @@ class MspBusinessPlan(models.Model):
     )
     objective_ids = fields.One2many("msp.business.plan.objective", "plan_id", copy=True)
     objective_count = fields.Integer(compute="_compute_objective_count")
+    objective_weight_total = fields.Integer(
+        string="Total Weight",
+        compute="_compute_objective_weight_total",
+        help="Sum of the objectives' weights. Progress is their weighted mean whatever "
+        "the total, but weights adding up to 100 read as each objective's share.",
+    )
     target_ids = fields.One2many(
         "msp.business.plan.objective.target", "plan_id", string="Period Targets"
     )
@@ -216,6 +223,11 @@ class MspBusinessPlan(models.Model):
         )
         for plan in self:
             plan.objective_count = counts.get(plan, 0)
+
+    @api.depends("objective_ids.weight")
+    def _compute_objective_weight_total(self):
+        for plan in self:
+            plan.objective_weight_total = sum(plan.objective_ids.mapped("weight"))
 
     @api.depends(
         "state",
@@ -570,6 +582,25 @@ class MspBusinessPlan(models.Model):
     # ------------------------------------------------------------
     # BUSINESS METHODS
     # ------------------------------------------------------------
+
+    # How figures read in the portal and PDF templates: the one rounding rule of
+    # tools/figures.py, also the back office's and the workbook's.
+    @api.model
+    def _round_percent(self, value):
+        return figure_rules.percent(value)
+
+    @api.model
+    def _format_percent(self, value):
+        return figure_rules.format_percent(value)
+
+    @api.model
+    def _round_score(self, value):
+        return figure_rules.score(value)
+
+    @api.model
+    def _format_score(self, value):
+        """An excellence score as it reads everywhere: a whole number (``"73"``)."""
+        return figure_rules.format_score(value)
 
     def _copy_into_next_year(self):
         self.ensure_one()

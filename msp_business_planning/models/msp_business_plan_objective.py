@@ -6,15 +6,18 @@ import math
 import operator
 from collections import defaultdict
 from datetime import timedelta
+from typing import NamedTuple
 
 import psycopg2
 
 from odoo import _, api, fields, models
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.osv import expression
-from odoo.tools import SQL, mute_logger
+from odoo.tools import SQL, formatLang, mute_logger
 
 from ..tools import deal_tracking, planning, values
+from ..tools import figures as figure_rules
+from ..tools.figures import FIGURE_KINDS
 from ..tools.portal_input import MAX_ABS_VALUE
 
 _logger = logging.getLogger(__name__)
@@ -64,6 +67,14 @@ PACING_FIELDS = ("progress", "expected_progress", "pacing_status")
 # Column types of the arrays of a bulk UPDATE, by field type.
 BULK_COLUMN_TYPES = {"float": "float8", "integer": "int4", "selection": "varchar"}
 ONE_DAY = timedelta(days=1)
+
+
+class FiguresToDate(NamedTuple):
+    """An objective as of a day: the target due by then and the actual achieved."""
+
+    target: float
+    actual: float
+
 
 AUTOMATIC_TYPES = ("deal_registration", "qualified_deal_registration", "won_deal")
 NUMERIC_FIELD_TYPES = ("integer", "float", "monetary")
@@ -145,10 +156,23 @@ class MspBusinessPlanObjective(models.Model):
         groups="base.group_user",
         help="Only deals matching this filter count toward the objective.",
     )
+    deal_filter_preview = fields.Char(
+        compute="_compute_deal_filter_preview",
+        groups="base.group_user",
+        help="How many of this partner's registered deals the objective counts with this "
+        "filter, over the whole plan (not the whole CRM).",
+    )
+    deal_count = fields.Integer(
+        string="Deals Counted",
+        compute="_compute_deal_count",
+        groups="base.group_user",
+        help="The partner's registered deals this objective counts, in all its periods.",
+    )
     weight = fields.Integer(
         default=10,
         required=True,
-        aggregator="sum",
+        # A weight is a share within its plan: added up across plans it means nothing.
+        aggregator=False,
         help="Relative importance (1 to 100) of the objective in the plan's progress.",
     )
     periodicity = fields.Selection(
@@ -157,6 +181,12 @@ class MspBusinessPlanObjective(models.Model):
         default="quarterly",
         help="How the target is split over the plan: one period, calendar quarters or "
         "calendar months (clipped to the plan dates).",
+    )
+    figure_kind = fields.Selection(
+        FIGURE_KINDS,
+        compute="_compute_figure_kind",
+        help="How the target and actual read: an amount in the plan currency, a whole "
+        "number of deals or completions, or a number reported by hand.",
     )
     target_ids = fields.One2many(
         "msp.business.plan.objective.target", "objective_id", string="Period Targets"
@@ -215,6 +245,55 @@ class MspBusinessPlanObjective(models.Model):
     # ------------------------------------------------------------
     # COMPUTES
     # ------------------------------------------------------------
+
+    @api.depends("objective_type", "measure", "sum_field_id")
+    def _compute_figure_kind(self):
+        monetary = self._filter_monetary()
+        for objective in self:
+            if objective in monetary:
+                objective.figure_kind = "amount"
+            elif objective.objective_type != "manual" and objective.measure == "count":
+                objective.figure_kind = "count"
+            else:
+                objective.figure_kind = "number"
+
+    @api.depends("objective_type", "lead_domain", "partner_id")
+    def _compute_deal_filter_preview(self):
+        tracked = self.filtered(
+            lambda o: o.objective_type in deal_tracking.TRACKED_KINDS and o._origin.id
+        )
+        counts = {}
+        previews = {}
+        for objective in tracked:
+            try:
+                domain = objective._get_lead_domain()
+            except ValidationError as error:
+                previews[objective] = error.args[0]
+                continue
+            counts[objective] = objective._origin._count_deals(objective.objective_type, domain)
+        for objective in self:
+            partner = objective.commercial_partner_id.name or objective.partner_id.name
+            if objective in previews:
+                objective.deal_filter_preview = previews[objective]
+            elif objective not in counts:
+                objective.deal_filter_preview = False
+            elif counts[objective] == 1:
+                objective.deal_filter_preview = _("1 deal of %(partner)s matches", partner=partner)
+            elif counts[objective]:
+                objective.deal_filter_preview = _(
+                    "%(count)s deals of %(partner)s match", count=counts[objective], partner=partner
+                )
+            else:
+                objective.deal_filter_preview = _(
+                    "No deal of %(partner)s matches yet", partner=partner
+                )
+
+    def _compute_deal_count(self):
+        # A form being edited counts what its saved objective counts.
+        counted = self._origin._get_counted_deals()
+        for objective in self:
+            deals = counted.get(objective._origin.id, {})
+            objective.deal_count = len({lead_id for ids in deals.values() for lead_id in ids})
 
     @api.depends("target_ids.target_value")
     def _compute_target_value(self):
@@ -488,6 +567,29 @@ class MspBusinessPlanObjective(models.Model):
                 )
             ) from None
         return domain
+
+    def _format_figure(self, value, kind=None, currency=None):
+        """Text of ``value``, a target or actual of this objective (or of ``kind`` in
+        ``currency``, for a snapshot line whose objective may be gone), as it reads in
+        every place: rounded by the one rule of :mod:`..tools.figures`, counts as
+        whole numbers, amounts with the plan currency's symbol."""
+        kind = kind or (self.figure_kind if self else "number")
+        currency = currency if currency is not None else self.currency_id
+        return figure_rules.format_figure(
+            value,
+            kind,
+            lambda number, digits: formatLang(self.env, number, digits=digits),
+            (currency.symbol, currency.position, currency.decimal_places) if currency else None,
+        )
+
+    @api.model
+    def _format_percent(self, value):
+        """A percentage as it reads in every place (``"13%"``)."""
+        return figure_rules.format_percent(value)
+
+    @api.model
+    def _round_percent(self, value):
+        return figure_rules.percent(value)
 
     def _filter_monetary(self):
         """The objectives whose target and actual are amounts in the plan currency:
@@ -781,7 +883,8 @@ class MspBusinessPlanObjective(models.Model):
         model.browse(ids).invalidate_recordset(["write_uid", "write_date"])
 
     def _get_actual_computers(self, target_info=None):
-        """Objective kind -> function(period targets) -> {target id: actual}. Other
+        """Objective kind -> function(period targets, cut=None) -> {target id: actual};
+        with a ``cut`` (a day), what each period counted up to that day. Other
         modules add their kinds here. ``target_info`` ({target id: (objective id,
         measure, summed field name, deal filter, plan currency id, plan company id)}),
         when the caller has it, saves the deal kinds from reading it again."""
@@ -798,23 +901,25 @@ class MspBusinessPlanObjective(models.Model):
         """Fields defining what an objective measures: changing one recomputes it."""
         return {"objective_type", "measure", "sum_field_id", "lead_domain"}
 
-    def _compute_manual_actuals(self, targets):
-        """Sum of the progress updates dated inside each period, in one query."""
+    def _compute_manual_actuals(self, targets, cut=None):
+        """Sum of the progress updates dated inside each period (up to the day ``cut``
+        when given), in one query."""
         self.env["msp.business.plan.objective.update"].flush_model(
             ["objective_id", "date", "value"]
         )
         targets.flush_recordset(["objective_id", "date_start", "date_end"])
+        # LEAST ignores a NULL cut: the whole period.
         self.env.cr.execute(
             """
             SELECT target.id, SUM(upd.value)
               FROM msp_business_plan_objective_target target
               JOIN msp_business_plan_objective_update upd
                 ON upd.objective_id = target.objective_id
-               AND upd.date BETWEEN target.date_start AND target.date_end
+               AND upd.date BETWEEN target.date_start AND LEAST(target.date_end, %s::date)
              WHERE target.id = ANY(%s)
           GROUP BY target.id
             """,
-            [targets.ids],
+            [cut or None, targets.ids],
         )
         return dict(self.env.cr.fetchall())
 
@@ -825,6 +930,61 @@ class MspBusinessPlanObjective(models.Model):
             self._refresh_actuals_where(
                 SQL("target.objective_id = ANY(%s)", self.ids), actuals=False
             )
+
+    def _get_figures_to_date(self, day):
+        """``{objective id: FiguresToDate}`` of these objectives as of the end of ``day``:
+        the target due by then (:func:`planning.target_to_date`) and what was achieved
+        up to that day: deals dated in the periods up to it, updates dated up to it,
+        whatever the periodicity (an annual objective gets its actual to date, not its
+        period's total). The actual refresh's engine with a date cut: one query reads
+        the periods, one aggregate per kind and deal filter, none per objective. Nothing
+        is written: a done review freezes these."""
+        if not self:
+            return {}
+        Target = self.env["msp.business.plan.objective.target"]
+        Target.flush_model(["objective_id", "date_start", "date_end", "target_value"])
+        self.flush_model()
+        periods = self.env.execute_query(
+            SQL(
+                """
+                SELECT target.id, target.objective_id, target.date_start, target.date_end,
+                       COALESCE(target.target_value, 0)
+                  FROM msp_business_plan_objective_target target
+                 WHERE target.objective_id = ANY(%s)
+              ORDER BY target.objective_id, target.date_start, target.id
+                """,
+                self.ids,
+            )
+        )
+        wanted = set(self.ids)
+        objectives = {row[0]: row for row in self._read_plan_objectives(wanted) if row[0] in wanted}
+        started = [period for period in periods if period[2] <= day]
+        computers = self._get_actual_computers(
+            target_info=deal_tracking.TargetInfo(
+                started,
+                {row[0]: (row[0], *row[9:14]) for row in objectives.values()},
+                one_currency=all(row[12] == row[18] == row[19] for row in objectives.values()),
+            )
+        )
+        by_kind = defaultdict(list)
+        for period in started:
+            by_kind[objectives[period[1]][8]].append(period[0])
+        actuals = {}
+        for kind, target_ids in by_kind.items():
+            if kind in computers:
+                actuals.update(computers[kind](Target.browse(target_ids), cut=day))
+        spans = defaultdict(list)
+        totals = defaultdict(float)
+        for target_id, objective_id, start, end, target in periods:
+            spans[objective_id].append((start, end, target))
+            totals[objective_id] += actuals.get(target_id) or 0.0
+        return {
+            objective_id: FiguresToDate(
+                target=planning.target_to_date(spans[objective_id], day),
+                actual=totals[objective_id],
+            )
+            for objective_id in self.ids
+        }
 
     # ------------------------------------------------------------
     # PORTAL
@@ -962,10 +1122,11 @@ class MspBusinessPlanObjective(models.Model):
         )
         return deal_tracking.TargetInfo(rows, {row[1]: (row[1], *row[4:]) for row in rows})
 
-    def _compute_deal_actuals(self, kind, targets, target_info=None):
+    def _compute_deal_actuals(self, kind, targets, target_info=None, cut=None):
         """Actuals of period targets of one automatic kind: one query per deal filter
         (usually one for the kind), plus one for currency rates when some deals are
-        in another currency than their plan."""
+        in another currency than their plan. With a ``cut`` (a day), each period
+        counts only its deals dated up to that day (see :meth:`_get_actuals_to_date`)."""
         target_info = target_info or self._read_target_info(targets)
         groups, domains, broken = self._get_deal_groups(targets, target_info)
         actuals = {target.id: target.actual_value for target in broken}
@@ -981,6 +1142,8 @@ class MspBusinessPlanObjective(models.Model):
                     first = period[2]
                 if last is None or period[3] > last:
                     last = period[3]
+            if cut:
+                last = min(last, cut)
             totals = self._sum_deals(
                 kind,
                 group,
@@ -988,6 +1151,7 @@ class MspBusinessPlanObjective(models.Model):
                 sorted(set(measured.values()) - {None}),
                 target_info,
                 window=(first, last),
+                cut=cut,
             )
             actuals.update(
                 {
@@ -997,11 +1161,11 @@ class MspBusinessPlanObjective(models.Model):
             )
         return actuals
 
-    def _sum_deals(self, kind, targets, domain, field_names, target_info, window=None):
+    def _sum_deals(self, kind, targets, domain, field_names, target_info, window=None, cut=None):
         """``{None: {target id: number of deals}, field name: {target id: sum}}`` of the
         deals of ``kind`` matching ``domain`` that count for each period target, in one
         query (one per currency field when monetary fields disagree on it); ``window``
-        is passed on to :meth:`_query_deals`.
+        and ``cut`` are passed on to :meth:`_query_deals`.
 
         Monetary sums are in the plan currency: the deals in it are added up exactly
         by the database; the others are grouped by currency and day, and converted at
@@ -1049,6 +1213,7 @@ class MspBusinessPlanObjective(models.Model):
                 group_by=key_sql,
                 monetary=bool(money_fields),
                 window=window,
+                cut=cut,
             )
             columns = [(name, totals[name], name in money_fields) for name in summed]
             width = len(keys)
@@ -1072,7 +1237,7 @@ class MspBusinessPlanObjective(models.Model):
         return totals
 
     def _query_deals(
-        self, kind, targets, domain, select, group_by=None, monetary=False, window=None
+        self, kind, targets, domain, select, group_by=None, monetary=False, window=None, cut=None
     ):
         """The one query behind deal tracking: the deals of ``kind`` joined to the period
         targets that count them. A deal counts for a target when it belongs to the
@@ -1081,7 +1246,8 @@ class MspBusinessPlanObjective(models.Model):
         the period. ``select`` and ``group_by`` use ``target``, ``crm_lead``, the deal's
         day ``lead_day.day`` and, when ``monetary``, ``plan``, ``plan_company`` and
         ``lead_company``. ``window`` (first day, last day), when given, spans every
-        period: it lets the database skip the deals outside all of them at once."""
+        period: it lets the database skip the deals outside all of them at once.
+        ``cut`` (a day), when given, ends every period on that day at the latest."""
         spec = deal_tracking.TRACKED_KINDS[kind]
         Lead = self.env["crm.lead"]
         date_field = spec["date_field"]
@@ -1108,14 +1274,15 @@ class MspBusinessPlanObjective(models.Model):
         self.env["crm.stage"].flush_model(["is_won"])
         lead_date = SQL.identifier("crm_lead", date_field)
         is_datetime = Lead._fields[date_field].type == "datetime"
+        period_end = SQL("LEAST(target.date_end, %s)", cut) if cut else SQL("target.date_end")
         if is_datetime:
             # Stored in UTC: the period's days are taken in UTC too.
             in_period = SQL(
-                "%s >= target.date_start AND %s < target.date_end + 1", lead_date, lead_date
+                "%s >= target.date_start AND %s < %s + 1", lead_date, lead_date, period_end
             )
             day = SQL("(%s)::date", lead_date)
         else:
-            in_period = SQL("%s BETWEEN target.date_start AND target.date_end", lead_date)
+            in_period = SQL("%s BETWEEN target.date_start AND %s", lead_date, period_end)
             day = lead_date
         conditions = [
             SQL("target.id = ANY(%s)", targets.ids),
@@ -1236,6 +1403,76 @@ class MspBusinessPlanObjective(models.Model):
             for company, root_id in roots.items()
         }
         return deal_tracking.sum_converted(rows, target_currencies, tables)
+
+    def _count_deals(self, kind, domain):
+        """Number of distinct deals the periods of this stored objective count when it
+        is of ``kind`` with the deal filter ``domain`` (the form's values, maybe not
+        saved yet): the actuals' query, counting deals rather than per period."""
+        self.ensure_one()
+        targets = self.target_ids
+        if not targets:
+            return 0
+        [(count,)] = self._query_deals(kind, targets, domain, SQL("COUNT(DISTINCT crm_lead.id)"))
+        return count
+
+    def _get_counted_deals(self):
+        """``{objective id: {period target id: [lead ids]}}``: the deals each period of
+        these objectives counts, from the same queries as the actuals (one per kind and
+        deal filter), whoever reads them."""
+        counted = defaultdict(lambda: defaultdict(list))
+        objectives = self.filtered("id")
+        targets = objectives.target_ids
+        for kind in deal_tracking.TRACKED_KINDS:
+            typed = targets.filtered(lambda t, k=kind: t.objective_type == k)
+            if not typed:
+                continue
+            groups, domains, _broken = self._get_deal_groups(typed)
+            for domain_key, group in groups.items():
+                rows = self._query_deals(
+                    kind,
+                    group,
+                    domains[domain_key],
+                    SQL("DISTINCT target.objective_id, target.id, crm_lead.id"),
+                )
+                for objective_id, target_id, lead_id in rows:
+                    counted[objective_id][target_id].append(lead_id)
+        return counted
+
+    def action_view_deals(self):
+        """The deals this objective counts, in every period: the reverse of the
+        lead's Objectives button."""
+        self.ensure_one()
+        self._check_staff()
+        counted = self._get_counted_deals().get(self.id, {})
+        return self._deals_action(
+            {lead_id for ids in counted.values() for lead_id in ids},
+            _("Deals counted by %(objective)s", objective=self.name),
+        )
+
+    def _check_staff(self):
+        """The deals behind the figures are the vendor's pipeline: staff only."""
+        if not self.env.user.has_group("base.group_user"):
+            raise AccessError(_("Only the channel team can list the deals behind an objective."))
+
+    def _deals_action(self, lead_ids, name):
+        """A CRM window on ``lead_ids`` (read with the user's own rights)."""
+        action = self.env["ir.actions.act_window"]._for_xml_id("crm.crm_lead_all_leads")
+        action.update(
+            {
+                "name": name,
+                "domain": [("id", "in", sorted(lead_ids))],
+                "context": {"active_test": False, "create": False},
+                "view_mode": "list,kanban,form",
+                "views": [(False, "list"), (False, "kanban"), (False, "form")],
+                "help": _(
+                    "<p class='o_view_nocontent_empty_folder'>No deal counted yet</p>"
+                    "<p>The partner's registered deals appear here once they count toward "
+                    "this objective: of its kind, matching its deal filter, dated in one of "
+                    "its periods.</p>"
+                ),
+            }
+        )
+        return action
 
     def _get_contributions(self, leads):
         """{lead id: ids of the objectives of ``self`` the lead counts toward}, computed by

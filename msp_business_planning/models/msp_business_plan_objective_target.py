@@ -19,6 +19,7 @@ class MspBusinessPlanObjectiveTarget(models.Model):
     plan_id = fields.Many2one(related="objective_id.plan_id", store=True, index=True)
     company_id = fields.Many2one(related="objective_id.company_id", store=True, index=True)
     currency_id = fields.Many2one(related="objective_id.currency_id")
+    figure_kind = fields.Selection(related="objective_id.figure_kind")
     partner_id = fields.Many2one(related="objective_id.partner_id", store=True, index=True)
     commercial_partner_id = fields.Many2one(
         related="objective_id.commercial_partner_id", store=True, index=True
@@ -66,6 +67,35 @@ class MspBusinessPlanObjectiveTarget(models.Model):
         # Actuals are rewritten in place at every refresh: free room in each page lets
         # PostgreSQL update the rows without touching their six indexes (HOT updates).
         self.env.cr.execute(f"ALTER TABLE {self._table} SET (fillfactor = 70)")
+
+    deal_count = fields.Integer(
+        string="Deals",
+        compute="_compute_deal_count",
+        groups="base.group_user",
+        help="The partner's registered deals this period counts.",
+    )
+
+    def _compute_deal_count(self):
+        # A form being edited counts what its saved periods count.
+        counted = self._origin.objective_id._get_counted_deals()
+        for target in self:
+            origin = target._origin
+            target.deal_count = len(counted.get(origin.objective_id.id, {}).get(origin.id, ()))
+
+    def action_view_deals(self):
+        """The deals this period counts, from the same query as its actual."""
+        self.ensure_one()
+        objective = self.objective_id
+        objective._check_staff()
+        counted = objective._get_counted_deals().get(objective.id, {})
+        return objective._deals_action(
+            counted.get(self.id, ()),
+            _(
+                "Deals counted by %(objective)s in %(period)s",
+                objective=objective.name,
+                period=self.name,
+            ),
+        )
 
     @api.model_create_multi
     def create(self, vals_list):

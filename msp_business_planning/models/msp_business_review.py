@@ -1,9 +1,11 @@
 import re
+from collections import defaultdict
 
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import plaintext2html
 
+from ..tools import figures as figure_rules
 from ..tools import planning, values
 
 # Decisions revisited at the plan's next review: nothing was agreed yet (open), or
@@ -147,8 +149,9 @@ class MspBusinessReview(models.Model):
         "review_id",
         string="Objectives Snapshot",
         readonly=True,
-        help="The objectives as they stood when the review was marked done; later "
-        "changes to deals or progress never alter it.",
+        help="The objectives as of the end of the reviewed period (deals and updates "
+        "dated up to that day), frozen when the review is marked done; later changes "
+        "to deals or progress never alter it.",
     )
     initiative_ids = fields.One2many(
         "msp.business.plan.initiative",
@@ -174,8 +177,8 @@ class MspBusinessReview(models.Model):
         store=True,
         aggregator="avg",
         string="Attainment to Date",
-        help="At the time of the review: the objectives' actuals over their targets to "
-        "date, weighted and each capped at 100%.",
+        help="As of the end of the reviewed period: the objectives' actuals over their "
+        "targets due by then, weighted and each capped at 100%.",
     )
     date_done = fields.Datetime(string="Done On", readonly=True, copy=False)
     feedback_rating = fields.Integer(
@@ -640,18 +643,31 @@ class MspBusinessReview(models.Model):
         return _("Business Review - %(review)s", review=self.display_name)
 
     def _freeze_snapshot(self):
-        """One snapshot line per objective of the plan: its target to date (the
-        period targets due by the end of the reviewed period), its actual and
-        progress at this moment. Plain values, never recomputed."""
+        """One snapshot line per objective of the plan, as of the end of the reviewed
+        period: the target due by then, what was achieved up to that day (deals and
+        updates dated up to it, by the tracking engine with a date cut) and the
+        progress and pacing that follow. A review marked done late freezes the same
+        figures as one done on time. Plain values, never recomputed."""
         self.check_access("write")
+        Objective = self.env["msp.business.plan.objective"]
+        # Reviews looking back to the same day share one computation.
+        objectives_by_day = defaultdict(lambda: Objective)
+        for review in self:
+            objectives_by_day[review._snapshot_day()] |= review.plan_id.objective_ids
+        figures = {}
+        for day, objectives in objectives_by_day.items():
+            figures[day] = objectives._get_figures_to_date(day)
+        kinds = {}
+        for objectives in objectives_by_day.values():
+            kinds.update({objective.id: objective.figure_kind for objective in objectives})
         vals_list = []
         for review in self:
-            day = review.period_end or review.date
+            day = review._snapshot_day()
             for objective in review.plan_id.objective_ids:
-                periods = [(t.date_start, t.date_end, t.target_value) for t in objective.target_ids]
-                to_date = planning.target_to_date(periods, day)
+                to_date = figures[day][objective.id]
                 total = objective.target_value
-                expected = planning.progress_percent(to_date, total)
+                expected = planning.progress_percent(to_date.target, total)
+                reached = planning.progress_percent(to_date.actual, total)
                 vals_list.append(
                     {
                         "review_id": review.id,
@@ -659,14 +675,15 @@ class MspBusinessReview(models.Model):
                         "name": objective.name,
                         "sequence": objective.sequence,
                         "weight": objective.weight,
+                        "figure_kind": kinds[objective.id],
                         "target_total": total,
-                        "target_value": to_date,
-                        "actual_value": objective.actual_value,
-                        "progress": planning.progress_percent(objective.actual_value, to_date),
-                        "objective_progress": objective.progress,
+                        "target_value": to_date.target,
+                        "actual_value": to_date.actual,
+                        "progress": planning.progress_percent(to_date.actual, to_date.target),
+                        "objective_progress": reached,
                         "expected_progress": expected,
                         "pacing_status": (
-                            planning.pacing_status(objective.progress, expected) if total else False
+                            planning.pacing_status(reached, expected) if total else False
                         ),
                     }
                 )
@@ -674,6 +691,11 @@ class MspBusinessReview(models.Model):
         # never forge them); the write access to the reviews was checked above.
         self.snapshot_ids.sudo().unlink()
         self.env["msp.business.review.snapshot"].sudo().create(vals_list)
+
+    def _snapshot_day(self):
+        """The day a review's snapshot stands at: the end of its reviewed period."""
+        self.ensure_one()
+        return self.period_end or self.date
 
     def _schedule_followup_activities(self):
         """Each accepted item with an owner becomes a to-do for its owner on the
@@ -793,8 +815,8 @@ class MspBusinessReview(models.Model):
                     "Behind pace: %(objective)s — %(progress)s%% reached, %(expected)s%% "
                     "expected by now",
                     objective=objective.name,
-                    progress=round(objective.progress),
-                    expected=round(objective.expected_progress),
+                    progress=figure_rules.percent(objective.progress),
+                    expected=figure_rules.percent(objective.expected_progress),
                 )
                 vals_list.append(
                     {

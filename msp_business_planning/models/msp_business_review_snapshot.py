@@ -1,8 +1,11 @@
 from odoo import fields, models
 
+from ..tools.figures import FIGURE_KINDS
+
 
 class MspBusinessReviewSnapshot(models.Model):
-    """An objective as it stood when its review was marked done.
+    """An objective as of the end of its review's period, frozen when the review was
+    marked done.
 
     Plain stored values, written once by the review and never recomputed: later
     changes to deals, progress updates or targets leave them alone.
@@ -26,13 +29,24 @@ class MspBusinessReviewSnapshot(models.Model):
     name = fields.Char(string="Objective Name", required=True)
     sequence = fields.Integer()
     weight = fields.Integer()
+    figure_kind = fields.Selection(
+        FIGURE_KINDS,
+        default="number",
+        help="How the objective's figures read when the review was done: an amount in "
+        "the plan currency, a whole number or a number reported by hand.",
+    )
+    currency_id = fields.Many2one(related="review_id.currency_id")
     target_total = fields.Float(string="Target (Plan)", help="The objective's whole target.")
     target_value = fields.Float(
         string="Target to Date",
         help="The period targets due by the end of the reviewed period (the current period "
         "pro rata).",
     )
-    actual_value = fields.Float(string="Actual")
+    actual_value = fields.Float(
+        string="Actual to Date",
+        help="What was achieved up to the end of the reviewed period: deals and updates "
+        "dated up to that day.",
+    )
     # Percentages of different objectives: never added up in a group (aggregator=None).
     progress = fields.Float(aggregator=None, help="Actual over target to date, in percent.")
     objective_progress = fields.Float(

@@ -27,7 +27,6 @@ class ReportBusinessPlan(models.AbstractModel):
             "doc_ids": docids,
             "doc_model": "msp.business.plan",
             "docs": plans,
-            "monetary_objectives": plans.objective_ids._filter_monetary(),
             # Target accounts are end customers a portal user may not read as partner
             # records; their names are part of the plan, whose read access was checked.
             "target_accounts": {plan.id: plan.sudo().target_account_ids for plan in plans},

@@ -2,7 +2,11 @@ from dataclasses import dataclass
 
 from odoo import _, api, models
 
+from ..tools import figures as figure_rules
 from . import xlsx_builder as xlsx
+
+# Counts are whole numbers, in whatever plan: no currency, no decimals.
+COUNT_FORMAT = xlsx.CurrencyFormat("", digits=0)
 
 
 @dataclass
@@ -21,10 +25,21 @@ class PlanExportData:
     scored_review_ids: frozenset
 
     def currency(self, objective):
-        """Currency format of the objective's amounts; None when it counts things."""
+        """Format of the objective's targets and actuals: the plan currency's for
+        amounts, whole numbers for counts, None (two decimals) for numbers reported
+        by hand."""
         if objective.id in self.monetary_objective_ids:
             return self.currencies[objective.plan_id.id]
+        if objective.figure_kind == "count":
+            return COUNT_FORMAT
         return None
+
+    def figure(self, objective, value):
+        """A target or actual as it reads everywhere (tools/figures.py)."""
+        currency = self.currency(objective)
+        return figure_rules.figure_value(
+            value, objective.figure_kind, currency.digits if currency else 2
+        )
 
 
 class MspBusinessPlanXlsx(models.AbstractModel):
@@ -228,8 +243,8 @@ class MspBusinessPlanXlsx(models.AbstractModel):
                     plan.date_end,
                     plan.currency_id.name,
                     len(data.objectives_by_plan.get(plan, ())),
-                    plan.progress,
-                    plan.expected_progress,
+                    figure_rules.percent(plan.progress),
+                    figure_rules.percent(plan.expected_progress),
                     pacing.get(plan.pacing_status),
                 ]
             )
@@ -274,10 +289,10 @@ class MspBusinessPlanXlsx(models.AbstractModel):
                         else None,
                         periodicities.get(objective.periodicity),
                         objective.weight,
-                        objective.target_value,
-                        objective.actual_value,
-                        objective.progress,
-                        objective.expected_progress,
+                        data.figure(objective, objective.target_value),
+                        data.figure(objective, objective.actual_value),
+                        figure_rules.percent(objective.progress),
+                        figure_rules.percent(objective.expected_progress),
                         pacing.get(objective.pacing_status),
                     ],
                     currency=data.currency(objective),
@@ -316,10 +331,10 @@ class MspBusinessPlanXlsx(models.AbstractModel):
                             target.name,
                             target.date_start,
                             target.date_end,
-                            target.target_value,
-                            target.actual_value,
-                            target.progress,
-                            target.expected_progress,
+                            data.figure(objective, target.target_value),
+                            data.figure(objective, target.actual_value),
+                            figure_rules.percent(target.progress),
+                            figure_rules.percent(target.expected_progress),
                             pacing.get(target.pacing_status),
                         ],
                         currency=currency,
@@ -347,8 +362,8 @@ class MspBusinessPlanXlsx(models.AbstractModel):
                 xlsx.Column(_("Type")),
                 xlsx.Column(_("Focus Topic")),
                 xlsx.Column(_("Status")),
-                xlsx.Column(_("Excellence Score"), xlsx.NUMBER),
-                xlsx.Column(_("Excellence Target"), xlsx.NUMBER),
+                xlsx.Column(_("Excellence Score"), xlsx.INTEGER),
+                xlsx.Column(_("Excellence Target"), xlsx.INTEGER),
                 *(
                     xlsx.Column(decision_labels[decision], xlsx.INTEGER)
                     for decision in self._review_decisions
@@ -371,8 +386,8 @@ class MspBusinessPlanXlsx(models.AbstractModel):
                         review.topic_id.name,
                         states.get(review.state),
                         # Without a scorecard there is no score, rather than a zero.
-                        review.excellence_score if scored else None,
-                        review.excellence_target if scored else None,
+                        figure_rules.score(review.excellence_score) if scored else None,
+                        figure_rules.score(review.excellence_target) if scored else None,
                         *(decisions.get(decision, 0) for decision in self._review_decisions),
                         review.feedback_rating or None,
                     ]

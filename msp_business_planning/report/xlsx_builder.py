@@ -35,7 +35,8 @@ NUM_FORMATS = {
     INTEGER: "#,##0",
     NUMBER: NUMBER_FORMAT,
     AMOUNT: NUMBER_FORMAT,
-    PERCENT: "0.0%",
+    # Whole percentages, as everywhere else (the values are rounded by tools/figures.py).
+    PERCENT: "0%",
     DATE: "yyyy-mm-dd",
 }
 MIN_WIDTH = 8

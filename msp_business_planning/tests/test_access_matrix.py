@@ -357,6 +357,10 @@ METHODS = {
     },
     "msp.business.plan.objective": {
         "action_refresh_actuals": ("objective_deals",),
+        "action_view_deals": ("objective_deals",),
+    },
+    "msp.business.plan.objective.target": {
+        "action_view_deals": ("target_deals",),
     },
     "msp.business.review": {
         "action_done": ("review",),
@@ -413,6 +417,10 @@ METHOD_MATRIX = {
     },
     "msp.business.plan.objective": {
         "action_refresh_actuals":                   "A   A   A   A   A   A   Y   A   Y   Y   A",
+        "action_view_deals":                        "A   A   A   A   A   A   Y   A   Y   Y   A",
+    },
+    "msp.business.plan.objective.target": {
+        "action_view_deals":                        "A   A   A   A   A   A   Y   A   Y   Y   A",
     },
     "msp.business.review": {
         "action_done":                              "A   A   A   A   A   A   Y   A   Y   Y   A",
@@ -452,7 +460,8 @@ METHOD_MATRIX = {
 # read them, search on them (even through a relation), group or sort by them.
 STAFF_ONLY_FIELDS = {
     "msp.business.plan": ("description", "registered_deal_count", "activity_ids"),
-    "msp.business.plan.objective": ("lead_domain",),
+    "msp.business.plan.objective": ("lead_domain", "deal_filter_preview", "deal_count"),
+    "msp.business.plan.objective.target": ("deal_count",),
     "msp.business.plan.objective.update": ("portal_submission_key",),
     "msp.business.review": ("internal_note", "activity_ids"),
     "crm.lead": (
@@ -575,6 +584,7 @@ class TestAccessMatrix(MspPlanningCase):
             ],
         )
         cls.target = cls.objective.target_ids[0]
+        cls.target_deals = cls.objective_deals.target_ids[0]
         cls.update = cls._add_update(cls.objective, 4, date(2026, 2, 3), note="Matrix note")
         cls.review_done = cls._create_review(cls.plan, date=date(2026, 4, 10))
         cls.env["msp.business.review.item"].create(

@@ -1,4 +1,4 @@
-from datetime import date
+from datetime import date, datetime
 
 from .common import MspPlanningCase
 
@@ -42,3 +42,62 @@ class TestReviewQueries(MspPlanningCase):
         self.assertEqual(len(large_review.snapshot_ids), 12)
         self.assertEqual(len(large_review.activity_ids), 1)
         self.assertEqual(large, small)
+
+
+class TestReviewSnapshotQueries(MspPlanningCase):
+    """The snapshot as of the reviewed period comes from the tracking engine with a
+    date cut: one aggregate per kind of objective and deal filter, none per objective
+    nor per review."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.won_stage = cls._won_stage()
+        for index in range(3):
+            lead = cls._create_registration(
+                cls.partner_a, day=date(2026, 2, index + 1), state="approved"
+            )
+            lead.write({"stage_id": cls.won_stage.id, "expected_revenue": 1000 * (index + 1)})
+            lead.write({"date_closed": datetime(2026, 3, index + 1, 12, 0)})
+
+    def _reviews(self, plans, objectives_per_kind):
+        """Q1 reviews of ``plans`` new plans, each with ``objectives_per_kind``
+        objectives of every kind (two deal filters among the won deals)."""
+        reviews = self.env["msp.business.review"]
+        for index in range(plans):
+            plan = self._create_plan(
+                name=f"Plan {objectives_per_kind}/{index}", state="in_progress"
+            )
+            for number in range(objectives_per_kind):
+                self._create_objective(plan, name=f"Manual {number}")
+                self._create_objective(
+                    plan, name=f"Registered {number}", objective_type="deal_registration"
+                )
+                self._create_objective(
+                    plan,
+                    name=f"Won {number}",
+                    objective_type="won_deal",
+                    measure="sum",
+                    periodicity="annual",
+                    lead_domain=f"[('expected_revenue', '>', {number % 2 * 1000})]",
+                )
+            reviews |= self._create_review(
+                plan, period_start=date(2026, 1, 1), period_end=date(2026, 3, 31)
+            )
+        self.env.flush_all()
+        self.env.invalidate_all()
+        return reviews
+
+    def test_snapshot_queries_do_not_grow_with_objectives_or_reviews(self):
+        self._reviews(1, 2).action_done()  # warm the caches
+        reviews = self._reviews(1, 2)
+        with self.assertQueryCount(21):
+            reviews.action_done()
+            self.env.flush_all()
+        reviews = self._reviews(3, 6)
+        with self.assertQueryCount(21):
+            reviews.action_done()
+            self.env.flush_all()
+        self.assertEqual(len(reviews.snapshot_ids), 3 * 18)
+        won = reviews.snapshot_ids.filtered(lambda s: s.name == "Won 1")
+        self.assertEqual(won.mapped("actual_value"), [5000.0] * 3)

@@ -46,9 +46,10 @@ class MspBusinessPlanObjective(models.Model):
     def _get_tracking_definition_fields(self):
         return super()._get_tracking_definition_fields() | {"course_ids"}
 
-    def _compute_course_completion_actuals(self, targets):
+    def _compute_course_completion_actuals(self, targets, cut=None):
         """Completions of the chosen courses by contacts of each target's partner
-        company, dated inside the period: one query for all the targets."""
+        company, dated inside the period (up to the day ``cut`` when given): one query
+        for all the targets."""
         self.env["slide.channel.partner"].flush_model(
             ["channel_id", "partner_id", "member_status", "active", "msp_completed_date"]
         )
@@ -64,7 +65,8 @@ class MspBusinessPlanObjective(models.Model):
                     ON course.objective_id = target.objective_id
                   JOIN slide_channel_partner member
                     ON member.channel_id = course.channel_id
-                   AND member.msp_completed_date BETWEEN target.date_start AND target.date_end
+                   AND member.msp_completed_date
+                       BETWEEN target.date_start AND LEAST(target.date_end, %s::date)
                   JOIN res_partner contact
                     ON contact.id = member.partner_id
                    AND contact.commercial_partner_id = target.commercial_partner_id
@@ -73,6 +75,7 @@ class MspBusinessPlanObjective(models.Model):
                    AND member.member_status = 'completed'
               GROUP BY target.id
                 """,
+                cut or None,
                 targets.ids,
             )
         )

@@ -131,3 +131,16 @@ class TestCourseCompletion(MspPlanningCase):
         )
         self.assertEqual(module.state, "installed")
         self.assertTrue(module.auto_install)
+
+    def test_review_snapshot_counts_completions_up_to_the_period_end(self):
+        with freeze_time("2026-03-31 23:00:00"):
+            self._complete(self.course_xdr, self.partner_a_contact)
+        with freeze_time("2026-04-01 08:00:00"):
+            self._complete(self.course_soc, self.partner_a_contact)
+        review = self._create_review(
+            self.plan, period_start=date(2026, 1, 1), period_end=date(2026, 3, 31)
+        )
+        with freeze_time("2026-12-01"):
+            review.action_done()
+        self.assertEqual(self.objective.actual_value, 2)
+        self.assertEqual(review.snapshot_ids.actual_value, 1)
