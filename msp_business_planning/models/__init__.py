@@ -1,4 +1,7 @@
 from . import (
+    msp_partner_isolation_mixin,
+    msp_partner_isolation_thread_mixin,
+    mail_message,
     crm_lead,
     msp_business_plan,
     msp_business_plan_initiative,

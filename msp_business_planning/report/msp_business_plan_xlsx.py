@@ -117,13 +117,11 @@ class MspBusinessPlanXlsx(models.AbstractModel):
 
     @api.model
     def _is_partner_export(self):
-        """Whether the workbook is built for the partner: the portal download says so
-        in the context (it runs in superuser mode, after its own access check), and
-        anyone outside the company is a partner whatever the route. A partner never
-        sees what the portal hides, such as cancelled reviews."""
-        return bool(self.env.context.get("msp_xlsx_for_partner")) or (
-            not self.env.user._is_internal()
-        )
+        """Whether the workbook is built for the partner: anyone outside the company,
+        whatever the route, the portal download in superuser mode included (superuser
+        mode keeps the real user; no context key decides). A partner never sees what
+        the portal hides, such as cancelled reviews."""
+        return not self.env.user._is_internal()
 
     @api.model
     def _prepare_data(self, plans):

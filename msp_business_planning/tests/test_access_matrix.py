@@ -176,6 +176,8 @@ MATRIX = {
     "msp.business.plan.xlsx": {},
     "report.msp_business_planning.report_business_plan": {},
     "report.msp_business_planning.report_business_review": {},
+    "msp.partner.isolation.mixin": {},
+    "msp.partner.isolation.thread.mixin": {},
 }
 # fmt: on
 
@@ -320,6 +322,8 @@ OPERATIONS = {
     "msp.business.plan.xlsx": {"operations": ()},
     "report.msp_business_planning.report_business_plan": {"operations": ()},
     "report.msp_business_planning.report_business_review": {"operations": ()},
+    "msp.partner.isolation.mixin": {"operations": ()},
+    "msp.partner.isolation.thread.mixin": {"operations": ()},
 }
 
 # Public methods (every method the addon defines whose name does not start with
@@ -436,6 +440,7 @@ STAFF_ONLY_FIELDS = {
     "msp.business.plan.objective.update": ("portal_submission_key",),
     "msp.business.review": ("internal_note", "activity_ids"),
     "crm.lead": (
+        "description",
         "registration_internal_note",
         "registration_conflict_lead_ids",
         "registration_conflict",
@@ -472,6 +477,7 @@ LEAD_FIELDS_FOR_PARTNERS = (
     "registration_qualified_date",
     "registration_reject_reason",
     "registration_extended",
+    "registration_description",
 )
 
 
