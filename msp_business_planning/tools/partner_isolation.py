@@ -11,7 +11,6 @@ Plain functions over ORM models, so every model of the addon and ``crm.lead`` us
 the same rules (see ``msp.partner.isolation.mixin``).
 """
 
-from odoo import _
 from odoo.exceptions import AccessError
 
 # What staff wrote, planned, attached or who follows: never a step of a partner's
@@ -49,7 +48,7 @@ def is_partner_user(env):
 
 def _refuse(model, path):
     raise AccessError(
-        _(
+        model.env._(
             "You cannot search, sort or group %(model)s by “%(path)s”.",
             model=model._description,
             path=path,
