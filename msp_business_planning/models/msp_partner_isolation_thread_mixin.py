@@ -79,20 +79,18 @@ class MspPartnerIsolationThreadMixin(models.AbstractModel):
         return super()._thread_to_store(store, *args, request_list=request_list, **kwargs)
 
     def _get_mail_thread_data_attachments(self):
-        attachments = super()._get_mail_thread_data_attachments()
         if self.env.user._is_internal():
-            return attachments
-        # sudo: reached by a share link too; the thread's access was checked by the
-        # route, and only the files of the messages the partner reads are kept.
-        public = (
-            self.env["mail.message"]
-            .sudo()
-            .search(
-                [
-                    ("model", "=", self._name),
-                    ("res_id", "=", self.id),
-                    *partner_isolation.PUBLIC_MESSAGE_DOMAIN,
-                ]
-            )
+            return super()._get_mail_thread_data_attachments()
+        # sudo: reached with a share link too, and portal users cannot search files;
+        # the thread's access was checked by the route, and only the files of the
+        # messages the partner reads are kept.
+        thread = self.sudo()
+        public = thread.env["mail.message"].search(
+            [
+                ("model", "=", self._name),
+                ("res_id", "=", self.id),
+                *partner_isolation.PUBLIC_MESSAGE_DOMAIN,
+            ]
         )
-        return attachments & public.attachment_ids
+        attachments = super(MspPartnerIsolationThreadMixin, thread)
+        return attachments._get_mail_thread_data_attachments() & public.attachment_ids
