@@ -1,8 +1,6 @@
 from . import (
-    msp_partner_isolation_mixin,
-    msp_partner_isolation_thread_mixin,
-    mail_message,
     crm_lead,
+    mail_message,
     msp_business_plan,
     msp_business_plan_initiative,
     msp_business_plan_objective,
@@ -13,6 +11,8 @@ from . import (
     msp_business_review_score,
     msp_business_review_snapshot,
     msp_business_review_topic,
+    msp_partner_isolation_mixin,
+    msp_partner_isolation_thread_mixin,
     res_config_settings,
     res_partner,
 )

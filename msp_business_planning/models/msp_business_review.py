@@ -351,21 +351,33 @@ class MspBusinessReview(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
-        return self._create_reviews(vals_list, draft_agenda=True)
+        targets = self._pop_create_states(vals_list)
+        reviews = super().create(vals_list)
+        reviews._after_create(targets, draft_agenda=True)
+        return reviews
 
     def _create_reviews(self, vals_list, draft_agenda):
         """Create reviews; ``draft_agenda=False`` for the playbook, which drafts only
         the agenda of the next review (a private switch: no context key a client
         could send changes what create does)."""
-        # A review is born scheduled; one created in another status goes through the
-        # same action as the buttons (snapshot, follow-ups...).
+        targets = self._pop_create_states(vals_list)
+        reviews = super().create(vals_list)
+        reviews._after_create(targets, draft_agenda=draft_agenda)
+        return reviews
+
+    def _pop_create_states(self, vals_list):
+        """Check the values and take the status out of them: a review is born
+        scheduled; one created in another status goes through the same action as the
+        buttons (snapshot, follow-ups...), see :meth:`_after_create`."""
         targets = []
         for vals in vals_list:
             self.browse()._precheck_values(vals)
             targets.append(vals.pop("state", None) or "scheduled")
-        reviews = super().create(vals_list)
+        return targets
+
+    def _after_create(self, targets, draft_agenda):
         by_target = {}
-        for review, target in zip(reviews, targets, strict=True):
+        for review, target in zip(self, targets, strict=True):
             by_target[target] = by_target.get(target, self.browse()) | review
         scheduled = by_target.get("scheduled", self.browse())
         scheduled._pull_pending_items()
@@ -374,7 +386,6 @@ class MspBusinessReview(models.Model):
         for target, moving in by_target.items():
             if target != "scheduled":
                 moving._set_state(target)
-        return reviews
 
     def write(self, vals):
         self._precheck_values(vals)
@@ -465,9 +476,7 @@ class MspBusinessReview(models.Model):
                     )
                 )
         self._freeze_snapshot()
-        self._write_transition(
-            {"state": "done", "date_done": fields.Datetime.now()}
-        )
+        self._write_transition({"state": "done", "date_done": fields.Datetime.now()})
         self._schedule_followup_activities()
         self._apply_decisions_to_initiatives()
         next_reviews = self._get_next_reviews()
@@ -510,9 +519,7 @@ class MspBusinessReview(models.Model):
                 raise UserError(
                     _("The review “%(review)s” is not done.", review=review.display_name)
                 )
-        self._write_transition(
-            {"state": "scheduled", "date_done": False}
-        )
+        self._write_transition({"state": "scheduled", "date_done": False})
         for review in self:
             review._msp_log_internal_note(
                 body=_("Review reopened by %(user)s.", user=self.env.user.name),

@@ -464,6 +464,15 @@ STAFF_ONLY_PATHS = (
     ("crm.lead", "registration_conflict_lead_ids.registered_partner_id.name"),
     ("res.partner", "opportunity_ids.registration_conflict_lead_ids.partner_name"),
     ("msp.business.plan", "objective_ids.plan_id.description"),
+    # The vendor's chatter: notes, activities, followers and files, however reached.
+    ("msp.business.plan", "message_ids.body"),
+    ("msp.business.plan", "activity_ids.summary"),
+    ("msp.business.review", "activity_ids.note"),
+    ("msp.business.review", "plan_id.message_follower_ids.partner_id.email"),
+    ("msp.business.plan.objective", "plan_id.message_ids.attachment_ids.name"),
+    ("crm.lead", "message_ids.body"),
+    ("crm.lead", "activity_ids.summary"),
+    ("crm.lead", "description"),
 )
 # Every field the addon adds to leads is either for the partner too or in
 # STAFF_ONLY_FIELDS: a new one must be put on one side.

@@ -142,7 +142,7 @@ class TestPartnerIsolation(MspPlanningCase):
         return self.env(user=self.users[persona], context={})
 
     def _attempt(self, call):
-        """"A" for an AccessError, else what the call gives (nothing is kept)."""
+        """ "A" for an AccessError, else what the call gives (nothing is kept)."""
         try:
             with mute_logger("odoo.access", "odoo.models"), self.env.cr.savepoint():
                 result = call()
@@ -299,9 +299,12 @@ class TestPartnerIsolation(MspPlanningCase):
                 [("message_follower_ids.partner_id.email", "ilike", "vendor.test")],
                 [("website_message_ids.attachment_ids.name", "ilike", "secret")],
             ):
-                with self.subTest(model=model_name, domain=domain), mute_logger("odoo.access"):
-                    with self.assertRaises(AccessError):
-                        Model.search_count(domain)
+                with (
+                    self.subTest(model=model_name, domain=domain),
+                    mute_logger("odoo.access"),
+                    self.assertRaises(AccessError),
+                ):
+                    Model.search_count(domain)
         # Staff keep searching their own notes.
         Plan = self.env(user=self.user_own)["msp.business.plan"]
         self.assertEqual(Plan.search_count([("message_ids.body", "ilike", "drop bytewise")]), 1)
@@ -346,7 +349,9 @@ class TestPartnerIsolation(MspPlanningCase):
                             **kwargs,
                         )
                         outcome = "Y"
-                        self.assertEqual(message.sudo().partner_ids.ids, kwargs.get("partner_ids", []))
+                        self.assertEqual(
+                            message.sudo().partner_ids.ids, kwargs.get("partner_ids", [])
+                        )
                 except AccessError as error:
                     outcome = "A"
                     reason = str(error)
@@ -354,7 +359,9 @@ class TestPartnerIsolation(MspPlanningCase):
                     self.assertNotIn("public_deck", str(error))
                 self.assertEqual(outcome, expected, outcome == "A" and reason)
         self.assertFalse(
-            self.env["mail.notification"].search([("res_partner_id", "=", self.partner_b_contact.id)])
+            self.env["mail.notification"].search(
+                [("res_partner_id", "=", self.partner_b_contact.id)]
+            )
         )
 
     # ------------------------------------------------------------
@@ -365,9 +372,9 @@ class TestPartnerIsolation(MspPlanningCase):
         """crm's Internal Notes are the staff's; what the partner typed is its own
         field, shown on the lead form as "Partner's description"."""
         portal_lead = self.lead_portal.with_user(self.portal_a)
-        self.assertIn("Seats", portal_lead.read(["registration_description"])[0][
-            "registration_description"
-        ])
+        self.assertIn(
+            "Seats", portal_lead.read(["registration_description"])[0]["registration_description"]
+        )
         self.assertFalse(self.lead_portal.description)
         lead = self.lead.with_user(self.portal_a)
         with mute_logger("odoo.access"):
@@ -388,13 +395,20 @@ class TestPartnerIsolation(MspPlanningCase):
         """No behaviour of the addon's code hangs on a context key of its own: a
         client sets any context it likes over JSON-RPC."""
         found = []
-        pattern = re.compile(r"""context(?:\.get\(|\[)\s*["'](msp_\w+)|with_context\(\s*(msp_\w+)""")
+        pattern = re.compile(
+            r"""context(?:\.get\(|\[)\s*["'](msp_\w+)|with_context\(\s*(msp_\w+)"""
+        )
         for path in ADDON_PATH.rglob("*.py"):
             if "tests" in path.parts:
                 continue
-            found += [f"{path.name}: {m.group(1) or m.group(2)}" for m in pattern.finditer(path.read_text())]
+            found += [
+                f"{path.name}: {m.group(1) or m.group(2)}"
+                for m in pattern.finditer(path.read_text())
+            ]
         for path in ADDON_PATH.rglob("*.xml"):
-            found += [f"{path.name}: {key}" for key in re.findall(r"'(msp_\w+)'\s*:", path.read_text())]
+            found += [
+                f"{path.name}: {key}" for key in re.findall(r"'(msp_\w+)'\s*:", path.read_text())
+            ]
         self.assertFalse(found, "Context keys of the addon:\n" + "\n".join(found))
 
     def test_context_keys_sent_by_a_client_change_nothing(self):
@@ -455,9 +469,7 @@ class TestPartnerIsolation(MspPlanningCase):
         self.assertEqual(review.state, "done")
         review.with_user(self.user_manager).action_reopen()
         self.assertEqual(review.state, "scheduled")
-        self.assertEqual(
-            self.objective.target_ids.mapped("target_value"), [25.0, 25.0, 25.0, 25.0]
-        )
+        self.assertEqual(self.objective.target_ids.mapped("target_value"), [25.0, 25.0, 25.0, 25.0])
 
     def test_staff_still_read_everything(self):
         """The guard is for partners only: the channel manager reads, searches and

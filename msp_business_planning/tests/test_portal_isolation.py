@@ -364,7 +364,13 @@ STAFF_SECRETS = (
     "CLOUDNINE_pricing_secret.pdf",  # the note's file
     "olivia@vendor.test",  # the channel manager's (follower's) e-mail
 )
-CHATTER_REQUESTS = ["activities", "attachments", "followers", "scheduledMessages", "suggestedRecipients"]
+CHATTER_REQUESTS = [
+    "activities",
+    "attachments",
+    "followers",
+    "scheduledMessages",
+    "suggestedRecipients",
+]
 
 
 @tagged("post_install", "-at_install")
@@ -384,7 +390,12 @@ class TestPortalChatterIsolation(MspPlanningHttpCase):
         )
         Attachment = cls.env["ir.attachment"]
         cls.public_file = Attachment.create(
-            {"name": "public_deck.pdf", "raw": b"deck", "res_model": cls.plan._name, "res_id": cls.plan.id}
+            {
+                "name": "public_deck.pdf",
+                "raw": b"deck",
+                "res_model": cls.plan._name,
+                "res_id": cls.plan.id,
+            }
         )
         cls.public_comment = cls.plan.message_post(
             body="Public hello",
@@ -406,7 +417,9 @@ class TestPortalChatterIsolation(MspPlanningHttpCase):
             subtype_xmlid="mail.mt_note",
             attachment_ids=cls.secret_file.ids,
         )
-        cls.staff_log = cls.plan.message_post(body="Legacy log about Beta", subtype_xmlid="mail.mt_note")
+        cls.staff_log = cls.plan.message_post(
+            body="Legacy log about Beta", subtype_xmlid="mail.mt_note"
+        )
         cls.plan.activity_schedule(
             "mail.mail_activity_data_todo",
             summary="Call bytewise",
@@ -487,7 +500,9 @@ class TestPortalChatterIsolation(MspPlanningHttpCase):
                             "/mail/message/reaction",
                             {"message_id": message.id, "content": "👍", "action": "add", **extra},
                         )
-        self.assertFalse(Reaction.search([("message_id", "in", (self.staff_note | self.staff_log).ids)]))
+        self.assertFalse(
+            Reaction.search([("message_id", "in", (self.staff_note | self.staff_log).ids)])
+        )
         # The partner reacts to a public message.
         self._as("portal_a")
         self.make_jsonrpc_request(
@@ -575,7 +590,7 @@ class TestPortalChatterIsolation(MspPlanningHttpCase):
         }
         for label, (model, method, args, kwargs) in calls.items():
             with self.subTest(label), mute_logger("odoo.http", "odoo.access"):
-                with self.assertRaises(Exception) as caught:  # noqa: B017
+                with self.assertRaises(Exception) as caught:
                     self.make_jsonrpc_request(
                         f"/web/dataset/call_kw/{model}/{method}",
                         {"model": model, "method": method, "args": args, "kwargs": kwargs},
@@ -583,7 +598,9 @@ class TestPortalChatterIsolation(MspPlanningHttpCase):
                 self.assertIn("AccessError", str(caught.exception))
                 self._assert_no_secret(caught.exception, label)
         self.assertFalse(
-            self.env["mail.notification"].search([("res_partner_id", "=", self.partner_b_contact.id)])
+            self.env["mail.notification"].search(
+                [("res_partner_id", "=", self.partner_b_contact.id)]
+            )
         )
         lead = self.make_jsonrpc_request(
             "/web/dataset/call_kw/crm.lead/read",

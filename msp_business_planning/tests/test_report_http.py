@@ -127,7 +127,9 @@ class TestReviewsSheetDownload(MspPlanningCommon, HttpCase):
         cls.review_cancelled = cls._create_review(
             plan,
             draft_agenda=False,
-            name="Cancelled QBR", date=date(2026, 9, 1), internal_note="<p>Secret</p>"
+            name="Cancelled QBR",
+            date=date(2026, 9, 1),
+            internal_note="<p>Secret</p>",
         )
         cls.review_cancelled.action_cancel()
 

@@ -93,7 +93,8 @@ class TestBusinessPlanXlsx(MspPlanningCase):
             plan_a, draft_agenda=False, review_type="check_in", date=date(2026, 2, 10)
         )
         cls.review_qbr = cls._create_review(
-            plan_a, draft_agenda=False,
+            plan_a,
+            draft_agenda=False,
             date=date(2026, 3, 20),
             topic_id=infra.id,
             internal_note="<p>Secret: their margin is thin</p>",
@@ -137,16 +138,15 @@ class TestBusinessPlanXlsx(MspPlanningCase):
         cls.review_qbr.action_done()
         cls.review_qbr.feedback_rating = 4
         cls.review_cancelled = cls._create_review(
-            plan_a, draft_agenda=False,
+            plan_a,
+            draft_agenda=False,
             name="@Cancelled roadmap",
             review_type="roadmap",
             date=date(2026, 9, 20),
             internal_note="<p>Secret: cancelled for a reason</p>",
         )
         cls.review_cancelled.action_cancel()
-        cls.review_b = cls._create_review(
-            cls.plan_b, draft_agenda=False, date=date(2026, 6, 1)
-        )
+        cls.review_b = cls._create_review(cls.plan_b, draft_agenda=False, date=date(2026, 6, 1))
 
     def _export(self, plans=None, user=None):
         plans = self.plans if plans is None else plans
