@@ -1,3 +1,6 @@
+# The isolation mixins first: the models below inherit them.
+from . import msp_partner_isolation_mixin, msp_partner_isolation_thread_mixin  # isort: split
+
 from . import (
     crm_lead,
     mail_message,
@@ -11,8 +14,6 @@ from . import (
     msp_business_review_score,
     msp_business_review_snapshot,
     msp_business_review_topic,
-    msp_partner_isolation_mixin,
-    msp_partner_isolation_thread_mixin,
     res_config_settings,
     res_partner,
 )

@@ -201,6 +201,27 @@ class TestPartnerIsolation(MspPlanningCase):
         )
         self.assertIn(self.public_comment, Message.search([("res_id", "=", self.plan.id)]))
 
+    def test_chatter_records_by_id(self):
+        """record x user: the activity, a follower and the note's file, read or
+        counted by id (Odoo's own rights on those models; kept as rows so a change
+        of the host or of the addon's rights shows here)."""
+        follower = self.plan.message_follower_ids.filtered(
+            lambda f: f.partner_id == self.user_own.partner_id
+        )
+        leaks = [
+            f"{record._name} as {persona}"
+            for record in (self.activity, follower, self.secret_file)
+            for persona in PARTNER_PERSONAS
+            for call in (
+                lambda r=record, p=persona: r.with_env(self._as(p)).read(["display_name"]),
+                lambda r=record, p=persona: (
+                    self._as(p)[r._name].search_count([("id", "=", r.id)]) or "0"
+                ),
+            )
+            if self._attempt(call) not in ("A", "0")
+        ]
+        self.assertFalse(leaks, "Chatter records reached:\n" + "\n".join(leaks))
+
     # ------------------------------------------------------------
     # SEARCH ORACLES
     # ------------------------------------------------------------
