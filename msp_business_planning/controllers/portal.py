@@ -253,8 +253,8 @@ class MspBusinessPlanPortal(CustomerPortal):
             )
         # Superuser export, as for the page itself: access to this plan was checked
         # above (record rules or token) and the workbook shows what the page shows
-        # to the requesting (portal or public) user, e.g. no cancelled review.
-        content = plan_sudo.export_xlsx()
+        # (e.g. no cancelled review), whoever opens it.
+        content = plan_sudo._export_xlsx_for_partner()
         return request.make_response(
             content,
             headers=[

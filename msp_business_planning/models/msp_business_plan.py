@@ -659,6 +659,11 @@ class MspBusinessPlan(models.Model):
         self.check_access("read")
         return self.env["msp.business.plan.xlsx"]._build_workbook(self)
 
+    def _export_xlsx_for_partner(self):
+        """:meth:`export_xlsx` as the partner sees it, whoever opens the portal page
+        (e.g. no cancelled review); the portal route checked the access first."""
+        return self.env["msp.business.plan.xlsx"]._build_workbook(self, for_partner=True)
+
     def _get_report_base_filename(self):
         """Base name of the plan's PDF, as the portal's report download expects."""
         self.ensure_one()
