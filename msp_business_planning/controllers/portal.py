@@ -252,9 +252,9 @@ class MspBusinessPlanPortal(CustomerPortal):
                 download=True,
             )
         # Superuser export, as for the page itself: access to this plan was checked
-        # above (record rules or token) and the workbook shows what the page shows,
-        # which the context tells the builder (e.g. no cancelled review).
-        content = plan_sudo.with_context(msp_xlsx_for_partner=True).export_xlsx()
+        # above (record rules or token) and the workbook shows what the page shows
+        # (e.g. no cancelled review), whoever opens it.
+        content = plan_sudo._export_xlsx_for_partner()
         return request.make_response(
             content,
             headers=[

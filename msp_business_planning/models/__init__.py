@@ -1,5 +1,9 @@
+# The isolation mixins first: the models below inherit them.
+from . import msp_partner_isolation_mixin, msp_partner_isolation_thread_mixin  # isort: split
+
 from . import (
     crm_lead,
+    mail_message,
     msp_business_plan,
     msp_business_plan_initiative,
     msp_business_plan_objective,

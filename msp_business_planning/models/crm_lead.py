@@ -29,7 +29,8 @@ REGISTRATION_MANAGED_FIELDS = frozenset(
     }
 )
 # What a partner may fill in when it registers a deal from the portal; anything else
-# it sends is ignored.
+# it sends is ignored. The form's "description" is the partner's own text: it is kept
+# in registration_description, never in crm's Internal Notes (description).
 PORTAL_REGISTRATION_FIELDS = (
     "name",
     "partner_name",
@@ -39,20 +40,6 @@ PORTAL_REGISTRATION_FIELDS = (
     "expected_revenue",
     "date_deadline",
     "description",
-)
-# Staff-only relations: Odoo checks field groups on the columns a domain compares, not on
-# the relations it goes through, so these are refused explicitly (see _search).
-STAFF_RELATIONS = frozenset(
-    {
-        "registration_conflict_lead_ids",
-        "duplicate_lead_ids",
-        # Activities (e.g. the approver's "Review deal registration") are staff work.
-        "activity_ids",
-        "activity_user_id",
-        "activity_type_id",
-        "activity_summary",
-        "registration_review_mine",
-    }
 )
 PROTECTION_DAYS_PARAM = "msp_business_planning.registration_protection_days"
 REVIEW_ACTIVITY_TYPE = "msp_business_planning.mail_activity_type_registration_review"
@@ -66,7 +53,11 @@ TRACKING_INDEXES = {
 
 
 class CrmLead(models.Model):
-    _inherit = "crm.lead"
+    # Partners read their registrations: searches through staff-only fields (the
+    # conflicting leads, crm's duplicates) and the chatter are refused to them.
+    _name = "crm.lead"
+    # The mixin first: it overrides mail.thread's chatter methods.
+    _inherit = ["msp.partner.isolation.thread.mixin", "crm.lead"]
 
     # ------------------------------------------------------------
     # FIELDS
@@ -162,6 +153,16 @@ class CrmLead(models.Model):
         groups="base.group_user",
         help="The approver has reviewed the conflicting leads.",
     )
+    registration_description = fields.Html(
+        string="Partner's description",
+        copy=False,
+        sanitize=True,
+        help="What the partner wrote about the deal when it registered it; shown to the "
+        "partner. The lead's Internal Notes stay the channel team's own.",
+    )
+    # crm's Internal Notes are the vendor's: a partner reading its registration does
+    # not read them (what it typed is in registration_description).
+    description = fields.Html(groups="base.group_user")
     registration_internal_note = fields.Text(
         string="Registration Notes",
         copy=False,
@@ -421,37 +422,6 @@ class CrmLead(models.Model):
             self._refresh_registration_objectives(partners)
         return res
 
-    @api.model
-    def _search(self, domain, offset=0, limit=None, order=None):
-        if not self.env.su:
-            self._check_staff_relation_search(domain)
-        return super()._search(domain, offset=offset, limit=limit, order=order)
-
-    @api.model
-    def _read_group(self, domain, groupby=(), aggregates=(), *args, **kwargs):
-        if not self.env.su:
-            # Grouping by a relation shows the names of its records, unchecked by Odoo.
-            names = {spec.split(":")[0].split(".")[0] for spec in (*groupby, *aggregates)}
-            if names & STAFF_RELATIONS:
-                self.check_field_access_rights("read", list(names & STAFF_RELATIONS))
-        return super()._read_group(domain, groupby, aggregates, *args, **kwargs)
-
-    @api.model
-    def _check_staff_relation_search(self, domain):
-        """A partner must not probe the leads its registration conflicts with, e.g.
-        ``[("registration_conflict_lead_ids.partner_name", "ilike", "Glob")]``: a
-        condition on a staff-only relation needs the right to read it."""
-        for leaf in domain or ():
-            if not isinstance(leaf, list | tuple) or not leaf or not isinstance(leaf[0], str):
-                continue
-            field_name = leaf[0].split(".", 1)[0]
-            if field_name in STAFF_RELATIONS:
-                self.check_field_access_rights("read", [field_name])
-            elif len(leaf) == 3 and leaf[1] in ("any", "not any") and isinstance(leaf[2], list):
-                field = self._fields.get(field_name)
-                if field is not None and field.comodel_name == self._name:
-                    self._check_staff_relation_search(leaf[2])
-
     def unlink(self):
         partners = self.registered_commercial_partner_id
         res = super().unlink()
@@ -532,13 +502,12 @@ class CrmLead(models.Model):
                     "registration_expiry_notified": False,
                 }
             )
-            lead.message_post(
+            lead._msp_log_internal_note(
                 body=_(
                     "Protection period extended by %(user)s until %(date)s.",
                     user=self.env.user.name,
                     date=lead.registration_expiry_date,
                 ),
-                subtype_xmlid="mail.mt_note",
             )
         return True
 
@@ -547,13 +516,12 @@ class CrmLead(models.Model):
         self._check_registration_states(("submitted",), _("acknowledge the conflicts of"))
         for lead in self.filtered("registration_conflict"):
             lead.registration_conflict_acknowledged = True
-            lead.message_post(
+            lead._msp_log_internal_note(
                 body=_(
                     "Conflicts acknowledged by %(user)s: %(leads)s.",
                     user=self.env.user.name,
                     leads=", ".join(lead.registration_conflict_lead_ids.mapped("display_name")),
                 ),
-                subtype_xmlid="mail.mt_note",
             )
         return True
 
@@ -1043,9 +1011,8 @@ class CrmLead(models.Model):
                 lead = self.sudo().create(lead_values)
         except psycopg2.errors.UniqueViolation:
             return self.browse()
-        lead.message_post(
+        lead._msp_log_internal_note(
             body=_("Deal registered from the portal by %(partner)s.", partner=partner.name),
-            subtype_xmlid="mail.mt_note",
         )
         return lead.with_env(self.env)
 
@@ -1093,7 +1060,8 @@ class CrmLead(models.Model):
             elif not isinstance(value, str):
                 raise UserError(_("The field “%(field)s” must be a text.", field=name))
             elif name == "description":
-                value = plaintext2html(value)
+                cleaned["registration_description"] = plaintext2html(value)
+                continue
             cleaned[name] = value
         cleaned.setdefault("name", cleaned.get("partner_name"))
         if not cleaned["name"]:

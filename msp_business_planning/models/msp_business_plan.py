@@ -21,7 +21,13 @@ PORTAL_ATTACHMENT_MAX_SIZE = 10 * 1024 * 1024
 class MspBusinessPlan(models.Model):
     _name = "msp.business.plan"
     _description = "Partner Business Plan"
-    _inherit = ["portal.mixin", "mail.thread", "mail.activity.mixin"]
+    # The isolation mixin first: it overrides mail.thread's chatter methods.
+    _inherit = [
+        "msp.partner.isolation.thread.mixin",
+        "portal.mixin",
+        "mail.thread",
+        "mail.activity.mixin",
+    ]
     _order = "date_start desc, id desc"
     _check_company_auto = True
     # The partner's portal contacts only read plans, yet they comment and attach files.
@@ -416,9 +422,8 @@ class MspBusinessPlan(models.Model):
         self._check_state(["draft"], _("start"))
         self.write({"state": "in_progress"})
         for plan in self:
-            plan.message_post(
+            plan._msp_log_internal_note(
                 body=_("Plan started by %(user)s.", user=self.env.user.name),
-                subtype_xmlid="mail.mt_note",
             )
         return True
 
@@ -540,12 +545,7 @@ class MspBusinessPlan(models.Model):
                 )
         # The agenda of a review is drafted when it comes next, with the pacing of
         # that time: here only the first one still ahead.
-        reviews = (
-            self.env["msp.business.review"]
-            .with_context(msp_skip_agenda_drafting=True)
-            .create(vals_list)
-            .with_env(self.env)
-        )
+        reviews = self.env["msp.business.review"]._create_reviews(vals_list, draft_agenda=False)
         today = fields.Date.context_today(self)
         for plan in reviews.plan_id:
             upcoming = reviews.filtered(lambda r, p=plan: r.plan_id == p and r.date >= today)
@@ -631,17 +631,16 @@ class MspBusinessPlan(models.Model):
             and not i.carried_to_ids
         )
         if pending:
-            kickoff = (
-                self.env["msp.business.review"]
-                .with_context(msp_skip_agenda_drafting=True)
-                .create(
+            kickoff = self.env["msp.business.review"]._create_reviews(
+                [
                     {
                         "plan_id": next_plan.id,
                         "name": _("Kick-off: decisions carried from %(plan)s", plan=self.name),
                         "review_type": "roadmap",
                         "date": next_plan.date_start,
                     }
-                )
+                ],
+                draft_agenda=False,
             )
             objective_map = dict(zip(self.objective_ids, next_plan.objective_ids, strict=True))
             pending._carry_to(kickoff, objective_map=objective_map)
@@ -691,6 +690,11 @@ class MspBusinessPlan(models.Model):
         self.check_access("read")
         return self.env["msp.business.plan.xlsx"]._build_workbook(self)
 
+    def _export_xlsx_for_partner(self):
+        """:meth:`export_xlsx` as the partner sees it, whoever opens the portal page
+        (e.g. no cancelled review); the portal route checked the access first."""
+        return self.env["msp.business.plan.xlsx"]._build_workbook(self, for_partner=True)
+
     def _get_report_base_filename(self):
         """Base name of the plan's PDF, as the portal's report download expects."""
         self.ensure_one()
@@ -729,9 +733,10 @@ class MspBusinessPlan(models.Model):
         posted."""
         if self.env.user.share:
             sizes = [(attachment[0], len(attachment[1] or b"")) for attachment in attachments or ()]
-            # sudo: the files the user just uploaded, pending; only their sizes are read.
-            uploaded = self.env["ir.attachment"].sudo().browse(attachment_ids or ())
-            sizes += [(attachment.name, attachment.file_size) for attachment in uploaded.exists()]
+            # Only the user's own pending files (the ones Odoo links to its message): a
+            # file of anyone else is neither read nor named.
+            uploaded = self._msp_own_pending_attachments(attachment_ids or ())
+            sizes += [(attachment.name, attachment.file_size) for attachment in uploaded]
             too_large = [name for name, size in sizes if size > PORTAL_ATTACHMENT_MAX_SIZE]
             if too_large:
                 raise UserError(
@@ -763,13 +768,12 @@ class MspBusinessPlan(models.Model):
         self.partner_commitment = html_sanitize(
             commitment or "", sanitize_attributes=True, sanitize_style=True
         )
-        self.message_post(
+        self._msp_log_internal_note(
             body=_(
                 "Partner commitment updated by %(partner)s.",
                 partner=self.env.user.partner_id.display_name,
             ),
             author_id=self.env.user.partner_id.id,
-            subtype_xmlid="mail.mt_note",
         )
         return True
 

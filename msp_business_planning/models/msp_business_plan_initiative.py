@@ -6,6 +6,7 @@ from ..tools import planning, values
 
 class MspBusinessPlanInitiative(models.Model):
     _name = "msp.business.plan.initiative"
+    _inherit = ["msp.partner.isolation.mixin"]
     _description = "Business Plan Initiative"
     _order = "plan_id, date, sequence, id"
     _check_company_auto = True

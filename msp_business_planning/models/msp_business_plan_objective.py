@@ -82,6 +82,7 @@ NUMERIC_FIELD_TYPES = ("integer", "float", "monetary")
 
 class MspBusinessPlanObjective(models.Model):
     _name = "msp.business.plan.objective"
+    _inherit = ["msp.partner.isolation.mixin"]
     _description = "Business Plan Objective"
     _order = "plan_id, sequence, id"
     _check_company_auto = True
@@ -501,10 +502,7 @@ class MspBusinessPlanObjective(models.Model):
     def create(self, vals_list):
         for vals in vals_list:
             self._precheck_values(vals)
-        objectives = super(
-            MspBusinessPlanObjective, self.with_context(msp_skip_target_generation=True)
-        ).create(vals_list)
-        objectives = objectives.with_env(self.env)
+        objectives = super().create(vals_list)
         # Objectives created with their own period lines keep them; the others get
         # periods generated from their periodicity, with the target spread over them.
         objectives.filtered(lambda o: not o.target_ids)._generate_targets(
@@ -605,8 +603,6 @@ class MspBusinessPlanObjective(models.Model):
         """(Re)build the period lines from the periodicity and the plan dates, keeping
         each objective's total target (or the one given in ``totals``), then recompute
         the actuals of the new periods."""
-        if self.env.context.get("msp_skip_target_generation"):
-            return
         # Read the totals before the old lines go: the total is their sum.
         totals = {objective.id: objective.target_value for objective in self} | (totals or {})
         Target = self.env["msp.business.plan.objective.target"]

@@ -8,6 +8,7 @@ from ..tools import planning
 
 class MspBusinessPlanObjectiveTarget(models.Model):
     _name = "msp.business.plan.objective.target"
+    _inherit = ["msp.partner.isolation.mixin"]
     _description = "Business Plan Period Target"
     _order = "objective_id, date_start, id"
     _check_company_auto = True

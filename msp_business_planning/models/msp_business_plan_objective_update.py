@@ -6,6 +6,7 @@ from odoo.exceptions import ValidationError
 
 class MspBusinessPlanObjectiveUpdate(models.Model):
     _name = "msp.business.plan.objective.update"
+    _inherit = ["msp.partner.isolation.mixin"]
     _description = "Business Plan Objective Progress Update"
     _order = "date desc, id desc"
     _check_company_auto = True

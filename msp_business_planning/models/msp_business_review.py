@@ -35,7 +35,8 @@ _CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 class MspBusinessReview(models.Model):
     _name = "msp.business.review"
     _description = "Business Review"
-    _inherit = ["mail.thread", "mail.activity.mixin"]
+    # The isolation mixin first: it overrides mail.thread's chatter methods.
+    _inherit = ["msp.partner.isolation.thread.mixin", "mail.thread", "mail.activity.mixin"]
     _order = "date desc, id desc"
     _check_company_auto = True
     _rec_names_search = ["name", "plan_id", "partner_id"]
@@ -353,28 +354,45 @@ class MspBusinessReview(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
-        # A review is born scheduled; one created in another status goes through the
-        # same action as the buttons (snapshot, follow-ups...).
+        targets = self._pop_create_states(vals_list)
+        reviews = super().create(vals_list)
+        reviews._after_create(targets, draft_agenda=True)
+        return reviews
+
+    def _create_reviews(self, vals_list, draft_agenda):
+        """Create reviews; ``draft_agenda=False`` for the playbook, which drafts only
+        the agenda of the next review (a private switch: no context key a client
+        could send changes what create does)."""
+        targets = self._pop_create_states(vals_list)
+        reviews = super().create(vals_list)
+        reviews._after_create(targets, draft_agenda=draft_agenda)
+        return reviews
+
+    def _pop_create_states(self, vals_list):
+        """Check the values and take the status out of them: a review is born
+        scheduled; one created in another status goes through the same action as the
+        buttons (snapshot, follow-ups...), see :meth:`_after_create`."""
         targets = []
         for vals in vals_list:
             self.browse()._precheck_values(vals)
             targets.append(vals.pop("state", None) or "scheduled")
-        reviews = super().create(vals_list)
+        return targets
+
+    def _after_create(self, targets, draft_agenda):
         by_target = {}
-        for review, target in zip(reviews, targets, strict=True):
+        for review, target in zip(self, targets, strict=True):
             by_target[target] = by_target.get(target, self.browse()) | review
         scheduled = by_target.get("scheduled", self.browse())
         scheduled._pull_pending_items()
-        if not self.env.context.get("msp_skip_agenda_drafting"):
+        if draft_agenda:
             scheduled._draft_agenda()
         for target, moving in by_target.items():
             if target != "scheduled":
                 moving._set_state(target)
-        return reviews
 
     def write(self, vals):
         self._precheck_values(vals)
-        if "state" in vals and not self.env.context.get("msp_review_transition"):
+        if "state" in vals:
             # Status changes go through the actions, whoever writes them.
             vals = dict(vals)
             target = vals.pop("state")
@@ -384,16 +402,20 @@ class MspBusinessReview(models.Model):
             res = self.write(vals) if vals else True
             self._set_state(target)
             return res
-        if not self.env.context.get("msp_review_transition"):
-            locked = self.filtered(lambda r: r.state == "done")
-            if locked and LOCKED_WHEN_DONE & vals.keys():
-                raise UserError(
-                    _(
-                        "The review “%(review)s” is done: its agenda, scorecard and snapshot "
-                        "are on record. A planning administrator can reopen it.",
-                        review=locked[0].display_name,
-                    )
+        locked = self.filtered(lambda r: r.state == "done")
+        if locked and LOCKED_WHEN_DONE & vals.keys():
+            raise UserError(
+                _(
+                    "The review “%(review)s” is done: its agenda, scorecard and snapshot "
+                    "are on record. A planning administrator can reopen it.",
+                    review=locked[0].display_name,
                 )
+            )
+        return super().write(vals)
+
+    def _write_transition(self, vals):
+        """The status actions' own write, past the status routing and the lock of done
+        reviews: only the actions call it, after their own checks."""
         return super().write(vals)
 
     def _set_state(self, target):
@@ -412,9 +434,7 @@ class MspBusinessReview(models.Model):
 
     def _check_lines_editable(self, what):
         """Lines (``what``: agenda, scorecard) of done reviews are on record: refuse to
-        change them unless a review transition does it."""
-        if self.env.context.get("msp_review_transition"):
-            return
+        change them (the actions write through private methods of the lines)."""
         done = self.filtered(lambda review: review.state == "done")
         if done:
             raise UserError(
@@ -459,9 +479,7 @@ class MspBusinessReview(models.Model):
                     )
                 )
         self._freeze_snapshot()
-        self.with_context(msp_review_transition=True).write(
-            {"state": "done", "date_done": fields.Datetime.now()}
-        )
+        self._write_transition({"state": "done", "date_done": fields.Datetime.now()})
         self._schedule_followup_activities()
         self._apply_decisions_to_initiatives()
         next_reviews = self._get_next_reviews()
@@ -478,7 +496,7 @@ class MspBusinessReview(models.Model):
                         review=review.display_name,
                     )
                 )
-        self.with_context(msp_review_transition=True).write({"state": "cancelled"})
+        self._write_transition({"state": "cancelled"})
         return True
 
     def action_reschedule(self):
@@ -491,7 +509,7 @@ class MspBusinessReview(models.Model):
                         review=review.display_name,
                     )
                 )
-        self.with_context(msp_review_transition=True).write({"state": "scheduled"})
+        self._write_transition({"state": "scheduled"})
         return True
 
     def action_reopen(self):
@@ -504,13 +522,10 @@ class MspBusinessReview(models.Model):
                 raise UserError(
                     _("The review “%(review)s” is not done.", review=review.display_name)
                 )
-        self.with_context(msp_review_transition=True).write(
-            {"state": "scheduled", "date_done": False}
-        )
+        self._write_transition({"state": "scheduled", "date_done": False})
         for review in self:
-            review.message_post(
+            review._msp_log_internal_note(
                 body=_("Review reopened by %(user)s.", user=self.env.user.name),
-                subtype_xmlid="mail.mt_note",
             )
         return True
 
@@ -626,10 +641,9 @@ class MspBusinessReview(models.Model):
         body = _("Feedback from %(partner)s: %(rating)s/5", partner=author.name, rating=rating_text)
         if comment:
             body = plaintext2html(f"{body}\n{comment}")
-        review.message_post(
+        review._msp_log_internal_note(
             body=body,
             author_id=author.id,
-            subtype_xmlid="mail.mt_note",
             partner_ids=self.plan_id.sudo().user_id.partner_id.ids,
         )
         return True
@@ -727,7 +741,7 @@ class MspBusinessReview(models.Model):
                 for item in items
             ]
         )
-        items.with_context(msp_review_transition=True).write({"activity_created": True})
+        items._mark_activity_created()
 
     def _apply_decisions_to_initiatives(self):
         """An initiative linked to an item follows the decision taken on it."""

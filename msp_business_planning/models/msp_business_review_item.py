@@ -3,6 +3,7 @@ from odoo import _, api, fields, models
 
 class MspBusinessReviewItem(models.Model):
     _name = "msp.business.review.item"
+    _inherit = ["msp.partner.isolation.mixin"]
     _description = "Business Review Agenda Item"
     _order = "review_id, sequence, id"
     _check_company_auto = True
@@ -112,6 +113,11 @@ class MspBusinessReviewItem(models.Model):
     def unlink(self):
         self._check_review_open(self.review_id, "unlink")
         return super().unlink()
+
+    def _mark_activity_created(self):
+        """Record that the follow-up activity of accepted items was planned, on
+        reviews just done: past the lock of done reviews, for this flag only."""
+        return super().write({"activity_created": True})
 
     # ------------------------------------------------------------
     # BUSINESS METHODS

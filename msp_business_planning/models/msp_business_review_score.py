@@ -6,6 +6,7 @@ from ..tools import values
 
 class MspBusinessReviewScore(models.Model):
     _name = "msp.business.review.score"
+    _inherit = ["msp.partner.isolation.mixin"]
     _description = "Business Review Score"
     _order = "review_id, sequence, id"
     _check_company_auto = True

@@ -12,6 +12,7 @@ class MspBusinessReviewSnapshot(models.Model):
     """
 
     _name = "msp.business.review.snapshot"
+    _inherit = ["msp.partner.isolation.mixin"]
     _description = "Business Review Objective Snapshot"
     _order = "review_id, sequence, id"
     _check_company_auto = True

@@ -6,6 +6,7 @@ from ..tools import values
 
 class MspBusinessReviewTopic(models.Model):
     _name = "msp.business.review.topic"
+    _inherit = ["msp.partner.isolation.mixin"]
     _description = "Business Review Topic"
     _order = "sequence, id"
 

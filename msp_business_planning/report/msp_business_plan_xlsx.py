@@ -111,9 +111,10 @@ class MspBusinessPlanXlsx(models.AbstractModel):
     # ------------------------------------------------------------
 
     @api.model
-    def _build_workbook(self, plans):
-        """Bytes of the workbook on ``plans``, read with the current user's rights."""
-        data = self._prepare_data(plans)
+    def _build_workbook(self, plans, for_partner=False):
+        """Bytes of the workbook on ``plans``, read with the current user's rights;
+        ``for_partner``: what the partner sees, whoever asks (the portal download)."""
+        data = self._prepare_data(plans, for_partner=for_partner)
         sheets = [build_sheet(data) for build_sheet in self._get_sheet_builders()]
         return xlsx.build_workbook(
             sheets, properties={"title": _("Business Plans"), "company": self.env.company.name}
@@ -132,16 +133,14 @@ class MspBusinessPlanXlsx(models.AbstractModel):
 
     @api.model
     def _is_partner_export(self):
-        """Whether the workbook is built for the partner: the portal download says so
-        in the context (it runs in superuser mode, after its own access check), and
-        anyone outside the company is a partner whatever the route. A partner never
-        sees what the portal hides, such as cancelled reviews."""
-        return bool(self.env.context.get("msp_xlsx_for_partner")) or (
-            not self.env.user._is_internal()
-        )
+        """Whether the workbook is built for the partner: anyone outside the company,
+        whatever the route (superuser mode keeps the real user; no context key
+        decides). The portal download asks for the partner's view explicitly. A
+        partner never sees what the portal hides, such as cancelled reviews."""
+        return not self.env.user._is_internal()
 
     @api.model
-    def _prepare_data(self, plans):
+    def _prepare_data(self, plans, for_partner=False):
         """Plans, objectives, period targets and reviews in a fixed number of queries,
         whatever the number of plans: one per model, plus one per related model for
         names."""
@@ -154,7 +153,7 @@ class MspBusinessPlanXlsx(models.AbstractModel):
             self._target_fields,
             order="date_start, id",
         )
-        reviews, decisions, scored_reviews = self._prepare_reviews(plans)
+        reviews, decisions, scored_reviews = self._prepare_reviews(plans, for_partner)
         # Names shown in the rows, prefetched together rather than plan by plan.
         plans.partner_id.mapped("display_name")
         plans.user_id.mapped("name")
@@ -178,12 +177,12 @@ class MspBusinessPlanXlsx(models.AbstractModel):
         )
 
     @api.model
-    def _prepare_reviews(self, plans):
+    def _prepare_reviews(self, plans, for_partner=False):
         """The plans' reviews the user may read (those the partner sees, for a
         partner), their agenda decisions counted per review and the ids of the reviews
         with a scorecard: three queries, plus one for the topic names."""
         domain = [("plan_id", "in", plans.ids)]
-        if self._is_partner_export():
+        if for_partner or self._is_partner_export():
             domain.append(("state", "!=", "cancelled"))
         reviews = self.env["msp.business.review"].search_fetch(
             domain, self._review_fields, order="date, id"

@@ -16,6 +16,7 @@ class MspDealRegistrationReport(models.Model):
     outcome and revenue in pivot and graph views."""
 
     _name = "msp.deal.registration.report"
+    _inherit = ["msp.partner.isolation.mixin"]
     _description = "Registered Deals Analysis"
     _auto = False
     _order = "registration_date desc, id desc"

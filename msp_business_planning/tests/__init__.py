@@ -12,6 +12,7 @@ from . import (
     test_initiative,
     test_objective,
     test_objective_tracking,
+    test_partner_isolation,
     test_performance,
     test_planning_math,
     test_portal,

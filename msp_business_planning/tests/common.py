@@ -146,15 +146,20 @@ class MspPlanningCommon:
         return cls.env["crm.stage"].search([("is_won", "=", True)], limit=1)
 
     @classmethod
-    def _create_review(cls, plan, **values):
-        """A review of ``plan``, created in the plan's environment (user, context)."""
+    def _create_review(cls, plan, draft_agenda=True, **values):
+        """A review of ``plan``, created in the plan's environment (user, context);
+        ``draft_agenda=False``: no agenda proposed from today's pacing, only the
+        items a test creates."""
         values = {
             "plan_id": plan.id,
             "review_type": "qbr",
             "date": date(2026, 4, 10),
             **values,
         }
-        return plan.env["msp.business.review"].create(values)
+        Review = plan.env["msp.business.review"]
+        if not draft_agenda:
+            return Review._create_reviews([values], draft_agenda=False)
+        return Review.create(values)
 
     @classmethod
     def _create_initiative(cls, plan, **values):

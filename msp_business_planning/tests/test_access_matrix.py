@@ -182,6 +182,8 @@ MATRIX = {
     "report.msp_business_planning.report_business_plan": {},
     "report.msp_business_planning.report_business_review": {},
     "msp.business.plan.heatmap": {},
+    "msp.partner.isolation.mixin": {},
+    "msp.partner.isolation.thread.mixin": {},
 }
 # fmt: on
 
@@ -333,6 +335,8 @@ OPERATIONS = {
     "report.msp_business_planning.report_business_plan": {"operations": ()},
     "report.msp_business_planning.report_business_review": {"operations": ()},
     "msp.business.plan.heatmap": {"operations": ()},
+    "msp.partner.isolation.mixin": {"operations": ()},
+    "msp.partner.isolation.thread.mixin": {"operations": ()},
 }
 
 # Public methods (every method the addon defines whose name does not start with
@@ -465,6 +469,7 @@ STAFF_ONLY_FIELDS = {
     "msp.business.plan.objective.update": ("portal_submission_key",),
     "msp.business.review": ("internal_note", "activity_ids"),
     "crm.lead": (
+        "description",
         "registration_internal_note",
         "registration_conflict_lead_ids",
         "registration_conflict",
@@ -493,6 +498,15 @@ STAFF_ONLY_PATHS = (
     ("crm.lead", "activity_user_id.name"),
     ("res.partner", "opportunity_ids.activity_ids.summary"),
     ("msp.business.plan", "objective_ids.plan_id.description"),
+    # The vendor's chatter: notes, activities, followers and files, however reached.
+    ("msp.business.plan", "message_ids.body"),
+    ("msp.business.plan", "activity_ids.summary"),
+    ("msp.business.review", "activity_ids.note"),
+    ("msp.business.review", "plan_id.message_follower_ids.partner_id.email"),
+    ("msp.business.plan.objective", "plan_id.message_ids.attachment_ids.name"),
+    ("crm.lead", "message_ids.body"),
+    ("crm.lead", "activity_ids.summary"),
+    ("crm.lead", "description"),
 )
 # Every field the addon adds to leads is either for the partner too or in
 # STAFF_ONLY_FIELDS: a new one must be put on one side.
@@ -507,6 +521,7 @@ LEAD_FIELDS_FOR_PARTNERS = (
     "registration_reject_reason",
     "registration_extended",
     "registration_outcome",
+    "registration_description",
 )
 
 

@@ -505,10 +505,8 @@ class TestAgendaDrafting(MspPlanningCase):
 
     def test_done_review_drafts_the_next_one(self):
         review = self._create_review(self.plan, date=date(2026, 7, 10))
-        following = (
-            self.env["msp.business.review"]
-            .with_context(msp_skip_agenda_drafting=True)
-            .create({"plan_id": self.plan.id, "date": date(2026, 9, 15)})
+        following = self.env["msp.business.review"]._create_reviews(
+            [{"plan_id": self.plan.id, "date": date(2026, 9, 15)}], draft_agenda=False
         )
         self.assertFalse(following.item_ids)
         review.item_ids.write({"decision": "accepted"})

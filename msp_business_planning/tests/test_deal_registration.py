@@ -341,7 +341,9 @@ class TestPortalRegistration(RegistrationCase):
         self.assertEqual(lead.registration_date, date(2026, 2, 3))
         self.assertEqual(lead.expected_revenue, 12500.5)
         self.assertEqual(lead.date_deadline, date(2026, 6, 30))
-        self.assertIn("&lt;b&gt;50&lt;/b&gt;", lead.description)
+        # The partner's text is its own field; crm's Internal Notes stay the staff's.
+        self.assertIn("&lt;b&gt;50&lt;/b&gt;", lead.registration_description)
+        self.assertFalse(lead.description)
         self.assertFalse(lead.user_id)
         self.assertNotEqual(lead.team_id, other_team)
         self.assertNotEqual(lead.stage_id, won_stage)

@@ -418,7 +418,8 @@ class TestPortalDealRegistration(DealRegistrationHttpCase):
         self.assertEqual(lead.phone, "+1 555 0100")
         self.assertEqual(lead.expected_revenue, 15000.5)
         self.assertEqual(lead.date_deadline, date.today() + timedelta(days=60))
-        self.assertIn("Fifty seats, decision in Q3.", lead.description)
+        self.assertIn("Fifty seats, decision in Q3.", lead.registration_description)
+        self.assertFalse(lead.description, "crm's Internal Notes are the staff's")
         self.assertEqual(lead.registered_partner_id, self.partner_a)
         self.assertEqual(lead.registration_contact_id, self.partner_a_contact)
         self.assertEqual(lead.registration_state, "submitted")
@@ -449,8 +450,8 @@ class TestPortalDealRegistration(DealRegistrationHttpCase):
         lead, _message = self._lead_from(response)
         lead = lead.sudo()
         self.assertEqual(lead.name, "<script>alert('name')</script> Deal")
-        self.assertIn("&lt;script&gt;alert(", lead.description)
-        self.assertNotIn("<script", lead.description)
+        self.assertIn("&lt;script&gt;alert(", lead.registration_description)
+        self.assertNotIn("<script", lead.registration_description)
         for url in (f"{DEAL_URL}/{lead.id}", DEAL_URL):
             with self.subTest(url=url):
                 text = self._get(url).text

@@ -352,3 +352,269 @@ class TestPortalIsolation(MspPlanningHttpCase):
                 self.assertEqual(upload.status_code, 404)
         self.assertEqual(self._digest(), before)
         self.assertFalse(self.env["ir.attachment"].search([("name", "=", "probe.txt")]))
+
+
+# Vendor-only data planted on A's plan; none of it may reach a partner's user.
+STAFF_SECRETS = (
+    "drop bytewise",  # a note logged from the chatter
+    "Legacy log about Beta",  # a log that is not a comment (as the addon's notes were)
+    "Call bytewise",  # an activity's summary
+    "Secret pricing",  # its note
+    "Scheduled secret",  # a scheduled note
+    "CLOUDNINE_pricing_secret.pdf",  # the note's file
+    "olivia@vendor.test",  # the channel manager's (follower's) e-mail
+)
+CHATTER_REQUESTS = [
+    "activities",
+    "attachments",
+    "followers",
+    "scheduledMessages",
+    "suggestedRecipients",
+]
+
+
+@tagged("post_install", "-at_install")
+class TestPortalChatterIsolation(MspPlanningHttpCase):
+    """The host's chatter routes on A's plan, for the holder of its share link
+    (logged out, ``token``) and for A's logged-in contact: public messages and
+    their files, nothing of what staff wrote, planned, attached or who follows."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.plan = cls._create_plan(name="Alpha chatter plan", state="in_progress")
+        cls._create_objective(cls.plan)
+        cls.token = cls.plan._portal_ensure_token()
+        cls.plan.message_subscribe(
+            partner_ids=(cls.partner_a_contact | cls.user_own.partner_id).ids
+        )
+        Attachment = cls.env["ir.attachment"]
+        cls.public_file = Attachment.create(
+            {
+                "name": "public_deck.pdf",
+                "raw": b"deck",
+                "res_model": cls.plan._name,
+                "res_id": cls.plan.id,
+            }
+        )
+        cls.public_comment = cls.plan.message_post(
+            body="Public hello",
+            message_type="comment",
+            subtype_xmlid="mail.mt_comment",
+            attachment_ids=cls.public_file.ids,
+        )
+        cls.secret_file = Attachment.create(
+            {
+                "name": "CLOUDNINE_pricing_secret.pdf",
+                "raw": b"secret",
+                "res_model": cls.plan._name,
+                "res_id": cls.plan.id,
+            }
+        )
+        cls.staff_note = cls.plan.with_user(cls.user_own).message_post(
+            body="drop bytewise",
+            message_type="comment",
+            subtype_xmlid="mail.mt_note",
+            attachment_ids=cls.secret_file.ids,
+        )
+        cls.staff_log = cls.plan.message_post(
+            body="Legacy log about Beta", subtype_xmlid="mail.mt_note"
+        )
+        cls.plan.activity_schedule(
+            "mail.mail_activity_data_todo",
+            summary="Call bytewise",
+            note="Secret pricing",
+            user_id=cls.user_own.id,
+        )
+        cls.env["mail.scheduled.message"].create(
+            {
+                "model": cls.plan._name,
+                "res_id": cls.plan.id,
+                "body": "Scheduled secret",
+                "is_note": True,
+                "scheduled_date": "2099-01-01 10:00:00",
+                "author_id": cls.user_own.partner_id.id,
+            }
+        )
+        cls.lead = cls._create_registration(
+            cls.partner_a_contact,
+            partner_name="Globex Chatter",
+            registration_description="<p>Partner typed this</p>",
+            description="<p>Staff internal notes on Beta</p>",
+        )
+
+    def _thread(self, **extra):
+        return {"thread_model": self.plan._name, "thread_id": self.plan.id, **extra}
+
+    def _as(self, persona):
+        """Log in as ``persona`` ("token": logged out with the share link); the
+        parameters that persona sends to reach the plan."""
+        if persona == "token":
+            self.authenticate(None, None)
+            return {"token": self.token}
+        self.authenticate(self.portal_a.login, self.portal_a.login)
+        return {}
+
+    def _assert_no_secret(self, answer, label):
+        text = str(answer)
+        leaks = [secret for secret in STAFF_SECRETS if secret in text]
+        self.assertFalse(leaks, f"{label} answers staff data: {leaks}")
+
+    def test_thread_data(self):
+        """/mail/thread/data asked for everything: the public file only."""
+        for persona in ("token", "portal_a"):
+            with self.subTest(persona=persona):
+                extra = self._as(persona)
+                data = self.make_jsonrpc_request(
+                    "/mail/thread/data", self._thread(request_list=CHATTER_REQUESTS, **extra)
+                )
+                self._assert_no_secret(data, f"/mail/thread/data as {persona}")
+                self.assertIn("public_deck.pdf", str(data))
+                thread = next(t for t in data["mail.thread"] if t["id"] == self.plan.id)
+                for key in ("activities", "scheduledMessages", "followersCount", "recipientsCount"):
+                    self.assertNotIn(key, thread)
+
+    def test_thread_messages(self):
+        """The messages routes: public messages only (/mail/thread/messages needs a
+        login; the share link's visitor uses /mail/chatter_fetch)."""
+        for persona, route in (
+            ("portal_a", "/mail/thread/messages"),
+            ("portal_a", "/mail/chatter_fetch"),
+            ("token", "/mail/chatter_fetch"),
+        ):
+            with self.subTest(persona=persona, route=route):
+                extra = self._as(persona)
+                data = self.make_jsonrpc_request(route, self._thread(**extra))
+                self._assert_no_secret(data, f"{route} as {persona}")
+                self.assertIn("Public hello", str(data))
+
+    def test_reactions_on_staff_messages(self):
+        """Reacting to a note by id: refused like a missing message, nothing kept."""
+        Reaction = self.env["mail.message.reaction"]
+        for persona in ("token", "portal_a"):
+            for message in (self.staff_note, self.staff_log):
+                with self.subTest(persona=persona, message=message.body):
+                    extra = self._as(persona)
+                    with mute_logger("odoo.http"), self.assertRaises(Exception):  # noqa: B017
+                        self.make_jsonrpc_request(
+                            "/mail/message/reaction",
+                            {"message_id": message.id, "content": "👍", "action": "add", **extra},
+                        )
+        self.assertFalse(
+            Reaction.search([("message_id", "in", (self.staff_note | self.staff_log).ids)])
+        )
+        # The partner reacts to a public message.
+        self._as("portal_a")
+        self.make_jsonrpc_request(
+            "/mail/message/reaction",
+            {"message_id": self.public_comment.id, "content": "👍", "action": "add"},
+        )
+        self.assertTrue(Reaction.search([("message_id", "=", self.public_comment.id)]))
+
+    def test_post_and_upload(self):
+        """Posting through the route: recipients cut to the followers, no one
+        else's file; uploading with the link: only the new file comes back."""
+        self._as("portal_a")
+        answer = self.make_jsonrpc_request(
+            "/mail/message/post",
+            self._thread(
+                post_data={
+                    "body": "Partner post",
+                    "message_type": "comment",
+                    "partner_ids": (self.partner_b_contact | self.user_own.partner_id).ids,
+                }
+            ),
+        )
+        self._assert_no_secret(answer, "/mail/message/post")
+        message = self.env["mail.message"].search([("body", "ilike", "Partner post")])
+        self.assertEqual(message.partner_ids, self.user_own.partner_id)
+        with mute_logger("odoo.http"), self.assertRaises(Exception):  # noqa: B017
+            self.make_jsonrpc_request(
+                "/mail/message/post",
+                self._thread(
+                    post_data={
+                        "body": "Steal",
+                        "message_type": "comment",
+                        "attachment_ids": self.secret_file.ids,
+                    }
+                ),
+            )
+        self.assertEqual(self.secret_file.res_model, self.plan._name)
+        self.assertFalse(self.env["mail.message"].search([("body", "ilike", "Steal")]))
+        extra = self._as("token")
+        upload = self.url_open(
+            "/mail/attachment/upload",
+            data={
+                "thread_model": self.plan._name,
+                "thread_id": self.plan.id,
+                "csrf_token": http.Request.csrf_token(self),
+                **extra,
+            },
+            files={"ufile": ("probe_upload.txt", b"probe", "text/plain")},
+        )
+        self.assertEqual(upload.status_code, 200)
+        self.assertIn("probe_upload.txt", upload.text)
+        self._assert_no_secret(upload.text, "/mail/attachment/upload")
+
+    def test_json_rpc(self):
+        """The ORM over JSON-RPC, as A's contact: a note by id, a search through the
+        chatter, the lead's Internal Notes, a post to a competitor's contact."""
+        self._as("portal_a")
+        calls = {
+            "note by id": ("mail.message", "read", [[self.staff_note.id], ["body"]], {}),
+            "log by id": ("mail.message", "read", [[self.staff_log.id], ["body"]], {}),
+            "search through notes": (
+                "msp.business.plan",
+                "search_count",
+                [[("id", "=", self.plan.id), ("message_ids.body", "ilike", "drop bytewise")]],
+                {},
+            ),
+            "group by activities": (
+                "msp.business.plan",
+                "read_group",
+                [[], ["activity_ids"], ["activity_ids"]],
+                {},
+            ),
+            "lead internal notes": ("crm.lead", "read", [[self.lead.id], ["description"]], {}),
+            "post to a competitor": (
+                "msp.business.plan",
+                "message_post",
+                [[self.plan.id]],
+                {
+                    "body": "Hi",
+                    "message_type": "comment",
+                    "subtype_xmlid": "mail.mt_comment",
+                    "partner_ids": self.partner_b_contact.ids,
+                },
+            ),
+        }
+        for label, (model, method, args, kwargs) in calls.items():
+            with self.subTest(label), mute_logger("odoo.http", "odoo.access"):
+                with self.assertRaises(Exception) as caught:
+                    self.make_jsonrpc_request(
+                        f"/web/dataset/call_kw/{model}/{method}",
+                        {"model": model, "method": method, "args": args, "kwargs": kwargs},
+                    )
+                self.assertIn("AccessError", str(caught.exception))
+                self._assert_no_secret(caught.exception, label)
+        self.assertFalse(
+            self.env["mail.notification"].search(
+                [("res_partner_id", "=", self.partner_b_contact.id)]
+            )
+        )
+        lead = self.make_jsonrpc_request(
+            "/web/dataset/call_kw/crm.lead/read",
+            {
+                "model": "crm.lead",
+                "method": "read",
+                "args": [[self.lead.id], ["registration_description"]],
+                "kwargs": {},
+            },
+        )
+        self.assertIn("Partner typed this", lead[0]["registration_description"])
+
+    def test_registration_page_shows_the_partners_description_only(self):
+        self._as("portal_a")
+        page = self.url_open(f"/my/deal-registrations/{self.lead.id}").text
+        self.assertIn("Partner typed this", page)
+        self.assertNotIn("Staff internal notes", page)

@@ -116,14 +116,20 @@ class TestReviewsSheetDownload(MspPlanningCommon, HttpCase):
         super().setUpClass()
         cls._setup_msp_data()
         cls.plan = cls._create_plan(name="Alpha reviewed", state="in_progress")
-        plan = cls.plan.with_context(msp_skip_agenda_drafting=True)
+        plan = cls.plan
         cls.review_done = cls._create_review(
-            plan, name="Spring QBR", internal_note="<p>Secret: thin margin</p>"
+            plan, draft_agenda=False, name="Spring QBR", internal_note="<p>Secret: thin margin</p>"
         )
         cls.review_done.action_done()
-        cls.review_scheduled = cls._create_review(plan, name="Summer QBR", date=date(2026, 7, 1))
+        cls.review_scheduled = cls._create_review(
+            plan, draft_agenda=False, name="Summer QBR", date=date(2026, 7, 1)
+        )
         cls.review_cancelled = cls._create_review(
-            plan, name="Cancelled QBR", date=date(2026, 9, 1), internal_note="<p>Secret</p>"
+            plan,
+            draft_agenda=False,
+            name="Cancelled QBR",
+            date=date(2026, 9, 1),
+            internal_note="<p>Secret</p>",
         )
         cls.review_cancelled.action_cancel()
 

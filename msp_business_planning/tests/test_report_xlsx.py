@@ -88,13 +88,14 @@ class TestBusinessPlanXlsx(MspPlanningCase):
         earlier check-in still scheduled and a cancelled review; Beta: one review."""
         infra, _cloud, security, _strategy = cls._review_topics()
         # No agenda drafted from pacing: only the items created here.
-        plan_a = cls.plan_a.with_context(msp_skip_agenda_drafting=True)
+        plan_a = cls.plan_a
         # Dated before the QBR, so nothing is carried over to it when the QBR is done.
         cls.review_check_in = cls._create_review(
-            plan_a, review_type="check_in", date=date(2026, 2, 10)
+            plan_a, draft_agenda=False, review_type="check_in", date=date(2026, 2, 10)
         )
         cls.review_qbr = cls._create_review(
             plan_a,
+            draft_agenda=False,
             date=date(2026, 3, 20),
             topic_id=infra.id,
             internal_note="<p>Secret: their margin is thin</p>",
@@ -139,15 +140,14 @@ class TestBusinessPlanXlsx(MspPlanningCase):
         cls.review_qbr.feedback_rating = 4
         cls.review_cancelled = cls._create_review(
             plan_a,
+            draft_agenda=False,
             name="@Cancelled roadmap",
             review_type="roadmap",
             date=date(2026, 9, 20),
             internal_note="<p>Secret: cancelled for a reason</p>",
         )
         cls.review_cancelled.action_cancel()
-        cls.review_b = cls._create_review(
-            cls.plan_b.with_context(msp_skip_agenda_drafting=True), date=date(2026, 6, 1)
-        )
+        cls.review_b = cls._create_review(cls.plan_b, draft_agenda=False, date=date(2026, 6, 1))
 
     def _export(self, plans=None, user=None):
         plans = self.plans if plans is None else plans
@@ -323,11 +323,11 @@ class TestBusinessPlanXlsx(MspPlanningCase):
 
     def test_reviews_sheet_for_the_partner_hides_cancelled_reviews(self):
         expected = [self.review_check_in.display_name, self.review_qbr.display_name]
-        # The portal user reads through its record rules, the portal download in
-        # superuser mode says it builds for the partner: both leave cancelled out.
+        # The portal user reads through its record rules, the portal download runs in
+        # superuser mode for the portal user: both leave cancelled out.
         for label, plan in (
             ("portal user", self.plan_a.with_user(self.portal_a)),
-            ("portal download", self.plan_a.sudo().with_context(msp_xlsx_for_partner=True)),
+            ("portal download", self.plan_a.with_user(self.portal_a).sudo()),
             ("token holder", self.plan_a.with_user(self.env.ref("base.public_user")).sudo()),
         ):
             with self.subTest(label):
@@ -460,15 +460,12 @@ class TestBusinessPlanXlsxQueries(MspPlanningCase):
     @classmethod
     def _create_plan_reviews(cls, plan, topic, other_topic):
         """Two reviews, each with a scorecard and decided agenda items."""
-        reviews = (
-            cls.env["msp.business.review"]
-            .with_context(msp_skip_agenda_drafting=True)
-            .create(
-                [
-                    {"plan_id": plan.id, "date": date(2026, 3, 20), "topic_id": topic.id},
-                    {"plan_id": plan.id, "date": date(2026, 6, 20), "topic_id": other_topic.id},
-                ]
-            )
+        reviews = cls.env["msp.business.review"]._create_reviews(
+            [
+                {"plan_id": plan.id, "date": date(2026, 3, 20), "topic_id": topic.id},
+                {"plan_id": plan.id, "date": date(2026, 6, 20), "topic_id": other_topic.id},
+            ],
+            draft_agenda=False,
         )
         cls.env["msp.business.review.item"].create(
             [

@@ -26,7 +26,8 @@ class ReviewDocumentCase(MspPlanningCase):
         cls._add_update(cls.objective, 20, date(2026, 2, 1))
         # No agenda drafted from today's pacing: the document's content stays fixed.
         cls.review = cls._create_review(
-            cls.plan.with_context(msp_skip_agenda_drafting=True),
+            cls.plan,
+            draft_agenda=False,
             date=date(2026, 3, 17),
             period_start=date(2026, 1, 1),
             period_end=date(2026, 3, 31),
