@@ -147,11 +147,15 @@ class MspPlanningCommon:
 
     @classmethod
     def _create_review(cls, plan, **values):
-        """A review of ``plan``, created in the plan's environment (user, context)."""
+        """A review of ``plan``, created in the plan's environment (user, context),
+        attended by the plan's channel manager and with a summary, as a review that
+        can be marked done is."""
         values = {
             "plan_id": plan.id,
             "review_type": "qbr",
             "date": date(2026, 4, 10),
+            "user_ids": [Command.set(plan.user_id.ids)],
+            "summary": "<p>Review held.</p>",
             **values,
         }
         return plan.env["msp.business.review"].create(values)
