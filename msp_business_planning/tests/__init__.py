@@ -6,6 +6,7 @@ from . import (
     test_concurrency,
     test_deal_registration,
     test_deal_tracking_math,
+    test_demo_story,
     test_host_isolation,
     test_initiative,
     test_objective,
@@ -25,7 +26,9 @@ from . import (
     test_review_playbook,
     test_review_report,
     test_review_security,
+    test_review_states,
     test_review_ui,
     test_security,
+    test_settings,
     test_timezone_language,
 )
