@@ -5,7 +5,6 @@ from . import (
     msp_business_plan_objective,
     msp_business_plan_objective_target,
     msp_business_plan_objective_update,
-    msp_business_planning_demo,
     msp_business_review,
     msp_business_review_item,
     msp_business_review_score,

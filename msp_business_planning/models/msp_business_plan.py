@@ -7,7 +7,7 @@ from odoo import Command, _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import html_sanitize
 
-from ..tools import planning, values
+from ..tools import demo_builder, planning, values
 from .msp_business_review import CARRIED_DECISIONS, fold_cancelled_groups
 
 PARTNER_VISIBLE_STATES = ("draft", "in_progress", "completed")
@@ -742,6 +742,11 @@ class MspBusinessPlan(models.Model):
                 subtype_xmlid="mail.mt_comment",
                 partner_ids=contacts.ids,
             )
+
+    @api.model
+    def _demo_load_story(self):
+        """Called by the demo data: the demo story, dated from today."""
+        demo_builder.load_story(self.env)
 
     def _cron_refresh_pacing(self):
         """Daily: expected progress moves with the calendar even when nothing else

@@ -471,6 +471,8 @@ class MspBusinessReview(models.Model):
         """The review took place: freeze the objectives snapshot, plan the accepted
         items as follow-up activities, apply the decisions to the initiatives and
         carry what is still undecided onto the plan's next review."""
+        # Who may not change the reviews learns nothing of what they lack.
+        self.check_access("write")
         for review in self:
             if review.state != "scheduled":
                 state_label = dict(review._fields["state"]._description_selection(self.env))[

@@ -65,9 +65,10 @@ class ResConfigSettings(models.TransientModel):
     def set_values(self):
         Objective = self.env["msp.business.plan.objective"]
         before = Objective._pacing_thresholds()
-        super().set_values()
+        res = super().set_values()
         if Objective._pacing_thresholds() != before:
             # Statuses follow the new thresholds now, not at the next daily refresh.
             # sudo: the thresholds are the whole database's, so is the refresh; the
             # settings are for planning administrators only.
             self.env["msp.business.plan"].sudo()._cron_refresh_pacing()
+        return res

@@ -6,7 +6,7 @@ from freezegun import freeze_time
 
 from odoo.tests import BaseCase, new_test_user, tagged
 
-from ..tools import demo_story, planning
+from ..tools import demo_builder, demo_story, planning
 from .common import MspPlanningCase
 
 QUARTERLY = "quarterly"
@@ -116,7 +116,7 @@ class TestDemoStoryInstalled(MspPlanningCase):
 
     def _check_story(self, today):
         cast = self._cast()
-        built = self.env["msp.business.planning.demo"]._build_story(today, cast)
+        built = demo_builder.build_story(self.env, today, cast)
         plan = built["plan_cloudnine_current"]
         self.assertEqual((plan.date_start.year, plan.state), (today.year, "in_progress"))
         self.assertEqual(plan.user_id, cast["channel_manager"])

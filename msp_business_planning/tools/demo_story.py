@@ -9,7 +9,7 @@ progress reported, the reviews of the quarters already behind held, the others
 scheduled ahead.
 
 Nothing here touches the ORM: :func:`story` returns plain values, which
-``msp.business.planning.demo`` turns into records.
+:mod:`.demo_builder` turns into records.
 """
 
 import math

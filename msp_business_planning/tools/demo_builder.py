@@ -1,8 +1,16 @@
+"""The demo story of :mod:`.demo_story` made records: plans, objectives, progress
+reports, deal registrations and reviews, dated from the day of installation.
+
+The demo data calls ``msp.business.plan._demo_load_story()``, which builds it with
+the demo's xml ids; tests build the same story for partners of their own on a frozen
+day with :func:`build_story`.
+"""
+
 from datetime import datetime, time, timedelta
 
-from odoo import Command, api, fields, models
+from odoo import Command, fields
 
-from ..tools import demo_story
+from . import demo_story
 
 MODULE = "msp_business_planning"
 # Who plays in the demo story: role -> xml id of the demo data (partners and users
@@ -29,27 +37,30 @@ FIRST_SCORES = {
 SCORE_GAIN_PER_REVIEW = 5
 
 
-class MspBusinessPlanningDemo(models.AbstractModel):
-    """The demo story of ``tools/demo_story.py`` made records: plans, objectives,
-    progress reports, deal registrations and reviews, dated from the day of
-    installation. The demo data calls :meth:`_load_story`; tests build the same
-    story for their own partners with :meth:`_build_story` on a frozen day."""
+def load_story(env):
+    """The story as of today, with the demo's xml ids; told once, at installation."""
+    if env.ref(f"{MODULE}.plan_cloudnine_current", raise_if_not_found=False):
+        return
+    cast = {role: env.ref(xmlid) for role, xmlid in CAST.items()}
+    build_story(env, fields.Date.today(), cast, xmlids=True)
 
-    _name = "msp.business.planning.demo"
-    _description = "Business Planning Demo Story"
 
-    @api.model
-    def _load_story(self):
-        if self.env.ref(f"{MODULE}.plan_cloudnine_current", raise_if_not_found=False):
-            return  # told once, at installation
-        cast = {role: self.env.ref(xmlid) for role, xmlid in CAST.items()}
-        self._build_story(fields.Date.today(), cast, xmlids=True)
+def build_story(env, today, cast, xmlids=False):
+    """Build the story as of ``today`` for the partners and users of ``cast``
+    (``CAST``'s roles); with ``xmlids``, the records get the demo's xml ids.
+    Returns ``{key: record}`` of what it built."""
+    return DemoStoryBuilder(env).build(today, cast, xmlids)
 
-    @api.model
-    def _build_story(self, today, cast, xmlids=False):
-        """Build the story as of ``today`` for the partners and users of ``cast``
-        (``CAST``'s roles); with ``xmlids``, the records get the demo's xml ids.
-        Returns ``{key: record}`` of what it built."""
+
+class DemoStoryBuilder:
+    """Builds the records of :func:`demo_story.story`, in the order the models'
+    rules ask for (a plan is filled before it is completed, a review before it is
+    done)."""
+
+    def __init__(self, env):
+        self.env = env
+
+    def build(self, today, cast, xmlids=False):
         story = demo_story.story(today)
         built = {}
 
