@@ -577,6 +577,8 @@ class MspBusinessPlan(models.Model):
                         "plan_id": plan.id,
                         "review_type": "qbr",
                         "topic_id": topic_id or False,
+                        # The channel manager runs the meeting; others are added.
+                        "user_ids": [Command.set(plan.user_id.ids)],
                         "date": day,
                         "period_start": start,
                         "period_end": end,

@@ -29,6 +29,7 @@ class TestScheduleInThePast(MspPlanningCase):
         reviews = self._qbrs(plan)
         self.assertEqual(reviews.mapped("date"), [date(2026, 12, 17)])
         self.assertEqual(reviews.topic_id, self.strategy)
+        self.assertEqual(reviews.user_ids, plan.user_id)
         self.assertEqual(
             (reviews.period_start, reviews.period_end), (date(2026, 10, 1), date(2026, 12, 31))
         )
