@@ -59,34 +59,34 @@ class DemoStoryBuilder:
 
     def __init__(self, env):
         self.env = env
+        self.built = {}  # key: record built
+        self.xmlids = False
 
     def build(self, today, cast, xmlids=False):
+        self.xmlids = xmlids
         story = demo_story.story(today)
-        built = {}
-
-        def make(model, key, values):
-            Model = self.env[model]
-            if model == "msp.business.review":
-                # Agendas are drafted here, not proposed from pacing.
-                Model = Model.with_context(msp_skip_agenda_drafting=True)
-            if xmlids:
-                record = Model._load_records(
-                    [{"xml_id": f"{MODULE}.{key}", "values": values, "noupdate": True}]
-                )
-            else:
-                record = Model.create(values)
-            built[key] = record.with_env(self.env)
-            return built[key]
-
-        make.built = built
-
-        previous = self._build_previous_plan(story, cast, make)
-        plan = self._build_current_plan(story, cast, make, previous)
-        self._build_deals(story, cast, make)
-        self._build_other_plans(story, cast, make)
-        self._build_reviews(story, today, cast, make, plan)
+        previous = self._build_previous_plan(story, cast)
+        plan = self._build_current_plan(story, cast, previous)
+        self._build_deals(story, cast)
+        self._build_other_plans(story, cast)
+        self._build_reviews(story, today, cast, plan)
         plan.action_generate_review_schedule()
-        return built
+        return self.built
+
+    def _make(self, model, key, values):
+        """Create a record of the story, under the demo's xml id ``key`` if asked."""
+        Model = self.env[model]
+        if model == "msp.business.review":
+            # Agendas are drafted here, not proposed from pacing.
+            Model = Model.with_context(msp_skip_agenda_drafting=True)
+        if self.xmlids:
+            record = Model._load_records(
+                [{"xml_id": f"{MODULE}.{key}", "values": values, "noupdate": True}]
+            )
+        else:
+            record = Model.create(values)
+        self.built[key] = record.with_env(self.env)
+        return self.built[key]
 
     # ------------------------------------------------------------
     # PLANS
@@ -96,10 +96,10 @@ class DemoStoryBuilder:
         """The partner's portal contacts follow its shared plans, as sharing does."""
         plan.message_subscribe(partner_ids=plan._get_partner_portal_contacts().ids)
 
-    def _build_previous_plan(self, story, cast, make):
+    def _build_previous_plan(self, story, cast):
         year = story["year"] - 1
         start, end = demo_story.year_span(year)
-        plan = make(
+        plan = self._make(
             "msp.business.plan",
             "plan_cloudnine_previous",
             {
@@ -111,7 +111,7 @@ class DemoStoryBuilder:
                 "state": "in_progress",
             },
         )
-        objective = make(
+        objective = self._make(
             "msp.business.plan.objective",
             "objective_cloudnine_previous_customers",
             {
@@ -124,15 +124,15 @@ class DemoStoryBuilder:
             },
         )
         for update in story["previous_updates"]:
-            self._make_update(make, f"update_cloudnine_{update.key}", objective, update, cast)
+            self._make_update(f"update_cloudnine_{update.key}", objective, update, cast)
         # On record once its year is over.
         plan.action_complete()
         self._follow_plan(plan)
         return plan
 
-    def _build_current_plan(self, story, cast, make, previous):
+    def _build_current_plan(self, story, cast, previous):
         start, end = demo_story.year_span(story["year"])
-        plan = make(
+        plan = self._make(
             "msp.business.plan",
             "plan_cloudnine_current",
             {
@@ -156,7 +156,7 @@ class DemoStoryBuilder:
         for sequence, (key, name, kind, measure, weight, periodicity, target) in enumerate(
             demo_story.CLOUDNINE_OBJECTIVES, start=1
         ):
-            objectives[key] = make(
+            objectives[key] = self._make(
                 "msp.business.plan.objective",
                 f"objective_cloudnine_{key}",
                 {
@@ -172,14 +172,14 @@ class DemoStoryBuilder:
             )
         for update in story["cloudnine_updates"]:
             self._make_update(
-                make, f"update_cloudnine_{update.key}", objectives[update.objective], update, cast
+                f"update_cloudnine_{update.key}", objectives[update.objective], update, cast
             )
         self._follow_plan(plan)
         return plan
 
-    def _make_update(self, make, key, objective, update, cast):
+    def _make_update(self, key, objective, update, cast):
         # Progress is the partner's to report: its contact is the author.
-        return make(
+        return self._make(
             "msp.business.plan.objective.update",
             key,
             {
@@ -191,9 +191,9 @@ class DemoStoryBuilder:
             },
         )
 
-    def _build_other_plans(self, story, cast, make):
+    def _build_other_plans(self, story, cast):
         start, end = demo_story.year_span(story["year"])
-        bytewise = make(
+        bytewise = self._make(
             "msp.business.plan",
             "plan_bytewise_current",
             {
@@ -205,7 +205,7 @@ class DemoStoryBuilder:
                 "state": "draft",
             },
         )
-        make(
+        self._make(
             "msp.business.plan.objective",
             "objective_bytewise_registrations",
             {
@@ -217,7 +217,7 @@ class DemoStoryBuilder:
                 "target_value": 12,
             },
         )
-        make(
+        self._make(
             "msp.business.plan.objective",
             "objective_bytewise_qbr",
             {
@@ -230,7 +230,7 @@ class DemoStoryBuilder:
             },
         )
         self._follow_plan(bytewise)
-        northwind = make(
+        northwind = self._make(
             "msp.business.plan",
             "plan_northwind_current",
             {
@@ -241,7 +241,7 @@ class DemoStoryBuilder:
                 "date_end": end,
             },
         )
-        make(
+        self._make(
             "msp.business.plan.objective",
             "objective_northwind_onboarding",
             {
@@ -258,7 +258,7 @@ class DemoStoryBuilder:
     # DEAL REGISTRATIONS
     # ------------------------------------------------------------
 
-    def _build_deals(self, story, cast, make):
+    def _build_deals(self, story, cast):
         Lead = self.env["crm.lead"]
         # Registrations are what the portal makes of them: leads or opportunities as
         # the CRM is configured, opportunities once approved.
@@ -266,7 +266,7 @@ class DemoStoryBuilder:
         open_stages = [self.env.ref("crm.stage_lead2"), self.env.ref("crm.stage_lead3")]
         won_stage = self.env.ref("crm.stage_lead4")
         new_stage = self.env.ref("crm.stage_lead1")
-        make(
+        self._make(
             "crm.lead",
             "lead_vendor_redwood",
             {
@@ -312,13 +312,13 @@ class DemoStoryBuilder:
                     values["registration_reject_reason"] = (
                         f"{deal.account} is already served directly by our enterprise team."
                     )
-                make("crm.lead", f"{prefix}{deal.key}", values)
+                self._make("crm.lead", f"{prefix}{deal.key}", values)
 
     # ------------------------------------------------------------
     # REVIEWS
     # ------------------------------------------------------------
 
-    def _build_reviews(self, story, today, cast, make, plan):
+    def _build_reviews(self, story, today, cast, plan):
         """CloudNine's reviews held so far (the first one in full: agenda, decisions,
         scorecard, initiatives, feedback); its first review still ahead when none
         was held yet. The playbook schedules the others."""
@@ -357,18 +357,18 @@ class DemoStoryBuilder:
                     summary=f"<p>On pace for the year. Focus on {topic.name}: the decisions "
                     "of the previous review are followed up.</p>",
                 )
-            record = make("msp.business.review", f"review_cloudnine_{review.key}", values)
-            self._make_scores(make, record, review.key, index, topics)
+            record = self._make("msp.business.review", f"review_cloudnine_{review.key}", values)
+            self._make_scores(record, review.key, index, topics)
             if index == 0:
-                self._make_first_review_agenda(make, record, review, plan, cast)
+                self._make_first_review_agenda(record, review, plan, cast)
             if review.held:
                 record.action_done()
         if held:
-            self._follow_up_first_review(today, cast, make.built["review_cloudnine_q1"])
+            self._follow_up_first_review(today, cast, self.built["review_cloudnine_q1"])
 
-    def _make_scores(self, make, review, key, index, topics):
+    def _make_scores(self, review, key, index, topics):
         for xmlid, (score, target) in FIRST_SCORES.items():
-            make(
+            self._make(
                 "msp.business.review.score",
                 f"review_cloudnine_{key}_score_{xmlid.removeprefix('review_topic_')}",
                 {
@@ -379,7 +379,7 @@ class DemoStoryBuilder:
                 },
             )
 
-    def _make_first_review_agenda(self, make, review, story_review, plan, cast):
+    def _make_first_review_agenda(self, review, story_review, plan, cast):
         """The first review's agenda; decided when it was held, open before."""
         held = story_review.held
         owner = cast["channel_manager"].id
@@ -427,7 +427,7 @@ class DemoStoryBuilder:
         for sequence, (key, topic, name, decision, note, user, due_days) in enumerate(
             items, start=1
         ):
-            records[key] = make(
+            records[key] = self._make(
                 "msp.business.review.item",
                 f"review_cloudnine_q1_item_{key}",
                 {
@@ -439,7 +439,7 @@ class DemoStoryBuilder:
                     "note": note if held else False,
                     "user_id": user,
                     "due_date": story_review.date + timedelta(days=due_days) if due_days else False,
-                    "objective_id": make.built["objective_cloudnine_certified"].id
+                    "objective_id": self.built["objective_cloudnine_certified"].id
                     if key == "certification"
                     else False,
                 },
@@ -458,7 +458,7 @@ class DemoStoryBuilder:
             ("backup", "Immutable backups for all managed customers", None, 243, 9500, None),
         ]
         for key, name, topic, days, budget, item in initiatives:
-            make(
+            self._make(
                 "msp.business.plan.initiative",
                 f"initiative_cloudnine_{key}",
                 {
