@@ -43,8 +43,6 @@
     ],
     "demo": [
         "demo/msp_business_planning_demo.xml",
-        "demo/msp_business_planning_crm_demo.xml",
-        "demo/msp_business_review_demo.xml",
     ],
     "assets": {
         "web.assets_backend": [

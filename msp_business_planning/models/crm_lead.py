@@ -865,14 +865,13 @@ class CrmLead(models.Model):
                 # registration refreshes its partner's objectives right after.
                 super(CrmLead, lead).write({"team_id": team.id})
             if not approver:
-                lead.message_post(
-                    body=_(
+                lead._msp_log_internal_note(
+                    _(
                         "Nobody was asked to review this deal registration: %(reason)s. "
                         "It waits under Business Planning → Deal Registrations → "
                         "Awaiting Approval.",
                         reason=reason,
-                    ),
-                    subtype_xmlid="mail.mt_note",
+                    )
                 )
                 continue
             lead.activity_schedule(

@@ -4,14 +4,24 @@ from datetime import date
 from dateutil.relativedelta import relativedelta
 
 from odoo import Command, _, api, fields, models
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import html_sanitize
 
+from ..tools import demo_builder, planning, values
 from ..tools import figures as figure_rules
-from ..tools import planning, values
-from .msp_business_review import CARRIED_DECISIONS
+from .msp_business_review import CARRIED_DECISIONS, fold_cancelled_groups
 
 PARTNER_VISIBLE_STATES = ("draft", "in_progress", "completed")
+# What a completed plan is made of: on record, as a done review is; only reopening
+# it (a planning administrator) changes it again.
+LOCKED_WHEN_COMPLETED = frozenset(
+    {"partner_id", "company_id", "currency_id", "date_start", "date_end", "objective_ids", "state"}
+)
+# From this month on, a new plan is drafted for the next calendar year.
+LAST_QUARTER_FIRST_MONTH = 10
+# System parameter of the review cadence new plans start with, set in Settings.
+PARAM_REVIEW_CADENCE = "msp_business_planning.default_review_cadence"
+REVIEW_CADENCES = [("quarterly", "Quarterly"), ("semiannual", "Twice a Year")]
 # Longest partner commitment (html) accepted from the portal.
 PORTAL_COMMITMENT_MAX_LENGTH = 50000
 # Largest file a partner's contact may attach to a message on its plan (bytes).
@@ -37,11 +47,22 @@ class MspBusinessPlan(models.Model):
     # DEFAULTS
     # ------------------------------------------------------------
 
+    def _default_year(self):
+        """The calendar year a new plan covers: the current one, or the next one from
+        the last quarter on, when plans for the coming year are drafted."""
+        today = fields.Date.context_today(self)
+        return today.year + 1 if today.month >= LAST_QUARTER_FIRST_MONTH else today.year
+
     def _default_date_start(self):
-        return date(fields.Date.context_today(self).year, 1, 1)
+        return date(self._default_year(), 1, 1)
 
     def _default_date_end(self):
-        return date(fields.Date.context_today(self).year, 12, 31)
+        return date(self._default_year(), 12, 31)
+
+    def _default_review_cadence(self):
+        # sudo: a configuration value, read by whoever creates a plan.
+        cadence = self.env["ir.config_parameter"].sudo().get_param(PARAM_REVIEW_CADENCE)
+        return cadence if cadence in dict(REVIEW_CADENCES) else "quarterly"
 
     # ------------------------------------------------------------
     # FIELDS
@@ -164,8 +185,8 @@ class MspBusinessPlan(models.Model):
     review_ids = fields.One2many("msp.business.review", "plan_id", string="Reviews")
     review_count = fields.Integer(compute="_compute_review_count")
     review_cadence = fields.Selection(
-        [("quarterly", "Quarterly"), ("semiannual", "Twice a Year")],
-        default="quarterly",
+        REVIEW_CADENCES,
+        default=_default_review_cadence,
         required=True,
         help="How often the annual playbook schedules a business review: every quarter of "
         "the plan, or every half for smaller partners.",
@@ -243,6 +264,7 @@ class MspBusinessPlan(models.Model):
         "objective_ids.target_value",
     )
     def _compute_progress(self):
+        thresholds = self.env["msp.business.plan.objective"]._pacing_thresholds()
         for plan in self:
             plan.progress, plan.expected_progress, plan.pacing_status = self._progress_figures(
                 [
@@ -250,19 +272,21 @@ class MspBusinessPlan(models.Model):
                     for o in plan.objective_ids
                 ],
                 plan.state,
+                thresholds,
             )
 
     @api.model
-    def _progress_figures(self, objectives, state):
+    def _progress_figures(self, objectives, state, thresholds):
         """``(progress, expected progress, pacing status)`` of a plan in ``state`` from
-        its ``objectives`` (``(progress, expected progress, weight, target)``): the
-        rules of the computed fields above, shared with the objectives' bulk refresh.
-        Objectives without a target are left out."""
+        its ``objectives`` (``(progress, expected progress, weight, target)``), by the
+        pacing ``thresholds``: the rules of the computed fields above, shared with the
+        objectives' bulk refresh. Objectives without a target are left out."""
         counted = [item for item in objectives if item[3] > 0]
         progress = planning.weighted_progress([(item[0], item[2]) for item in counted])
         expected = planning.weighted_progress([(item[1], item[2]) for item in counted])
         running = state in planning.RUNNING_STATES and counted
-        return progress, expected, planning.pacing_status(progress, expected) if running else False
+        status = planning.pacing_status(progress, expected, thresholds) if running else False
+        return progress, expected, status
 
     def _compute_access_url(self):
         for plan in self:
@@ -270,6 +294,10 @@ class MspBusinessPlan(models.Model):
 
     def _group_expand_states(self, states, domain):
         return [key for key, _label in self._fields["state"].selection]
+
+    @api.model
+    def web_read_group(self, *args, **kwargs):
+        return fold_cancelled_groups(super().web_read_group(*args, **kwargs))
 
     @api.depends("review_ids")
     def _compute_review_count(self):
@@ -369,6 +397,9 @@ class MspBusinessPlan(models.Model):
 
     def write(self, vals):
         self._precheck_values(vals)
+        on_record = self.filtered(lambda plan: plan.state == "completed")
+        if LOCKED_WHEN_COMPLETED & vals.keys() and vals.get("state") != "completed":
+            on_record._check_not_on_record()
         # Deal actuals follow the partner, company and currency, and stay frozen while
         # a plan is cancelled.
         refresh = self.browse()
@@ -434,8 +465,8 @@ class MspBusinessPlan(models.Model):
         author = self.env.user.partner_id
         self.write({"state": "in_progress"})
         for plan in self:
-            plan.message_post(
-                body=_(
+            plan._msp_log_internal_note(
+                _(
                     "Plan accepted by %(partner)s on %(date)s.",
                     partner=author.display_name,
                     date=fields.Datetime.now().strftime("%Y-%m-%d %H:%M UTC"),
@@ -449,6 +480,17 @@ class MspBusinessPlan(models.Model):
     def action_complete(self):
         self._check_state(["in_progress"], _("complete"))
         self.write({"state": "completed"})
+        return True
+
+    def action_reopen(self):
+        """A completed plan is on record: only a planning administrator may reopen it
+        (back to in progress), and the chatter says who did."""
+        if not self.env.user.has_group("msp_business_planning.group_manager"):
+            raise AccessError(_("Only a planning administrator can reopen a completed plan."))
+        self._check_state(["completed"], _("reopen"))
+        self._write_reopened()
+        for plan in self:
+            plan.message_post(body=_("Plan reopened by %(user)s.", user=self.env.user.name))
         return True
 
     def action_cancel(self):
@@ -514,10 +556,17 @@ class MspBusinessPlan(models.Model):
         twice-a-year cadence), counted from the plan start, dated inside its quarter,
         each focused on another topic in rotation and the closing topic (IT Strategy)
         last. A quarter that already has a QBR is left alone, so running it again
-        creates nothing new."""
+        creates nothing new.
+
+        Nothing is scheduled in the past: a quarter already over gets no review (a
+        meeting cannot be held after the fact; its figures remain in the period
+        targets), and the review of the current quarter is dated today at the
+        earliest. The plan's chatter says which quarters were left out."""
         self._check_state(["draft_outline", "draft", "in_progress"], _("schedule the reviews of"))
         topics = self.env["msp.business.review.topic"].search([])
+        today = fields.Date.context_today(self)
         vals_list = []
+        skipped = {}  # plan: [(start, end)] of the blocks over, without a QBR
         for plan in self:
             months = planning.REVIEW_CADENCE_MONTHS[plan.review_cadence]
             blocks = planning.split_plan_span(plan.date_start, plan.date_end, months)
@@ -533,34 +582,62 @@ class MspBusinessPlan(models.Model):
             for (start, end), topic_id in zip(blocks, rotation, strict=True):
                 if any(start <= day <= end for day in qbr_dates):
                     continue
+                day = planning.review_date_in_block(start, end, today)
+                if not day:
+                    skipped.setdefault(plan, []).append((start, end))
+                    continue
                 vals_list.append(
                     {
                         "plan_id": plan.id,
                         "review_type": "qbr",
                         "topic_id": topic_id or False,
-                        "date": planning.review_date_in_block(start, end),
+                        # The channel manager runs the meeting; others are added.
+                        "user_ids": [Command.set(plan.user_id.ids)],
+                        "date": day,
                         "period_start": start,
                         "period_end": end,
                     }
                 )
         # The agenda of a review is drafted when it comes next, with the pacing of
-        # that time: here only the first one still ahead.
+        # that time: here only the first one.
         reviews = self.env["msp.business.review"]._create_reviews(vals_list, draft_agenda=False)
-        today = fields.Date.context_today(self)
         for plan in reviews.plan_id:
-            upcoming = reviews.filtered(lambda r, p=plan: r.plan_id == p and r.date >= today)
-            upcoming.sorted("date")[:1]._draft_agenda()
+            reviews.filtered(lambda r, p=plan: r.plan_id == p).sorted("date")[:1]._draft_agenda()
+        for plan, blocks in skipped.items():
+            plan._msp_log_internal_note(self._skipped_reviews_message(blocks))
+        messages = []
+        if reviews:
+            messages.append(_("%(count)s business reviews scheduled.", count=len(reviews)))
+        if skipped:
+            messages.append(
+                _(
+                    "%(count)s periods already over were not scheduled: a review is not "
+                    "held after the fact.",
+                    count=sum(len(blocks) for blocks in skipped.values()),
+                )
+            )
+        if not messages:
+            messages.append(_("Every quarter of the plan already has its business review."))
         return {
             "type": "ir.actions.client",
             "tag": "display_notification",
             "params": {
                 "type": "success" if reviews else "info",
-                "message": _("%(count)s business reviews scheduled.", count=len(reviews))
-                if reviews
-                else _("Every quarter of the plan already has its business review."),
+                "message": " ".join(messages),
                 "next": {"type": "ir.actions.client", "tag": "soft_reload"},
             },
         }
+
+    @api.model
+    def _skipped_reviews_message(self, blocks):
+        periods = ", ".join(
+            _("%(start)s to %(end)s", start=start, end=end) for start, end in blocks
+        )
+        return _(
+            "No business review was scheduled for the periods already over (%(periods)s): "
+            "a review is not held after the fact. Their figures stay in the period targets.",
+            periods=periods,
+        )
 
     def action_plan_next_year(self):
         """Roll the plan over into the next year: same partner, objectives (targets
@@ -601,6 +678,26 @@ class MspBusinessPlan(models.Model):
     def _format_score(self, value):
         """An excellence score as it reads everywhere: a whole number (``"73"``)."""
         return figure_rules.format_score(value)
+
+    def _check_not_on_record(self):
+        """Refuse to change what a completed plan is made of (partner, dates,
+        currency, objectives, targets, progress updates): it is on record, and its
+        partner's portal shows it as its history."""
+        completed = self.filtered(lambda plan: plan.state == "completed")
+        if completed:
+            raise UserError(
+                _(
+                    "The business plan “%(plan)s” is completed: its partner, dates, currency, "
+                    "objectives, targets and progress updates are on record. A planning "
+                    "administrator can reopen it.",
+                    plan=completed[0].name,
+                )
+            )
+
+    def _write_reopened(self):
+        # The only way out of "completed": past the lock of write(), which any
+        # caller could reach with a flag; action_reopen() checked the user first.
+        return super().write({"state": "in_progress"})
 
     def _copy_into_next_year(self):
         self.ensure_one()
@@ -671,6 +768,11 @@ class MspBusinessPlan(models.Model):
                 subtype_xmlid="mail.mt_comment",
                 partner_ids=contacts.ids,
             )
+
+    @api.model
+    def _demo_load_story(self):
+        """Called by the demo data: the demo story, dated from today."""
+        demo_builder.load_story(self.env)
 
     def _cron_refresh_pacing(self):
         """Daily: expected progress moves with the calendar even when nothing else

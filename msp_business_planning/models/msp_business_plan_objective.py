@@ -76,6 +76,10 @@ class FiguresToDate(NamedTuple):
     actual: float
 
 
+# System parameters of the pacing thresholds (percent), set in Settings.
+PARAM_ON_TRACK = "msp_business_planning.on_track_threshold"
+PARAM_AT_RISK = "msp_business_planning.at_risk_threshold"
+
 AUTOMATIC_TYPES = ("deal_registration", "qualified_deal_registration", "won_deal")
 NUMERIC_FIELD_TYPES = ("integer", "float", "monetary")
 
@@ -338,6 +342,7 @@ class MspBusinessPlanObjective(models.Model):
     @api.depends("progress", "target_ids.target_value", "target_ids.date_start", "plan_state")
     def _compute_pacing(self):
         today = self._pacing_today()
+        thresholds = self._pacing_thresholds()
         periods_by_objective = self._get_periods_by_objective()
         for objective in self:
             periods = periods_by_objective.get(objective.id)
@@ -350,18 +355,20 @@ class MspBusinessPlanObjective(models.Model):
                     periods,
                     objective.plan_state,
                     today,
+                    thresholds,
                 )
             )
 
     @api.model
-    def _objective_figures(self, actual, target, periods, plan_state, today):
+    def _objective_figures(self, actual, target, periods, plan_state, today, thresholds):
         """``(progress, expected progress, pacing status)`` of one objective from its
-        ``periods`` (``(date_start, date_end, target)``): the rules of the computed
-        fields above, shared with the bulk refresh."""
+        ``periods`` (``(date_start, date_end, target)``), by the pacing ``thresholds``:
+        the rules of the computed fields above, shared with the bulk refresh."""
         progress = planning.progress_percent(actual, target)
         expected = planning.expected_progress(periods, today)
         running = plan_state in planning.RUNNING_STATES and periods
-        return progress, expected, planning.pacing_status(progress, expected) if running else False
+        status = planning.pacing_status(progress, expected, thresholds) if running else False
+        return progress, expected, status
 
     def _get_periods_by_objective(self):
         """{objective id: [(date_start, date_end, target)]} of a big batch of stored
@@ -469,6 +476,17 @@ class MspBusinessPlanObjective(models.Model):
         return deal_tracking.utc_day(fields.Datetime.now())
 
     @api.model
+    def _pacing_thresholds(self):
+        """The pacing thresholds set in Settings (percent of the expected progress),
+        as :class:`~..tools.planning.PacingThresholds` shares; read once per
+        computation, never per record."""
+        # sudo: configuration values, not business data; everyone's pacing uses them.
+        params = self.env["ir.config_parameter"].sudo()
+        return planning.thresholds_from_percent(
+            params.get_param(PARAM_ON_TRACK), params.get_param(PARAM_AT_RISK)
+        )
+
+    @api.model
     def _precheck_values(self, vals):
         """Weight and target are refused with a ValidationError before the database
         check constraints would abort the transaction with a bare integrity error."""
@@ -502,6 +520,9 @@ class MspBusinessPlanObjective(models.Model):
     def create(self, vals_list):
         for vals in vals_list:
             self._precheck_values(vals)
+        self.env["msp.business.plan"].browse(
+            {vals["plan_id"] for vals in vals_list if vals.get("plan_id")}
+        )._check_not_on_record()
         objectives = super().create(vals_list)
         # Objectives created with their own period lines keep them; the others get
         # periods generated from their periodicity, with the target spread over them.
@@ -515,12 +536,20 @@ class MspBusinessPlanObjective(models.Model):
 
     def write(self, vals):
         self._precheck_values(vals)
+        plans = self.plan_id
+        if vals.get("plan_id"):
+            plans |= plans.browse(vals["plan_id"])
+        plans._check_not_on_record()
         res = super().write(vals)
         if "periodicity" in vals:
             self._generate_targets()
         elif vals.keys() & self._get_tracking_definition_fields():
             self.action_refresh_actuals()
         return res
+
+    def unlink(self):
+        self.plan_id._check_not_on_record()
+        return super().unlink()
 
     # ------------------------------------------------------------
     # BUSINESS METHODS
@@ -728,6 +757,9 @@ class MspBusinessPlanObjective(models.Model):
         Target = self.env["msp.business.plan.objective.target"]
         Plan = self.env["msp.business.plan"]
         today = self._pacing_today()
+        # Read once for the whole refresh, by the query of the objectives (no query of
+        # its own, whatever the state of the caches).
+        thresholds = planning.thresholds_from_percent(*objectives[0][20:22])
         period_figures = Target._period_figures
         objective_index = {row[0]: row for row in objectives}
         targets = FigureColumns(4)
@@ -745,14 +777,14 @@ class MspBusinessPlanObjective(models.Model):
                 if expected is None:
                     expected = elapsed[span] = planning.period_expected(start, end, today)
                 progress, expected, status = period_figures(
-                    actual, target, start, end, state, today, expected
+                    actual, target, start, end, state, today, thresholds, expected
                 )
                 targets.add(target_id, row[5:9], (actual, progress, expected, status or None))
                 period_actuals.append(actual)
                 spans.append((start, end, target))
             actual = sum(period_actuals)
             progress, expected, status = self._objective_figures(
-                actual, objective[3], spans, state, today
+                actual, objective[3], spans, state, today, thresholds
             )
             objective_figures[objective_id] = (actual, progress, expected, status or None)
 
@@ -770,7 +802,9 @@ class MspBusinessPlanObjective(models.Model):
             plan_stored[plan_id] = row[14:18]
         plan_columns = FigureColumns(3)
         for plan_id, (state, *stored) in plan_stored.items():
-            progress, expected, status = Plan._progress_figures(plan_items[plan_id], state)
+            progress, expected, status = Plan._progress_figures(
+                plan_items[plan_id], state, thresholds
+            )
             plan_columns.add(plan_id, stored, (progress, expected, status or None))
 
         self._bulk_write_figures(
@@ -787,8 +821,10 @@ class MspBusinessPlanObjective(models.Model):
         id, weight, target, actual, progress, expected progress, pacing status, kind,
         measure, summed field name, deal filter, plan currency id, plan company id, plan
         state, plan progress, plan expected progress, plan pacing status, lowest and
-        highest currency id of the companies)``."""
+        highest currency id of the companies, on-track and at-risk thresholds set in
+        Settings)``."""
         self.env["res.company"].flush_model(["currency_id"])
+        self.env["ir.config_parameter"].flush_model(["key", "value"])
         return self.env.execute_query(
             SQL(
                 """
@@ -799,7 +835,9 @@ class MspBusinessPlanObjective(models.Model):
                        field.name, objective.lead_domain, plan.currency_id, plan.company_id,
                        plan.state, plan.progress, plan.expected_progress, plan.pacing_status,
                        (SELECT MIN(currency_id) FROM res_company),
-                       (SELECT MAX(currency_id) FROM res_company)
+                       (SELECT MAX(currency_id) FROM res_company),
+                       (SELECT value FROM ir_config_parameter WHERE key = %s),
+                       (SELECT value FROM ir_config_parameter WHERE key = %s)
                   FROM msp_business_plan_objective objective
                   JOIN msp_business_plan plan ON plan.id = objective.plan_id
              LEFT JOIN ir_model_fields field ON field.id = objective.sum_field_id
@@ -807,6 +845,8 @@ class MspBusinessPlanObjective(models.Model):
                        SELECT plan_id FROM msp_business_plan_objective WHERE id = ANY(%s))
               ORDER BY objective.plan_id, objective.sequence, objective.id
                 """,
+                PARAM_ON_TRACK,
+                PARAM_AT_RISK,
                 list(objective_ids),
             )
         )

@@ -102,11 +102,19 @@ class MspBusinessPlanObjectiveTarget(models.Model):
     def create(self, vals_list):
         for vals in vals_list:
             self.browse()._precheck_target(vals)
+        self.env["msp.business.plan.objective"].browse(
+            {vals["objective_id"] for vals in vals_list if vals.get("objective_id")}
+        ).plan_id._check_not_on_record()
         return super().create(vals_list)
 
     def write(self, vals):
         self._precheck_target(vals)
+        self.objective_id.plan_id._check_not_on_record()
         return super().write(vals)
+
+    def unlink(self):
+        self.objective_id.plan_id._check_not_on_record()
+        return super().unlink()
 
     def _precheck_target(self, vals):
         # Before the check constraints, so the user gets a message rather than an
@@ -141,7 +149,9 @@ class MspBusinessPlanObjectiveTarget(models.Model):
 
     @api.depends("progress", "target_value", "date_start", "date_end", "plan_state")
     def _compute_pacing(self):
-        today = self.env["msp.business.plan.objective"]._pacing_today()
+        Objective = self.env["msp.business.plan.objective"]
+        today = Objective._pacing_today()
+        thresholds = Objective._pacing_thresholds()
         for target in self:
             _progress, target.expected_progress, target.pacing_status = self._period_figures(
                 target.actual_value,
@@ -150,20 +160,22 @@ class MspBusinessPlanObjectiveTarget(models.Model):
                 target.date_end,
                 target.plan_state,
                 today,
+                thresholds,
             )
 
     @api.model
     def _period_figures(
-        self, actual, target, date_start, date_end, plan_state, today, expected=None
+        self, actual, target, date_start, date_end, plan_state, today, thresholds, expected=None
     ):
-        """``(progress, expected progress, pacing status)`` of one period: the rules of
-        the computed fields above, shared with the objectives' bulk refresh, which
-        passes the ``expected`` progress of the period when it has it already."""
+        """``(progress, expected progress, pacing status)`` of one period, by the pacing
+        ``thresholds``: the rules of the computed fields above, shared with the
+        objectives' bulk refresh, which passes the ``expected`` progress of the period
+        when it has it already."""
         progress = planning.progress_percent(actual, target)
         if not (date_start and date_end):
             return progress, 0.0, False
         expected, status = planning.period_pacing(
-            date_start, date_end, target, progress, today, expected
+            date_start, date_end, target, progress, today, thresholds, expected
         )
         running = plan_state in planning.RUNNING_STATES
         return progress, expected, status if running and status else False

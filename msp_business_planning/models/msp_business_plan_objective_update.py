@@ -88,6 +88,9 @@ class MspBusinessPlanObjectiveUpdate(models.Model):
     def create(self, vals_list):
         for vals in vals_list:
             self._precheck_value(vals)
+        self.env["msp.business.plan.objective"].browse(
+            {vals["objective_id"] for vals in vals_list if vals.get("objective_id")}
+        ).plan_id._check_not_on_record()
         updates = super().create(vals_list)
         updates.objective_id.action_refresh_actuals()
         return updates
@@ -95,12 +98,16 @@ class MspBusinessPlanObjectiveUpdate(models.Model):
     def write(self, vals):
         self._precheck_value(vals)
         objectives = self.objective_id
+        if vals.get("objective_id"):
+            objectives |= objectives.browse(vals["objective_id"])
+        objectives.plan_id._check_not_on_record()
         res = super().write(vals)
         (objectives | self.objective_id).action_refresh_actuals()
         return res
 
     def unlink(self):
         objectives = self.objective_id
+        objectives.plan_id._check_not_on_record()
         res = super().unlink()
         objectives.exists().action_refresh_actuals()
         return res

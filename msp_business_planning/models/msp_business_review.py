@@ -3,7 +3,8 @@ from collections import defaultdict
 
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tools import plaintext2html
+from odoo.osv import expression
+from odoo.tools import is_html_empty, plaintext2html
 
 from ..tools import figures as figure_rules
 from ..tools import planning, values
@@ -32,12 +33,22 @@ FEEDBACK_COMMENT_MAX_LENGTH = 4000
 _CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
+def fold_cancelled_groups(result):
+    """Fold the *Cancelled* column of a kanban grouped by status (the result of
+    ``web_read_group``): what was called off stays reachable, out of the way."""
+    for group in result.get("groups", ()):
+        if group.get("state") == "cancelled":
+            group["__fold"] = True
+    return result
+
+
 class MspBusinessReview(models.Model):
     _name = "msp.business.review"
     _description = "Business Review"
     # The isolation mixin first: it overrides mail.thread's chatter methods.
     _inherit = ["msp.partner.isolation.thread.mixin", "mail.thread", "mail.activity.mixin"]
-    _order = "date desc, id desc"
+    # Soonest first: the next review to prepare is at the top of the scheduled ones.
+    _order = "date, id"
     _check_company_auto = True
     _rec_names_search = ["name", "plan_id", "partner_id"]
 
@@ -115,6 +126,13 @@ class MspBusinessReview(models.Model):
         copy=False,
         index=True,
         group_expand="_group_expand_states",
+    )
+    is_overdue = fields.Boolean(
+        string="Overdue",
+        compute="_compute_is_overdue",
+        search="_search_is_overdue",
+        help="Still scheduled although its date has passed: hold it and mark it done, "
+        "move it to a new date, or cancel it.",
     )
     user_ids = fields.Many2many(
         "res.users",
@@ -226,6 +244,24 @@ class MspBusinessReview(models.Model):
             label = " ".join(parts)
             review.display_name = f"{label} — {review.topic_id.name}" if review.topic_id else label
 
+    @api.depends("state", "date")
+    @api.depends_context("tz")
+    def _compute_is_overdue(self):
+        today = fields.Date.context_today(self)
+        for review in self:
+            review.is_overdue = (
+                review.state == "scheduled" and bool(review.date) and (review.date < today)
+            )
+
+    def _search_is_overdue(self, operator, value):
+        if operator not in ("=", "!=") or not isinstance(value, bool):
+            raise UserError(_("Overdue reviews can only be searched as overdue or not."))
+        overdue = [
+            ("state", "=", "scheduled"),
+            ("date", "<", fields.Date.context_today(self)),
+        ]
+        return overdue if (operator == "=") == value else ["!", *expression.AND([overdue])]
+
     @api.depends("date", "plan_id")
     def _compute_period(self):
         for review in self:
@@ -257,6 +293,10 @@ class MspBusinessReview(models.Model):
 
     def _group_expand_states(self, states, domain):
         return [key for key, _label in self._fields["state"].selection]
+
+    @api.model
+    def web_read_group(self, *args, **kwargs):
+        return fold_cancelled_groups(super().web_read_group(*args, **kwargs))
 
     # ------------------------------------------------------------
     # CONSTRAINTS
@@ -454,6 +494,8 @@ class MspBusinessReview(models.Model):
         """The review took place: freeze the objectives snapshot, plan the accepted
         items as follow-up activities, apply the decisions to the initiatives and
         carry what is still undecided onto the plan's next review."""
+        # Who may not change the reviews learns nothing of what they lack.
+        self.check_access("write")
         for review in self:
             if review.state != "scheduled":
                 state_label = dict(review._fields["state"]._description_selection(self.env))[
@@ -465,6 +507,15 @@ class MspBusinessReview(models.Model):
                         "be marked as done.",
                         review=review.display_name,
                         state=state_label.lower(),
+                    )
+                )
+            missing = review._get_missing_for_done()
+            if missing:
+                raise UserError(
+                    _(
+                        "The review “%(review)s” cannot be marked as done yet: %(missing)s.",
+                        review=review.display_name,
+                        missing="; ".join(missing),
                     )
                 )
             missing_reason = review.item_ids.filtered(
@@ -656,6 +707,21 @@ class MspBusinessReview(models.Model):
         self.ensure_one()
         return _("Business Review - %(review)s", review=self.display_name)
 
+    def _get_missing_for_done(self):
+        """What a review lacks to go on record as held, in the user's words: someone
+        attended it, and something was concluded (a decision on an agenda item, or a
+        summary)."""
+        self.ensure_one()
+        missing = []
+        if not self.user_ids and not self.attendee_partner_ids:
+            missing.append(_("add who attended it (internal or partner attendees)"))
+        decided = self.item_ids.filtered(lambda item: item.decision != "open")
+        if not decided and is_html_empty(self.summary):
+            missing.append(
+                _("record a decision on an agenda item or write the summary of the review")
+            )
+        return missing
+
     def _freeze_snapshot(self):
         """One snapshot line per objective of the plan, as of the end of the reviewed
         period: the target due by then, what was achieved up to that day (deals and
@@ -675,6 +741,7 @@ class MspBusinessReview(models.Model):
         for objectives in objectives_by_day.values():
             kinds.update({objective.id: objective.figure_kind for objective in objectives})
         vals_list = []
+        thresholds = self.env["msp.business.plan.objective"]._pacing_thresholds()
         for review in self:
             day = review._snapshot_day()
             for objective in review.plan_id.objective_ids:
@@ -697,7 +764,9 @@ class MspBusinessReview(models.Model):
                         "objective_progress": reached,
                         "expected_progress": expected,
                         "pacing_status": (
-                            planning.pacing_status(reached, expected) if total else False
+                            planning.pacing_status(reached, expected, thresholds)
+                            if total
+                            else False
                         ),
                     }
                 )

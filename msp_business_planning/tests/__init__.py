@@ -7,6 +7,7 @@ from . import (
     test_concurrency,
     test_deal_registration,
     test_deal_tracking_math,
+    test_demo_story,
     test_figures,
     test_host_isolation,
     test_initiative,
@@ -31,7 +32,9 @@ from . import (
     test_review_report,
     test_review_security,
     test_review_snapshot,
+    test_review_states,
     test_review_ui,
     test_security,
+    test_settings,
     test_timezone_language,
 )

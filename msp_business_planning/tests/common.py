@@ -147,13 +147,16 @@ class MspPlanningCommon:
 
     @classmethod
     def _create_review(cls, plan, draft_agenda=True, **values):
-        """A review of ``plan``, created in the plan's environment (user, context);
-        ``draft_agenda=False``: no agenda proposed from today's pacing, only the
-        items a test creates."""
+        """A review of ``plan``, created in the plan's environment (user, context),
+        attended by the plan's channel manager and with a summary, as a review that
+        can be marked done is; ``draft_agenda=False``: no agenda proposed from today's
+        pacing, only the items a test creates."""
         values = {
             "plan_id": plan.id,
             "review_type": "qbr",
             "date": date(2026, 4, 10),
+            "user_ids": [Command.set(plan.user_id.ids)],
+            "summary": "<p>Review held.</p>",
             **values,
         }
         Review = plan.env["msp.business.review"]

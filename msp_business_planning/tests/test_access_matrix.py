@@ -339,6 +339,17 @@ OPERATIONS = {
     "msp.partner.isolation.thread.mixin": {"operations": ()},
 }
 
+
+def _kanban_count(env, record):
+    """``Y`` when the kanban groups by status, read as ``env``'s user, count
+    ``record`` in its column, else ``0``."""
+    groups = env[record._name].web_read_group(
+        [("id", "=", record.id)], ["state"], ["state"], lazy=True
+    )["groups"]
+    counted = [group for group in groups if group["state"] == record.state]
+    return "Y" if counted and counted[0]["state_count"] else "0"
+
+
 # Public methods (every method the addon defines whose name does not start with
 # "_", CRUD overrides aside): (subject fixture, positional arguments).
 METHODS = {
@@ -358,6 +369,9 @@ METHODS = {
         "action_plan_next_year": ("plan",),
         "action_export_xlsx": ("plan",),
         "export_xlsx": ("plan",),
+        "action_reopen": ("plan_completed",),
+        # The kanban's groups (the Cancelled column folded): is the subject counted?
+        "web_read_group": lambda f, env: _kanban_count(env, f.plan),
     },
     "msp.business.plan.objective": {
         "action_refresh_actuals": ("objective_deals",),
@@ -376,6 +390,7 @@ METHODS = {
         "action_view_plan": ("review",),
         "action_view_score_trend": ("review",),
         "action_submit_feedback": ("review_done", 5, "Useful review"),
+        "web_read_group": lambda f, env: _kanban_count(env, f.review),
     },
     "crm.lead": {
         "action_approve_registration": ("registration",),
@@ -418,6 +433,8 @@ METHOD_MATRIX = {
         "action_plan_next_year":                    "A   A   A   A   A   A   Y   A   Y   Y   A",
         "action_export_xlsx":                       "A   Y   Y   A   A   A   Y   A   Y   Y   A",
         "export_xlsx":                              "A   Y   Y   A   A   A   Y   A   Y   Y   A",
+        "action_reopen":                            "A   A   A   A   A   A   A   A   A   Y   A",
+        "web_read_group":                           "A   Y   Y   0   0   A   Y   0   Y   Y   0",
     },
     "msp.business.plan.objective": {
         "action_refresh_actuals":                   "A   A   A   A   A   A   Y   A   Y   Y   A",
@@ -436,6 +453,7 @@ METHOD_MATRIX = {
         "action_view_plan":                         "A   Y   Y   A   A   A   Y   A   Y   Y   A",
         "action_view_score_trend":                  "A   Y   Y   A   A   A   Y   A   Y   Y   A",
         "action_submit_feedback":                   "A   Y   Y   A   A   A   A   A   A   A   A",
+        "web_read_group":                           "A   Y   Y   0   0   A   Y   0   Y   Y   0",
     },
     "crm.lead": {
         "action_approve_registration":              "A   A   A   A   A   A   U   U   U   U   A",
@@ -622,6 +640,9 @@ class TestAccessMatrix(MspPlanningCase):
         cls._create_objective(cls.plan_draft)
         cls.plan_outline = cls._create_plan(name="Alpha Matrix Outline")
         cls._create_objective(cls.plan_outline)
+        cls.plan_completed = cls._create_plan(name="Alpha Matrix Completed", state="in_progress")
+        cls._create_objective(cls.plan_completed)
+        cls.plan_completed.action_complete()
         # A's registrations; the submitted one conflicts with B's deal for the same
         # customer.
         cls._create_registration(cls.partner_b, partner_name="Globex Matrix")

@@ -1,6 +1,8 @@
 from datetime import date
 
-from odoo.exceptions import UserError, ValidationError
+from freezegun import freeze_time
+
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import tagged
 
 from .common import MspPlanningCase
@@ -14,13 +16,13 @@ class TestBusinessPlanWorkflow(MspPlanningCase):
         cls.plan = cls._create_plan()
         cls._create_objective(cls.plan)
 
+    @freeze_time("2026-06-15")
     def test_defaults(self):
         plan = self.env["msp.business.plan"].create(
             {"name": "Defaults", "partner_id": self.partner_a.id}
         )
-        year = date.today().year
         self.assertEqual(plan.state, "draft_outline")
-        self.assertEqual((plan.date_start, plan.date_end), (date(year, 1, 1), date(year, 12, 31)))
+        self.assertEqual((plan.date_start, plan.date_end), (date(2026, 1, 1), date(2026, 12, 31)))
         self.assertEqual(plan.user_id, self.env.user)
         self.assertEqual(plan.currency_id, self.env.company.currency_id)
         self.assertEqual(plan.access_url, f"/my/business-plans/{plan.id}")
@@ -56,18 +58,19 @@ class TestBusinessPlanWorkflow(MspPlanningCase):
             "draft_outline": ["action_start", "action_complete", "action_reset_to_outline"],
             "draft": ["action_share_with_partner", "action_complete"],
             "in_progress": ["action_share_with_partner", "action_start", "action_reset_to_outline"],
+            "cancelled": [
+                "action_share_with_partner",
+                "action_start",
+                "action_complete",
+                "action_cancel",
+            ],
+            # Last: a completed plan is left only by reopening it.
             "completed": [
                 "action_share_with_partner",
                 "action_start",
                 "action_complete",
                 "action_cancel",
                 "action_reset_to_outline",
-            ],
-            "cancelled": [
-                "action_share_with_partner",
-                "action_start",
-                "action_complete",
-                "action_cancel",
             ],
         }
         for state, methods in illegal.items():
@@ -105,3 +108,100 @@ class TestBusinessPlanWorkflow(MspPlanningCase):
         self.assertEqual(self.partner_b.business_plan_count, 0)
         action = self.partner_a.action_view_business_plans()
         self.assertEqual(self.env["msp.business.plan"].search(action["domain"]), self.plan)
+
+    @freeze_time("2026-10-01")
+    def test_new_plan_in_the_last_quarter_is_for_next_year(self):
+        plan = self.env["msp.business.plan"].create(
+            {"name": "Next year", "partner_id": self.partner_a.id}
+        )
+        self.assertEqual((plan.date_start, plan.date_end), (date(2027, 1, 1), date(2027, 12, 31)))
+
+    def test_cancelled_column_is_folded_in_the_kanban(self):
+        groups = self.env["msp.business.plan"].web_read_group([], ["state"], ["state"], lazy=True)[
+            "groups"
+        ]
+        folded = {group["state"]: group.get("__fold", False) for group in groups}
+        self.assertTrue(folded["cancelled"])
+        self.assertFalse(folded["in_progress"])
+
+
+@tagged("post_install", "-at_install")
+class TestCompletedPlanOnRecord(MspPlanningCase):
+    """A completed plan is history: what it is made of changes only once a planning
+    administrator reopens it."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.plan = cls._create_plan(state="in_progress")
+        cls.objective = cls._create_objective(cls.plan, target_value=8)
+        cls.update = cls._add_update(cls.objective, 3, date(2026, 2, 1))
+        cls.plan.action_complete()
+
+    def assertOnRecord(self):
+        return self.assertRaisesRegex(UserError, "is completed: .* on record")
+
+    def test_partner_dates_and_currency_cannot_change(self):
+        euro = self.env.ref("base.EUR")
+        for vals in (
+            {"partner_id": self.partner_b.id},
+            {"date_start": date(2026, 2, 1)},
+            {"date_end": date(2026, 11, 30)},
+            {"currency_id": euro.id},
+        ):
+            with self.subTest(vals=vals), self.assertOnRecord():
+                self.plan.with_user(self.user_own).write(vals)
+        self.assertEqual(self.plan.partner_id, self.partner_a)
+        self.assertEqual(self.plan.date_start, date(2026, 1, 1))
+
+    def test_status_cannot_be_written_back(self):
+        # Leaving "completed" is reopening: never a plain write, whoever sends it.
+        for state in ("in_progress", "draft_outline", "cancelled"):
+            with self.subTest(state=state), self.assertOnRecord():
+                self.plan.with_user(self.user_manager).write({"state": state})
+        self.assertEqual(self.plan.state, "completed")
+
+    def test_objectives_targets_and_updates_cannot_change(self):
+        Objective = self.env["msp.business.plan.objective"].with_user(self.user_own)
+        checks = [
+            lambda: self.objective.with_user(self.user_own).write({"target_value": 20}),
+            lambda: self.objective.with_user(self.user_own).write({"name": "Renamed"}),
+            lambda: Objective.create({"plan_id": self.plan.id, "name": "Late", "weight": 5}),
+            lambda: self.objective.with_user(self.user_manager).unlink(),
+            lambda: self.objective.target_ids[0]
+            .with_user(self.user_own)
+            .write({"target_value": 1}),
+            lambda: self.objective.target_ids[0].with_user(self.user_manager).unlink(),
+            lambda: self.update.with_user(self.user_own).write({"value": 30}),
+            lambda: self.update.with_user(self.user_manager).unlink(),
+            lambda: self._add_update(self.objective, 1, date(2026, 6, 1)),
+        ]
+        for index, check in enumerate(checks):
+            with self.subTest(check=index), self.assertOnRecord():
+                check()
+        self.assertEqual(self.objective.target_value, 8)
+        self.assertEqual(self.objective.actual_value, 3)
+        self.assertEqual(len(self.objective.target_ids), 4)
+
+    def test_reopen_is_for_planning_administrators_and_recorded(self):
+        with self.assertRaises(AccessError):
+            self.plan.with_user(self.user_all).action_reopen()
+        self.assertEqual(self.plan.state, "completed")
+        self.plan.with_user(self.user_manager).action_reopen()
+        self.assertEqual(self.plan.state, "in_progress")
+        note = self.plan.message_ids.filtered(lambda m: "reopened by" in (m.body or ""))
+        self.assertIn(self.user_manager.name, note.body)
+        self.plan.with_user(self.user_own).write({"partner_id": self.partner_b.id})
+        self.assertEqual(self.plan.partner_id, self.partner_b)
+
+    def test_no_context_key_opens_the_record(self):
+        plan = self.plan.with_user(self.user_own).with_context(
+            msp_review_transition=True, msp_skip_target_generation=True, active_test=False
+        )
+        with self.assertOnRecord():
+            plan.write({"partner_id": self.partner_b.id})
+
+    def test_only_a_completed_plan_is_reopened(self):
+        running = self._create_plan(name="Running", state="in_progress")
+        with self.assertRaisesRegex(UserError, "You cannot reopen"):
+            running.with_user(self.user_manager).action_reopen()

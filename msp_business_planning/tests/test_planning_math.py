@@ -83,8 +83,23 @@ class TestPlanningMath(BaseCase):
         self.assertEqual(planning.expected_progress(periods, date(2026, 7, 1)), 10.0)
 
     def test_pacing_thresholds(self):
-        self.assertEqual(planning.pacing_status(90, 100), "on_track")
-        self.assertEqual(planning.pacing_status(89.9, 100), "at_risk")
-        self.assertEqual(planning.pacing_status(70, 100), "at_risk")
-        self.assertEqual(planning.pacing_status(69.9, 100), "off_track")
-        self.assertEqual(planning.pacing_status(250, 100), "on_track")
+        defaults = planning.DEFAULT_THRESHOLDS
+        self.assertEqual(planning.pacing_status(90, 100, defaults), "on_track")
+        self.assertEqual(planning.pacing_status(89.9, 100, defaults), "at_risk")
+        self.assertEqual(planning.pacing_status(70, 100, defaults), "at_risk")
+        self.assertEqual(planning.pacing_status(69.9, 100, defaults), "off_track")
+        self.assertEqual(planning.pacing_status(250, 100, defaults), "on_track")
+
+    def test_pacing_thresholds_are_parameters(self):
+        strict = planning.PacingThresholds(on_track=0.95, at_risk=0.8)
+        self.assertEqual(planning.pacing_status(92, 100, strict), "at_risk")
+        self.assertEqual(planning.pacing_status(79, 100, strict), "off_track")
+        lenient = planning.PacingThresholds(on_track=0.75, at_risk=0.5)
+        self.assertEqual(planning.pacing_status(76, 100, lenient), "on_track")
+        self.assertEqual(planning.pacing_status(55, 100, lenient), "at_risk")
+        self.assertEqual(
+            planning.period_pacing(
+                date(2026, 1, 1), date(2026, 3, 31), 10, 80.0, date(2026, 4, 1), lenient
+            ),
+            (100.0, "on_track"),
+        )

@@ -61,7 +61,7 @@ class TestPortalBusinessPlans(MspPlanningHttpCase):
         cls.objective_draft = cls._create_objective(cls.plan_draft, name="Next year clients")
         cls.plan_completed = cls._create_plan(
             name="Alpha Completed Plan",
-            state="completed",
+            state="in_progress",
             date_start=date(year - 1, 1, 1),
             date_end=date(year - 1, 12, 31),
         )
@@ -70,6 +70,8 @@ class TestPortalBusinessPlans(MspPlanningHttpCase):
             10,
             date(year - 1, 6, 1),
         )
+        # Filled while running: a completed plan is on record.
+        cls.plan_completed.action_complete()
         cls.plan_outline = cls._create_plan(
             name="Alpha Outline Secret", state="draft_outline", **this_year
         )

@@ -1,4 +1,4 @@
-from datetime import date
+from datetime import date, timedelta
 
 from odoo import http
 from odoo.tools import mute_logger
@@ -120,3 +120,22 @@ class TestPortalBusinessReviews(MspPlanningHttpCase):
         self.assertEqual(self.url_open(foreign).status_code, 404)
         self.authenticate("msp_portal_b", "msp_portal_b")
         self.assertEqual(self.url_open(url).status_code, 404)
+
+    def test_overdue_review_is_not_shown_as_planned_on_a_past_date(self):
+        today = date.today()
+        plan = self._create_plan(
+            name="Alpha Rolling Plan",
+            state="in_progress",
+            date_start=today - timedelta(days=100),
+            date_end=today + timedelta(days=100),
+        )
+        overdue = self._create_review(plan, date=today - timedelta(days=30))
+        ahead = self._create_review(plan, date=today + timedelta(days=30))
+        self.authenticate("msp_portal_a", "msp_portal_a")
+        page = self.url_open(plan.access_url).text
+        self.assertIn(f"review-{overdue.id}", page)
+        self.assertNotIn(overdue.date.strftime("%m/%d/%Y"), page)
+        self.assertIn("a new date will be proposed by your channel manager", page)
+        self.assertIn("To be rescheduled", page)
+        self.assertIn(ahead.date.strftime("%m/%d/%Y"), page)
+        self.assertEqual(page.count("planned on"), 1)

@@ -7,6 +7,9 @@ from odoo.exceptions import UserError
 from .common import MspPlanningCase
 
 
+# The playbook schedules nothing in the past: the layout of a year is tested from
+# its first day.
+@freeze_time("2026-01-01")
 class TestReviewPlaybook(MspPlanningCase):
     @classmethod
     def setUpClass(cls):
@@ -133,8 +136,8 @@ class TestReviewPlaybook(MspPlanningCase):
         objective = self._create_objective(plan, target_value=100)
         self.assertGreater(objective.expected_progress, 0)
         plan.action_generate_review_schedule()
-        # Q1's review is past; the next one (16 June) proposes the lagging objective,
-        # the later ones wait for their turn.
+        # Q1 is over: no review for it; the next one (16 June) proposes the lagging
+        # objective, the later ones wait for their turn.
         drafted = plan.review_ids.filtered("item_ids")
         self.assertEqual(drafted.date, date(2026, 6, 16))
         self.assertEqual(drafted.item_ids.objective_id, objective)
@@ -235,8 +238,9 @@ class TestPlanNextYear(MspPlanningCase):
         self.assertEqual(self.env["msp.business.plan"].search_count([]), count)
 
     def test_plan_without_open_decision_gets_no_kickoff(self):
-        plan = self._create_plan(name="Quiet 2026", state="completed")
+        plan = self._create_plan(name="Quiet 2026", state="in_progress")
         self._create_objective(plan)
+        plan.action_complete()
         new = self.env["msp.business.plan"].browse(plan.action_plan_next_year()["res_id"])
         self.assertFalse(new.review_ids)
         self.assertEqual(new.name, "Quiet 2027")

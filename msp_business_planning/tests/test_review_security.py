@@ -121,11 +121,15 @@ class TestReviewPortalAccess(ReviewAccessCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
+        # A completed plan is on record: it is filled while running, then completed.
         cls.plans = {
-            state: cls._create_plan(name=f"Alpha {state}", state=state)
+            state: cls._create_plan(
+                name=f"Alpha {state}", state="in_progress" if state == "completed" else state
+            )
             for state in ("draft_outline", "draft", "in_progress", "completed", "cancelled")
         }
         cls.reviews = {state: cls._populate(plan) for state, plan in cls.plans.items()}
+        cls.plans["completed"].action_complete()
         running = cls.plans["in_progress"]
         cls.scheduled = cls._populate(running, day=date(2026, 9, 10), done=False)
         cls.cancelled = cls._create_review(running, date=date(2026, 10, 10))

@@ -89,12 +89,16 @@ class TestPortalAccessAtOrm(MspPlanningCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
+        # A completed plan is on record: it is filled while running, then completed.
         cls.plans = {
-            state: cls._create_plan(name=f"Alpha {state}", state=state)
+            state: cls._create_plan(
+                name=f"Alpha {state}", state="in_progress" if state == "completed" else state
+            )
             for state in ("draft_outline", "draft", "in_progress", "completed", "cancelled")
         }
         for plan in cls.plans.values():
             cls._create_objective(plan)
+        cls.plans["completed"].action_complete()
         cls.plan_b = cls._create_plan(
             name="Beta plan", partner_id=cls.partner_b.id, state="in_progress"
         )

@@ -5,6 +5,7 @@ Progress figures are percentages (100.0 means the target is met).
 """
 
 import calendar
+from collections import namedtuple
 from datetime import date, timedelta
 
 PERIODICITY_MONTHS = {"annual": 12, "quarterly": 3, "monthly": 1}
@@ -12,9 +13,11 @@ PERIODICITY_MONTHS = {"annual": 12, "quarterly": 3, "monthly": 1}
 # Plan states in which pacing is measured.
 RUNNING_STATES = ("in_progress", "completed")
 
-# Pacing thresholds: share of the expected-to-date progress actually reached.
-ON_TRACK_RATIO = 0.9
-AT_RISK_RATIO = 0.7
+# Pacing thresholds: the share of the expected-to-date progress actually reached
+# from which an objective is on track, and at risk (below: off track). The channel
+# sets them in Settings; these are the defaults.
+PacingThresholds = namedtuple("PacingThresholds", ["on_track", "at_risk"])
+DEFAULT_THRESHOLDS = PacingThresholds(on_track=0.9, at_risk=0.7)
 
 
 def _calendar_period(day, months):
@@ -175,21 +178,46 @@ def _elapsed_share(start, end, today):
     return (today - start).days / ((end - start).days + 1)
 
 
-def pacing_status(progress, expected):
-    """``on_track``, ``at_risk`` or ``off_track`` from the progress reached and the
-    progress expected by now (both percent).
+def thresholds_from_percent(on_track, at_risk):
+    """:class:`PacingThresholds` from the percentages set in Settings (numbers or
+    texts, as system parameters hold them); the defaults for a missing or unusable
+    value, or for an "at risk" threshold that is not below the "on track" one.
 
-    >>> pacing_status(45, 50), pacing_status(40, 50), pacing_status(20, 50)
+    >>> thresholds_from_percent("85", "60")
+    PacingThresholds(on_track=0.85, at_risk=0.6)
+    >>> thresholds_from_percent(None, "60") == DEFAULT_THRESHOLDS
+    True
+    >>> thresholds_from_percent("70", "90") == DEFAULT_THRESHOLDS
+    True
+    """
+    try:
+        on_track, at_risk = float(on_track), float(at_risk)
+    except (TypeError, ValueError):
+        return DEFAULT_THRESHOLDS
+    if not 0 < at_risk < on_track <= 100:
+        return DEFAULT_THRESHOLDS
+    return PacingThresholds(on_track=on_track / 100, at_risk=at_risk / 100)
+
+
+def pacing_status(progress, expected, thresholds):
+    """``on_track``, ``at_risk`` or ``off_track`` from the progress reached and the
+    progress expected by now (both percent), by the ``thresholds``
+    (:class:`PacingThresholds`, shares of the expected progress).
+
+    >>> t = DEFAULT_THRESHOLDS
+    >>> pacing_status(45, 50, t), pacing_status(40, 50, t), pacing_status(20, 50, t)
     ('on_track', 'at_risk', 'off_track')
-    >>> pacing_status(0, 0)
+    >>> pacing_status(40, 50, PacingThresholds(0.8, 0.5))
+    'on_track'
+    >>> pacing_status(0, 0, t)
     'on_track'
     """
     if expected <= 0:
         return "on_track"
     ratio = min(progress, 100.0) / min(expected, 100.0)
-    if ratio >= ON_TRACK_RATIO:
+    if ratio >= thresholds.on_track:
         return "on_track"
-    if ratio >= AT_RISK_RATIO:
+    if ratio >= thresholds.at_risk:
         return "at_risk"
     return "off_track"
 
@@ -204,25 +232,27 @@ def period_expected(date_start, date_end, today):
     return _elapsed_share(date_start, date_end, today) * 100.0
 
 
-def period_pacing(date_start, date_end, target, progress, today, expected=None):
-    """Expected progress (percent) of one period by ``today`` and its pacing status;
-    the status is None while the period has not started, or when it has no target.
-    ``expected``, when given, is :func:`period_expected` computed already.
+def period_pacing(date_start, date_end, target, progress, today, thresholds, expected=None):
+    """Expected progress (percent) of one period by ``today`` and its pacing status
+    by the ``thresholds``; the status is None while the period has not started, or
+    when it has no target. ``expected``, when given, is :func:`period_expected`
+    computed already.
 
-    >>> period_pacing(date(2026, 1, 1), date(2026, 3, 31), 10, 50.0, date(2026, 4, 1))
+    >>> t = DEFAULT_THRESHOLDS
+    >>> period_pacing(date(2026, 1, 1), date(2026, 3, 31), 10, 50.0, date(2026, 4, 1), t)
     (100.0, 'off_track')
-    >>> period_pacing(date(2026, 4, 1), date(2026, 6, 30), 10, 45.0, date(2026, 5, 16))
+    >>> period_pacing(date(2026, 4, 1), date(2026, 6, 30), 10, 45.0, date(2026, 5, 16), t)
     (49.45054945054945, 'on_track')
-    >>> period_pacing(date(2026, 7, 1), date(2026, 9, 30), 10, 0.0, date(2026, 5, 16))
+    >>> period_pacing(date(2026, 7, 1), date(2026, 9, 30), 10, 0.0, date(2026, 5, 16), t)
     (0.0, None)
-    >>> period_pacing(date(2026, 1, 1), date(2026, 3, 31), 0, 0.0, date(2026, 4, 1))
+    >>> period_pacing(date(2026, 1, 1), date(2026, 3, 31), 0, 0.0, date(2026, 4, 1), t)
     (100.0, None)
     """
     if expected is None:
         expected = period_expected(date_start, date_end, today)
     if target <= 0 or today <= date_start:
         return expected, None
-    return expected, pacing_status(progress, expected)
+    return expected, pacing_status(progress, expected, thresholds)
 
 
 # ------------------------------------------------------------
@@ -292,9 +322,11 @@ def _add_months(day, months):
     return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
-def review_date_in_block(date_start, date_end):
+def review_date_in_block(date_start, date_end, today=None):
     """The day the playbook schedules a review inside its block: two weeks before
-    the block ends, moved back to a weekday, never before the block starts.
+    the block ends, moved back to a weekday, never before the block starts. Never
+    before ``today`` either, when given: a usual day already past gives today's (or
+    the next weekday in the block); a block already over gives None.
 
     >>> review_date_in_block(date(2026, 1, 1), date(2026, 3, 31))
     datetime.date(2026, 3, 17)
@@ -304,12 +336,24 @@ def review_date_in_block(date_start, date_end):
     datetime.date(2026, 12, 17)
     >>> review_date_in_block(date(2026, 8, 1), date(2026, 8, 9))  # a short block
     datetime.date(2026, 8, 3)
+    >>> review_date_in_block(date(2026, 10, 1), date(2026, 12, 31), date(2026, 12, 1))
+    datetime.date(2026, 12, 17)
+    >>> review_date_in_block(date(2026, 10, 1), date(2026, 12, 31), date(2026, 12, 19))  # Sat
+    datetime.date(2026, 12, 21)
+    >>> review_date_in_block(date(2026, 1, 1), date(2026, 3, 31), date(2026, 12, 1)) is None
+    True
     """
+    if today and today > date_end:
+        return None
     day = max(date_start, date_end - timedelta(days=14))
     while day.weekday() >= 5 and day > date_start:
         day -= timedelta(days=1)
     while day.weekday() >= 5 and day < date_end:
         day += timedelta(days=1)
+    if today and day < today:
+        day = today
+        while day.weekday() >= 5 and day < date_end:
+            day += timedelta(days=1)
     return day
 
 
