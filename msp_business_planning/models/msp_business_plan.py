@@ -465,8 +465,8 @@ class MspBusinessPlan(models.Model):
         author = self.env.user.partner_id
         self.write({"state": "in_progress"})
         for plan in self:
-            plan._msp_log_internal_note(
-                _(
+            plan.message_post(
+                body=_(
                     "Plan accepted by %(partner)s on %(date)s.",
                     partner=author.display_name,
                     date=fields.Datetime.now().strftime("%Y-%m-%d %H:%M UTC"),
@@ -490,7 +490,7 @@ class MspBusinessPlan(models.Model):
         self._check_state(["completed"], _("reopen"))
         self._write_reopened()
         for plan in self:
-            plan.message_post(body=_("Plan reopened by %(user)s.", user=self.env.user.name))
+            plan._msp_log_internal_note(_("Plan reopened by %(user)s.", user=self.env.user.name))
         return True
 
     def action_cancel(self):
