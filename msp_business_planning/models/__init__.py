@@ -1,4 +1,5 @@
 from . import (
+    compat_data,
     crm_lead,
     msp_business_plan,
     msp_business_plan_initiative,

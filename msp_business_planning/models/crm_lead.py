@@ -8,7 +8,7 @@ from odoo import SUPERUSER_ID, _, api, fields, models, tools
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import email_normalize, escape_psql, mute_logger, plaintext2html
 
-from ..tools import deal_tracking
+from ..tools import compat, deal_tracking
 
 _logger = logging.getLogger(__name__)
 
@@ -172,13 +172,10 @@ class CrmLead(models.Model):
     duplicate_lead_ids = fields.Many2many(groups="base.group_user")
     duplicate_lead_count = fields.Integer(groups="base.group_user")
 
-    _sql_constraints = [
-        (
-            "registration_submission_key_unique",
-            "UNIQUE (registration_submission_key)",
-            "This deal was already registered.",
-        ),
-    ]
+    _registration_submission_key_unique = compat.Constraint(
+        "UNIQUE (registration_submission_key)",
+        "This deal was already registered.",
+    )
 
     # ------------------------------------------------------------
     # COMPUTES
@@ -318,10 +315,10 @@ class CrmLead(models.Model):
         return res
 
     @api.model
-    def _search(self, domain, offset=0, limit=None, order=None):
+    def _search(self, domain, offset=0, limit=None, order=None, **kwargs):
         if not self.env.su:
             self._check_staff_relation_search(domain)
-        return super()._search(domain, offset=offset, limit=limit, order=order)
+        return super()._search(domain, offset=offset, limit=limit, order=order, **kwargs)
 
     @api.model
     def _read_group(self, domain, groupby=(), aggregates=(), *args, **kwargs):
@@ -329,7 +326,7 @@ class CrmLead(models.Model):
             # Grouping by a relation shows the names of its records, unchecked by Odoo.
             names = {spec.split(":")[0].split(".")[0] for spec in (*groupby, *aggregates)}
             if names & STAFF_RELATIONS:
-                self.check_field_access_rights("read", list(names & STAFF_RELATIONS))
+                compat.check_field_access(self, "read", names & STAFF_RELATIONS)
         return super()._read_group(domain, groupby, aggregates, *args, **kwargs)
 
     @api.model
@@ -342,7 +339,7 @@ class CrmLead(models.Model):
                 continue
             field_name = leaf[0].split(".", 1)[0]
             if field_name in STAFF_RELATIONS:
-                self.check_field_access_rights("read", [field_name])
+                compat.check_field_access(self, "read", [field_name])
             elif len(leaf) == 3 and leaf[1] in ("any", "not any") and isinstance(leaf[2], list):
                 field = self._fields.get(field_name)
                 if field is not None and field.comodel_name == self._name:
@@ -831,5 +828,5 @@ class CrmLead(models.Model):
         opportunity, as a salesperson would create it."""
         # sudo: reading the group configuration, not any user's data.
         employee_group = self.env.ref("base.group_user").sudo()
-        uses_leads = self.env.ref("crm.group_use_lead") in employee_group.trans_implied_ids
+        uses_leads = self.env.ref("crm.group_use_lead") in compat.implied_groups(employee_group)
         return "lead" if uses_leads else "opportunity"
