@@ -4,6 +4,7 @@ from . import (
     test_business_plan,
     test_business_review,
     test_concurrency,
+    test_db_constraints,
     test_deal_registration,
     test_deal_tracking_math,
     test_host_isolation,
