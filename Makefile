@@ -71,8 +71,9 @@ setup: require
 setup-version:
 	@BASE_PYTHON=$(BASE_PYTHON) bash scripts/venv.sh $(V) $(TREE)
 	@$(PYTHON) scripts/check_odoo.py --import
-	@sed -e 's/^http_port = .*/http_port = $(VHTTP_PORT)/' \
-		-e 's/^gevent_port = .*/gevent_port = $(shell echo $$(( $(VHTTP_PORT) + 100 )))/' $(CONF) > $(VCONF)
+	@if [ -f $(CONF) ]; then sed -e 's/^http_port = .*/http_port = $(VHTTP_PORT)/' \
+		-e 's/^gevent_port = .*/gevent_port = $(shell echo $$(( $(VHTTP_PORT) + 100 )))/' \
+		$(CONF) > $(VCONF); fi
 
 run: V := $(or $(ODOO_VERSION),$(lastword $(FOUND)))
 run: VERSIONS := $(or $(ODOO_VERSION),$(lastword $(FOUND)))
@@ -98,9 +99,10 @@ test: setup
 
 test-on-%:
 	@echo "=== Odoo $*.0 (started $$(date -u +%T)) ==="
-	@$(MAKE) --no-print-directory test-version V=$*
+	@$(MAKE) --no-print-directory -j1 test-version V=$*
 	@echo "=== Odoo $*.0: passed (ended $$(date -u +%T)) ==="
 
+# One step after the other (-j1 above: the steps share the databases).
 test-version: test-install test-upgrade test-pytest test-elearning
 
 # A fresh database with the addon and its demo data: proves the install with demo.

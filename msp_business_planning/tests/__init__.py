@@ -3,6 +3,7 @@ from . import (
     test_bad_input,
     test_business_plan,
     test_business_review,
+    test_compat,
     test_concurrency,
     test_db_constraints,
     test_deal_registration,

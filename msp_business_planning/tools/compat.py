@@ -13,6 +13,7 @@ Python:
     GROUP_USERS_FIELD ("users" | "user_ids") on res.groups
     implied_groups(group)                 every group ``group`` implies, transitively
     user_groups(user)                     every group of a user, implied ones included
+    group_category(group)                 its heading on the user form (via 19.0's privilege)
     has_field_access(records, operation, field_name) / check_field_access(records, op, names)
     read_group(model, domain, groupby)    the public grouped read, ``__count`` a group (tests)
     port_vals(model_name, vals)           18.0 field names of a vals dict, for this version
@@ -143,6 +144,13 @@ def implied_groups(group):
     if V19:  # 19.0: all_implied_ids includes the group itself
         return group.all_implied_ids - group
     return group.trans_implied_ids  # 18.0
+
+
+def group_category(group):
+    """The category (application heading of the user form) of ``group``."""
+    if V19:  # 19.0: through the group's privilege
+        return group.privilege_id.category_id
+    return group.category_id  # 18.0
 
 
 def user_groups(user):
