@@ -99,11 +99,14 @@ test: setup
 
 test-on-%:
 	@echo "=== Odoo $*.0 (started $$(date -u +%T)) ==="
-	@$(MAKE) --no-print-directory -j1 test-version V=$*
+	@$(MAKE) --no-print-directory test-version V=$*
 	@echo "=== Odoo $*.0: passed (ended $$(date -u +%T)) ==="
 
-# One step after the other (-j1 above: the steps share the databases).
-test-version: test-install test-upgrade test-pytest test-elearning
+# One step after the other: the steps share the databases.
+test-version:
+	@for step in test-install test-upgrade test-pytest test-elearning; do \
+		$(MAKE) --no-print-directory $$step V=$(V) || exit 1; \
+	done
 
 # A fresh database with the addon and its demo data: proves the install with demo.
 test-install:
