@@ -2,7 +2,7 @@
     "name": "MSP Business Planning - eLearning",
     "summary": "Business plan objectives counting the partner contacts who completed "
     "chosen eLearning courses",
-    "version": "18.0.1.0.0",
+    "version": "1.0.0",
     "category": "Sales/CRM",
     "website": "https://github.com/msp-business-planning/msp_business_planning",
     "author": "MSP Business Planning contributors",

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# Install, upgrade, uninstall and reinstall an addon, and check that uninstalling leaves
-# nothing of it behind.
+# Upgrade, uninstall and reinstall an addon installed in <database>, and check that
+# uninstalling leaves nothing of it behind.
 # Usage: scripts/lifecycle.sh <odoo config file> <addons path> <database>
-#   ADDONS    the addon(s), comma-separated (default: msp_business_planning)
-#   EXISTING  set to 1 to work on <database> as it is, the addon already installed (no
-#             fresh database: used for the eLearning bridge, whose dependencies are long
-#             to install); by default the database is dropped and installed without demo.
+#   ADDONS        the addon(s), comma-separated (default: msp_business_planning)
+#   FRESH         set to 1 to drop <database> and install the addon without demo data
+#                 first; by default <database> is used as it is, the addon installed
+#                 (`make test` runs it on the eLearning database: one install saved)
+#   WITHOUT_DEMO  the option that skips demo data on this Odoo version (Makefile)
 set -euo pipefail
 CONF=$1
 ADDONS_PATH=$2
@@ -13,14 +14,14 @@ DB=$3
 ODOO="${PYTHON:-python3} -m odoo"
 OPTS="-c $CONF --addons-path=$ADDONS_PATH"
 ADDONS=${ADDONS:-msp_business_planning}
-LOG=${CACHE:-.cache}/lifecycle-${ADDONS//,/-}.log
+LOG=${CACHE:-.cache}/lifecycle-$DB-${ADDONS//,/-}.log
 : > "$LOG"
 
 step() { echo "  lifecycle ($ADDONS): $*"; }
 run() { $ODOO $OPTS -d "$DB" --stop-after-init --log-level=warn --logfile="$LOG" "$@" \
         || { tail -n 40 "$LOG"; exit 1; }; }
 psql_db() { PGPASSWORD=msp psql -h localhost -p "$PGPORT" -U msp -d "$1" -Atqc "$2"; }
-PGPORT=$(sed -n 's/^db_port = //p' "${CACHE:-.cache}/odoo.conf")
+PGPORT=$(sed -n 's/^db_port = //p' "$CONF")
 
 # What each addon puts in the database: all of it must be gone once it is uninstalled.
 case "$ADDONS" in
@@ -42,10 +43,11 @@ esac
 LEFTOVERS="$LEFTOVERS UNION ALL SELECT 'xml id ' || module || '.' || name FROM ir_model_data
                       WHERE module = '$ADDONS'"
 
-if [ "${EXISTING:-}" != 1 ]; then
+if [ "${FRESH:-}" = 1 ]; then
     psql_db postgres "DROP DATABASE IF EXISTS \"$DB\""
     step "install without demo data"
-    run -i "$ADDONS" --without-demo=all
+    # shellcheck disable=SC2086
+    run -i "$ADDONS" ${WITHOUT_DEMO-}
 fi
 step "upgrade"
 run -u "$ADDONS"
@@ -59,8 +61,5 @@ if [ -n "$left" ]; then
 fi
 step "reinstall after uninstall"
 run -i "$ADDONS"
-if grep -E " (ERROR|CRITICAL) " "$LOG"; then
-    echo "ERROR: the lifecycle logged errors (see $LOG)" >&2
-    exit 1
-fi
+bash "$(dirname "$0")/check_log.sh" "$LOG"
 step "install, upgrade, uninstall and reinstall: clean"

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Start (or reuse) a local PostgreSQL server and make sure Odoo can log in to it.
-# Writes the connection settings to $CACHE/odoo.conf for the Makefile.
+# Writes the connection settings to $CACHE/odoo.conf for the Makefile, with this
+# checkout's own HTTP port (HTTP_PORT, default 8069; GEVENT_PORT, default HTTP_PORT + 3),
+# so that several checkouts can run side by side.
 #   1. a server already answering on localhost:$PGPORT is reused;
 #   2. otherwise a Debian cluster is started (PostgreSQL is installed from Debian
 #      packages first when missing);
@@ -44,6 +46,9 @@ db_host = localhost
 db_port = $1
 db_user = $DB_USER
 db_password = $DB_PASSWORD
+http_interface = 127.0.0.1
+http_port = ${HTTP_PORT:-8069}
+gevent_port = ${GEVENT_PORT:-$(( ${HTTP_PORT:-8069} + 3 ))}
 CONF
     echo "PostgreSQL ready on localhost:$1 (role $DB_USER)"
 }

@@ -7,11 +7,10 @@ from odoo.addons.portal.controllers.portal import CustomerPortal
 from odoo.addons.portal.controllers.portal import pager as portal_pager
 from odoo.exceptions import AccessError, MissingError, UserError, ValidationError
 from odoo.http import content_disposition, request
-from odoo.osv.expression import AND
 from odoo.tools import html_sanitize
 
 from ..models.msp_business_plan import PARTNER_VISIBLE_STATES
-from ..tools import portal_input
+from ..tools import compat, portal_input
 from .export import XLSX_MIMETYPE
 
 PLAN_URL = "/my/business-plans"
@@ -119,7 +118,7 @@ class MspBusinessPlanPortal(CustomerPortal):
         Model = request.env[model]
         sortby = sortby if sortby in sortings else "date"
         filterby = filterby if filterby in filters else "all"
-        domain = AND([domain, filters[filterby]["domain"]])
+        domain = compat.Domain.AND([domain, filters[filterby]["domain"]])
         has_access = Model.has_access("read")
         pager = portal_pager(
             url=url,

@@ -2,6 +2,7 @@
 from . import msp_partner_isolation_mixin, msp_partner_isolation_thread_mixin  # isort: split
 
 from . import (
+    compat_data,
     crm_lead,
     mail_message,
     msp_business_plan,

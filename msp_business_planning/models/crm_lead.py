@@ -9,7 +9,7 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.osv.expression import AND
 from odoo.tools import email_normalize, escape_psql, mute_logger, plaintext2html
 
-from ..tools import deal_tracking
+from ..tools import compat, deal_tracking
 
 _logger = logging.getLogger(__name__)
 
@@ -207,13 +207,10 @@ class CrmLead(models.Model):
     duplicate_lead_ids = fields.Many2many(groups="base.group_user")
     duplicate_lead_count = fields.Integer(groups="base.group_user")
 
-    _sql_constraints = [
-        (
-            "registration_submission_key_unique",
-            "UNIQUE (registration_submission_key)",
-            "This deal was already registered.",
-        ),
-    ]
+    _registration_submission_key_unique = compat.Constraint(
+        "UNIQUE (registration_submission_key)",
+        "This deal was already registered.",
+    )
 
     # ------------------------------------------------------------
     # COMPUTES
@@ -1101,5 +1098,5 @@ class CrmLead(models.Model):
         opportunity, as a salesperson would create it."""
         # sudo: reading the group configuration, not any user's data.
         employee_group = self.env.ref("base.group_user").sudo()
-        uses_leads = self.env.ref("crm.group_use_lead") in employee_group.trans_implied_ids
+        uses_leads = self.env.ref("crm.group_use_lead") in compat.implied_groups(employee_group)
         return "lead" if uses_leads else "opportunity"

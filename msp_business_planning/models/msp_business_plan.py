@@ -7,7 +7,7 @@ from odoo import Command, _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import html_sanitize
 
-from ..tools import demo_builder, planning, values
+from ..tools import compat, demo_builder, planning, values
 from ..tools import figures as figure_rules
 from .msp_business_review import CARRIED_DECISIONS, fold_cancelled_groups
 
@@ -67,6 +67,11 @@ class MspBusinessPlan(models.Model):
     # ------------------------------------------------------------
     # FIELDS
     # ------------------------------------------------------------
+
+    # Staff-only: computed from the activities, which portal users cannot read (on Odoo
+    # 19.0 reading these fields as a portal user would fail instead of being skipped).
+    activity_exception_decoration = fields.Selection(groups="base.group_user")
+    activity_exception_icon = fields.Char(groups="base.group_user")
 
     name = fields.Char(required=True, tracking=True)
     active = fields.Boolean(default=True)
@@ -229,13 +234,10 @@ class MspBusinessPlan(models.Model):
         help="The plan this one continues (set by Plan Next Year).",
     )
 
-    _sql_constraints = [
-        (
-            "date_check",
-            "CHECK (date_end >= date_start)",
-            "A business plan cannot end before it starts.",
-        ),
-    ]
+    _date_check = compat.Constraint(
+        "CHECK (date_end >= date_start)",
+        "A business plan cannot end before it starts.",
+    )
 
     # ------------------------------------------------------------
     # COMPUTES
@@ -816,11 +818,11 @@ class MspBusinessPlan(models.Model):
     # ------------------------------------------------------------
 
     @api.model
-    def _get_thread_with_access(self, thread_id, mode="read", **kwargs):
+    def _get_thread_with_access(self, thread_id, *args, **kwargs):
         """A shared link (access token or signed hash) must not outlive the sharing:
         once a plan is back to outline or cancelled, its chatter is closed to
         everyone outside the company, token or not."""
-        thread = super()._get_thread_with_access(thread_id, mode, **kwargs)
+        thread = super()._get_thread_with_access(thread_id, *args, **kwargs)
         if (
             thread
             and not self.env.user._is_internal()

@@ -1,7 +1,7 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 
-from ..tools import planning, values
+from ..tools import compat, planning, values
 
 
 class MspBusinessPlanInitiative(models.Model):
@@ -77,9 +77,7 @@ class MspBusinessPlanInitiative(models.Model):
     )
     plan_state = fields.Selection(related="plan_id.state", store=True, string="Plan Status")
 
-    _sql_constraints = [
-        ("budget_positive", "CHECK (budget >= 0)", "A budget cannot be negative."),
-    ]
+    _budget_positive = compat.Constraint("CHECK (budget >= 0)", "A budget cannot be negative.")
 
     # ------------------------------------------------------------
     # COMPUTES

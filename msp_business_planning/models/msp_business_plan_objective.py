@@ -12,10 +12,9 @@ import psycopg2
 
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.osv import expression
 from odoo.tools import SQL, formatLang, mute_logger
 
-from ..tools import deal_tracking, planning, values
+from ..tools import compat, deal_tracking, planning, values
 from ..tools import figures as figure_rules
 from ..tools.figures import FIGURE_KINDS
 from ..tools.portal_input import MAX_ABS_VALUE
@@ -234,18 +233,14 @@ class MspBusinessPlanObjective(models.Model):
         store=True,
     )
 
-    _sql_constraints = [
-        (
-            "weight_range",
-            "CHECK (weight BETWEEN 1 AND 100)",
-            "The weight of an objective must be between 1 and 100.",
-        ),
-        (
-            "target_positive",
-            "CHECK (target_value >= 0)",
-            "The target of an objective cannot be negative.",
-        ),
-    ]
+    _weight_range = compat.Constraint(
+        "CHECK (weight BETWEEN 1 AND 100)",
+        "The weight of an objective must be between 1 and 100.",
+    )
+    _target_positive = compat.Constraint(
+        "CHECK (target_value >= 0)",
+        "The target of an objective cannot be negative.",
+    )
 
     # ------------------------------------------------------------
     # COMPUTES
@@ -316,7 +311,7 @@ class MspBusinessPlanObjective(models.Model):
 
     @api.depends("target_ids.actual_value")
     def _compute_actual_value(self):
-        if len(self) > models.PREFETCH_MAX and all(self._ids):
+        if len(self) > compat.PREFETCH_MAX and all(self._ids):
             # One grouped query for a big batch (a channel-wide refresh), rather than
             # reading its periods by batches of PREFETCH_MAX.
             Target = self.env["msp.business.plan.objective.target"]
@@ -375,7 +370,7 @@ class MspBusinessPlanObjective(models.Model):
         objectives, read in one query whatever their number (the ORM would read the
         periods by batches of PREFETCH_MAX); empty for a small batch, which the ORM
         reads from its cache."""
-        if len(self) <= models.PREFETCH_MAX or not all(self._ids):
+        if len(self) <= compat.PREFETCH_MAX or not all(self._ids):
             return {}
         Target = self.env["msp.business.plan.objective.target"]
         Target.flush_model(["objective_id", "date_start", "date_end", "target_value"])
@@ -583,8 +578,8 @@ class MspBusinessPlanObjective(models.Model):
                 )
             )
         try:
-            domain = expression.normalize_domain(list(domain))
-            self.env["crm.lead"].sudo()._where_calc(domain)
+            domain = compat.Domain.normalize(list(domain))
+            self.env["crm.lead"].sudo()._search(domain)
         except (ValueError, TypeError, AssertionError, KeyError) as error:
             raise ValidationError(
                 _(
@@ -1377,7 +1372,7 @@ class MspBusinessPlanObjective(models.Model):
         record rules (actuals are the same whoever triggers the refresh): none for an
         empty filter, the filter's own WHERE clause when it needs no join, else a
         sub-query."""
-        if not domain or list(domain) == [expression.TRUE_LEAF]:
+        if compat.Domain.is_true(domain):
             return []
         query = self.env["crm.lead"].sudo().with_context(active_test=False)._search(domain)
         if query.is_empty():
@@ -1519,7 +1514,7 @@ class MspBusinessPlanObjective(models.Model):
             typed = targets.filtered(lambda t, k=kind: t.objective_type == k)
             groups, domains, _broken = self._get_deal_groups(typed)
             for domain_key, group in groups.items():
-                domain = expression.AND([domains[domain_key], [("id", "in", leads.ids)]])
+                domain = compat.Domain.AND([domains[domain_key], [("id", "in", leads.ids)]])
                 rows = self._query_deals(
                     kind, group, domain, SQL("DISTINCT crm_lead.id, target.objective_id")
                 )

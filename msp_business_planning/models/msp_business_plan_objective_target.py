@@ -3,7 +3,7 @@ import math
 from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 
-from ..tools import planning
+from ..tools import compat, planning
 
 
 class MspBusinessPlanObjectiveTarget(models.Model):
@@ -55,14 +55,14 @@ class MspBusinessPlanObjectiveTarget(models.Model):
         "not started yet, periods without target and plans not running.",
     )
 
-    _sql_constraints = [
-        (
-            "target_positive",
-            "CHECK (target_value >= 0)",
-            "A period target cannot be negative.",
-        ),
-        ("date_check", "CHECK (date_end >= date_start)", "A period cannot end before it starts."),
-    ]
+    _target_positive = compat.Constraint(
+        "CHECK (target_value >= 0)",
+        "A period target cannot be negative.",
+    )
+    _date_check = compat.Constraint(
+        "CHECK (date_end >= date_start)",
+        "A period cannot end before it starts.",
+    )
 
     def init(self):
         # Actuals are rewritten in place at every refresh: free room in each page lets

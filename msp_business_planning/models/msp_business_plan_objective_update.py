@@ -3,6 +3,8 @@ import math
 from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 
+from ..tools import compat
+
 
 class MspBusinessPlanObjectiveUpdate(models.Model):
     _name = "msp.business.plan.objective.update"
@@ -45,13 +47,10 @@ class MspBusinessPlanObjectiveUpdate(models.Model):
         "submitted twice (double click, resent request) records one update only.",
     )
 
-    _sql_constraints = [
-        (
-            "portal_submission_key_unique",
-            "UNIQUE (portal_submission_key)",
-            "This progress report was already recorded.",
-        ),
-    ]
+    _portal_submission_key_unique = compat.Constraint(
+        "UNIQUE (portal_submission_key)",
+        "This progress report was already recorded.",
+    )
 
     @api.constrains("objective_id", "date", "value")
     def _check_update(self):

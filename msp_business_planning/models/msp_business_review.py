@@ -6,8 +6,8 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.osv import expression
 from odoo.tools import is_html_empty, plaintext2html
 
+from ..tools import compat, planning, values
 from ..tools import figures as figure_rules
-from ..tools import planning, values
 
 # Decisions revisited at the plan's next review: nothing was agreed yet (open), or
 # the partner said no or not now; either way the question comes back.
@@ -55,6 +55,11 @@ class MspBusinessReview(models.Model):
     # ------------------------------------------------------------
     # FIELDS
     # ------------------------------------------------------------
+
+    # Staff-only: computed from the activities, which portal users cannot read (on Odoo
+    # 19.0 reading these fields as a portal user would fail instead of being skipped).
+    activity_exception_decoration = fields.Selection(groups="base.group_user")
+    activity_exception_icon = fields.Char(groups="base.group_user")
 
     name = fields.Char(
         string="Title",
@@ -214,18 +219,14 @@ class MspBusinessReview(models.Model):
     )
     color = fields.Integer()
 
-    _sql_constraints = [
-        (
-            "period_check",
-            "CHECK (period_end IS NULL OR period_start IS NULL OR period_end >= period_start)",
-            "The period of a review cannot end before it starts.",
-        ),
-        (
-            "feedback_rating_range",
-            "CHECK (feedback_rating IS NULL OR feedback_rating BETWEEN 0 AND 5)",
-            "A partner rating goes from 1 to 5.",
-        ),
-    ]
+    _period_check = compat.Constraint(
+        "CHECK (period_end IS NULL OR period_start IS NULL OR period_end >= period_start)",
+        "The period of a review cannot end before it starts.",
+    )
+    _feedback_rating_range = compat.Constraint(
+        "CHECK (feedback_rating IS NULL OR feedback_rating BETWEEN 0 AND 5)",
+        "A partner rating goes from 1 to 5.",
+    )
 
     # ------------------------------------------------------------
     # COMPUTES

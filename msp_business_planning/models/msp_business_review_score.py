@@ -1,7 +1,7 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 
-from ..tools import values
+from ..tools import compat, values
 
 
 class MspBusinessReviewScore(models.Model):
@@ -52,20 +52,22 @@ class MspBusinessReviewScore(models.Model):
     review_state = fields.Selection(related="review_id.state", store=True, string="Review Status")
     plan_state = fields.Selection(related="review_id.plan_state", store=True)
 
-    _sql_constraints = [
-        ("score_range", "CHECK (score BETWEEN 0 AND 100)", "A score goes from 0 to 100."),
-        (
-            "target_score_range",
-            "CHECK (target_score BETWEEN 0 AND 100)",
-            "A target score goes from 0 to 100.",
-        ),
-        ("weight_positive", "CHECK (weight >= 0)", "A topic weight cannot be negative."),
-        (
-            "topic_unique",
-            "UNIQUE (review_id, topic_id)",
-            "A review has one score per topic.",
-        ),
-    ]
+    _score_range = compat.Constraint(
+        "CHECK (score BETWEEN 0 AND 100)",
+        "A score goes from 0 to 100.",
+    )
+    _target_score_range = compat.Constraint(
+        "CHECK (target_score BETWEEN 0 AND 100)",
+        "A target score goes from 0 to 100.",
+    )
+    _weight_positive = compat.Constraint(
+        "CHECK (weight >= 0)",
+        "A topic weight cannot be negative.",
+    )
+    _topic_unique = compat.Constraint(
+        "UNIQUE (review_id, topic_id)",
+        "A review has one score per topic.",
+    )
 
     # ------------------------------------------------------------
     # COMPUTES

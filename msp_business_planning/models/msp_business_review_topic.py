@@ -1,7 +1,7 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
-from ..tools import values
+from ..tools import compat, values
 
 
 class MspBusinessReviewTopic(models.Model):
@@ -37,13 +37,10 @@ class MspBusinessReviewTopic(models.Model):
         help="Leave empty to share the topic with every company.",
     )
 
-    _sql_constraints = [
-        (
-            "weight_range",
-            "CHECK (weight BETWEEN 1 AND 100)",
-            "The weight of a review topic must be between 1 and 100.",
-        ),
-    ]
+    _weight_range = compat.Constraint(
+        "CHECK (weight BETWEEN 1 AND 100)",
+        "The weight of a review topic must be between 1 and 100.",
+    )
 
     # ------------------------------------------------------------
     # CONSTRAINTS

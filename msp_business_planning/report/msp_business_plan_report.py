@@ -1,4 +1,4 @@
-from odoo import _, api, models
+from odoo import api, models
 from odoo.exceptions import AccessError, MissingError
 
 
@@ -12,7 +12,7 @@ def check_report_access(records):
     except (AccessError, MissingError):
         if not records.env.user.share:
             raise
-        raise MissingError(_("This document does not exist.")) from None
+        raise MissingError(records.env._("This document does not exist.")) from None
 
 
 class ReportBusinessPlan(models.AbstractModel):

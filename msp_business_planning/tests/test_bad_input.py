@@ -23,7 +23,7 @@ from odoo.tests import BaseCase, tagged
 from odoo.tools import mute_logger
 
 from ..models import msp_business_plan
-from ..tools import values
+from ..tools import compat, values
 from .common import MspPlanningCase, MspPlanningHttpCase
 
 NAN = float("nan")
@@ -432,16 +432,18 @@ class TestBadInputOverRpcAndPortal(BadInputCommon, MspPlanningHttpCase):
                             "csrf_token": http.Request.csrf_token(self),
                         },
                         files={"ufile": (name, b"x" * size, "application/pdf")},
-                    ).json()["data"]["ir.attachment"][0]
-                    params = {
-                        **plan_thread,
-                        "post_data": {
+                    ).json()
+                    attachment_id, token = compat.uploaded_attachment(upload)
+                    params = compat.message_post_params(
+                        plan_thread["thread_model"],
+                        plan_thread["thread_id"],
+                        {
                             "body": f"Here is {name}",
                             "message_type": "comment",
-                            "attachment_ids": [upload["id"]],
+                            "attachment_ids": [attachment_id],
                         },
-                        "attachment_tokens": [upload["access_token"]],
-                    }
+                        [token],
+                    )
                     answer = self._jsonrpc("/mail/message/post", params)
                     if accepted:
                         self.assertNotIn("error", answer)

@@ -192,8 +192,12 @@ class TestQualifiedAndWonObjectives(TrackingCase):
         self.assertEqual(self._by_period(self.won_revenue), {"Q3 2026": 500})
         lead.expected_revenue = 700
         self.assertEqual(self.won_revenue.actual_value, 700)
+        # Back out of the Won stage (Odoo 19.0 refuses to lose a deal still in it), lost.
+        lead.stage_id = self.env["crm.stage"].search([("is_won", "=", False)], limit=1)
+        self.assertEqual(self.won.actual_value, 0)
         lead.action_set_lost()
         self.assertEqual(self.won.actual_value, 0)
+        self.assertEqual(self.won_revenue.actual_value, 0)
 
 
 class TestCurrencyConversion(TrackingCase):

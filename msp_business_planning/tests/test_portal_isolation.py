@@ -16,6 +16,7 @@ from odoo import http
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
+from ..tools import compat
 from .common import MspPlanningHttpCase
 
 ADDON = "msp_business_planning"
@@ -323,8 +324,8 @@ class TestPortalIsolation(MspPlanningHttpCase):
                 )
                 self.assertEqual(fetched, missing)
                 data = self.make_jsonrpc_request(
-                    "/mail/thread/data",
-                    {"thread_model": Plan, "thread_id": thread_id, "request_list": ["followers"]},
+                    compat.MAIL_THREAD_DATA_ROUTE,
+                    compat.mail_thread_data_params(Plan, thread_id, ["followers"]),
                 )
                 self.assertNotIn("chatter", str(data))
                 for name in self.hidden_from_a:

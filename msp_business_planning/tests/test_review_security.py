@@ -3,6 +3,7 @@ from datetime import date
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import mute_logger
 
+from ..tools import compat
 from .common import MspPlanningCase
 
 REVIEW_MODELS = (
@@ -193,7 +194,7 @@ class TestReviewPortalAccess(ReviewAccessCase):
         with self.assertRaises(AccessError):
             Review.search([("internal_note", "ilike", "Secret")])
         with self.assertRaises(AccessError):
-            Review.read_group([], ["internal_note"], ["internal_note"])
+            compat.read_group(Review, [], ["internal_note"])
         self.assertNotIn("Secret", str(Review.search_read([], [])))
 
     @mute_logger("odoo.access")

@@ -1,4 +1,4 @@
-from odoo import fields, models
+from odoo import api, fields, models
 
 
 class MspRegistrationRejectWizard(models.TransientModel):
@@ -10,6 +10,14 @@ class MspRegistrationRejectWizard(models.TransientModel):
         required=True,
         help="Why the registration is rejected; sent to the partner by e-mail.",
     )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        wizards = super().create(vals_list)
+        # Only registrations one can read (Odoo 19.0 checks every link it is given,
+        # 18.0 does not): the same answer on both.
+        wizards.lead_ids.check_access("read")
+        return wizards
 
     def action_reject(self):
         self.ensure_one()

@@ -1,6 +1,7 @@
 /** @odoo-module **/
 
 import { registry } from "@web/core/registry";
+import { unloads } from "./tour_compat";
 
 /**
  * A partner's contact opens its deal registrations from /my, registers a new deal
@@ -9,20 +10,20 @@ import { registry } from "@web/core/registry";
 registry.category("web_tour.tours").add("msp_deal_registration_portal_tour", {
     url: "/my",
     steps: () => [
-        {
+        unloads({
             content: "Open the deal registrations from the portal home",
             trigger: ".o_portal_index_card a[href='/my/deal-registrations']",
             run: "click",
-        },
+        }),
         {
             content: "The earlier registration is listed",
             trigger: ".o_msp_portal_registration_row:contains('Earlier Alpha Deal')",
         },
-        {
+        unloads({
             content: "Register a new deal",
             trigger: "a.o_msp_deal_new",
             run: "click",
-        },
+        }),
         {
             content: "Name the deal",
             trigger: ".o_msp_deal_form input[name='name']",
@@ -56,11 +57,11 @@ registry.category("web_tour.tours").add("msp_deal_registration_portal_tour", {
             trigger: ".o_msp_deal_form textarea[name='description']",
             run: "edit Backup for 3 sites, decision next quarter.",
         },
-        {
+        unloads({
             content: "Send the registration",
             trigger: ".o_msp_deal_submit",
             run: "click",
-        },
+        }),
         {
             content: "The deal is registered and waiting for approval",
             trigger: ".o_msp_message:contains('registered')",
@@ -74,11 +75,11 @@ registry.category("web_tour.tours").add("msp_deal_registration_portal_tour", {
         {
             trigger: ".o_msp_conflict_flag .o_msp_conflict_no",
         },
-        {
+        unloads({
             content: "Back to the list",
             trigger: "a[href='/my/deal-registrations']:contains('All deal registrations')",
             run: "click",
-        },
+        }),
         {
             content: "The new registration is listed as submitted",
             trigger: ".o_msp_portal_registration_row:contains('Tour: managed backup for Globex') .o_msp_registration_state:contains('Submitted')",

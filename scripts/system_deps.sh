@@ -1,18 +1,7 @@
 #!/usr/bin/env bash
-# Install what `make test` and `make run` need, skipping what is already there:
-# the Python packages from PyPI (re-run when a requirements file changes) and,
-# for the browser tours, Debian's chromium.
+# Install the Debian packages `make test` and `make run` need, skipping what is already
+# there (the Python packages go to each version's virtualenv: scripts/venv.sh).
 set -euo pipefail
-PYTHON=${PYTHON:-python3}
-CACHE=${CACHE:-.cache}
-mkdir -p "$CACHE"
-
-stamp="$CACHE/deps-$($PYTHON -c 'import sys; print("%d.%d" % sys.version_info[:2])').stamp"
-if [ ! -f "$stamp" ] || [ -n "$(find requirements*.txt -newer "$stamp")" ]; then
-    echo "Installing Python dependencies from PyPI..."
-    $PYTHON -m pip install -q --disable-pip-version-check --root-user-action=ignore -r requirements-dev.txt
-    touch "$stamp"
-fi
 
 # Debian packages: chromium for the browser tours, wkhtmltopdf for the PDF reports.
 missing=""

@@ -1,0 +1,262 @@
+"""Odoo 18.0 / 19.0 differences: the ONLY place of the addon that branches on the version.
+
+Everything else calls these names and reads the same on both series. Each branch says
+which version needs which side; once 18.0 is dropped, each name can be replaced by its
+19.0 side (and this module by Odoo's own API).
+
+Python:
+    Constraint("CHECK(...)", "message")   a SQL constraint, as a class attribute ``_name``
+    declared_constraints(model)           {database name: definition} the ORM creates
+    Domain.AND / Domain.OR / Domain.normalize / Domain.is_true
+    PREFETCH_MAX
+    GROUPS_FIELD ("groups_id" | "group_ids") on res.users and actions
+    GROUP_USERS_FIELD ("users" | "user_ids") on res.groups
+    implied_groups(group)                 every group ``group`` implies, transitively
+    user_groups(user)                     every group of a user, implied ones included
+    group_category(group)                 its heading on the user form (via 19.0's privilege)
+    has_field_access(records, operation, field_name) / check_field_access(records, op, names)
+    read_group(model, domain, groupby)    the public grouped read, ``__count`` a group (tests)
+    port_vals(model_name, vals)           18.0 field names of a vals dict, for this version
+    set_group_privilege(env, ...)         our groups under one category (18) / privilege (19)
+Tests: MAIL_THREAD_DATA_ROUTE + mail_thread_data_params(...), uploaded_attachment(answer),
+message_post_params(...). Tours: static/tests/tours/tour_compat.js, unloads(step).
+"""
+
+from odoo import release
+
+# The running series, as a tuple: (18, 0) or (19, 0).
+SERIES = tuple(release.version_info[:2])
+V19 = SERIES >= (19, 0)
+
+if V19:  # 19.0: odoo.fields.Domain (odoo.osv.expression is deprecated and warns)
+    from odoo.fields import Domain as _Domain
+    from odoo.orm.domains import CONDITION_OPERATORS as _OPERATORS
+else:  # 18.0: no Domain class, the functions of odoo.osv.expression
+    from odoo.osv import expression as _expression
+
+if V19:  # 19.0: PREFETCH_MAX moved to odoo.tools.constants (not in odoo.models any more)
+    from odoo.tools.constants import PREFETCH_MAX
+else:  # 18.0: odoo.models.PREFETCH_MAX
+    from odoo.models import PREFETCH_MAX  # noqa: F401 (re-exported)
+
+# 19.0: models.Constraint class attributes (_sql_constraints is ignored, with a warning)
+if V19:
+    from odoo.models import Constraint
+else:
+
+    class Constraint:
+        """18.0: a ``models.Constraint`` look-alike that adds itself to the model
+        class's own ``_sql_constraints`` (name without the leading underscore, as on
+        19.0: the database constraint is ``<table>_<name>`` on both versions)."""
+
+        def __init__(self, definition, message=""):
+            self.definition = definition
+            self.message = message
+
+        def __set_name__(self, owner, name):
+            assert name.startswith("_"), "Names of SQL constraints must start with '_'"
+            if "_sql_constraints" not in owner.__dict__:
+                # never the inherited list of BaseModel: one list per class
+                owner._sql_constraints = []
+            owner._sql_constraints.append((name[1:], self.definition, self.message))
+
+
+def declared_constraints(model):
+    """{database name: definition} of the SQL constraints the model declares (its
+    own and inherited ones), as the ORM will create them in its table."""
+    if V19:  # 19.0: Constraint objects of the registry class
+        return {
+            obj.full_name(model): obj.get_definition(model.pool)
+            for obj in model._table_objects.values()
+            if isinstance(obj, Constraint)
+        }
+    return {
+        f"{model._table}_{name}": definition for name, definition, _msg in model._sql_constraints
+    }
+
+
+class Domain:
+    """Domain combinations that read the same on both versions."""
+
+    @staticmethod
+    def AND(domains):
+        if V19:  # 19.0: a Domain object (a list-like domain for search and _search)
+            return _Domain.AND(domains)
+        return _expression.AND(domains)  # 18.0
+
+    @staticmethod
+    def OR(domains):
+        if V19:  # 19.0
+            return _Domain.OR(domains)
+        return _expression.OR(domains)  # 18.0
+
+    @staticmethod
+    def normalize(domain):
+        """The domain in its prefix-notation list form; ValueError/TypeError when
+        it is malformed."""
+        if V19:  # 19.0: Domain() parses and validates the structure
+            # (it accepts an upper-case operator, with a deprecation warning)
+            for leaf in domain:
+                if isinstance(leaf, list | tuple) and len(leaf) == 3 and leaf[1] not in _OPERATORS:
+                    raise ValueError(f"Invalid operator {leaf[1]!r} in {leaf!r}")
+            return list(_Domain(domain))
+        return _expression.normalize_domain(domain)  # 18.0
+
+    @staticmethod
+    def is_true(domain):
+        """Whether the domain is empty or always true."""
+        if not domain:
+            return True
+        if V19:  # 19.0
+            return _Domain(domain).is_true()
+        return list(domain) == [_expression.TRUE_LEAF]  # 18.0
+
+
+# Field names that 19.0 renamed.
+if V19:  # 19.0: group_ids (res.users, ir.actions.*, ir.ui.menu), user_ids (res.groups)
+    GROUPS_FIELD = "group_ids"
+    GROUP_USERS_FIELD = "user_ids"
+else:  # 18.0: groups_id, users
+    GROUPS_FIELD = "groups_id"
+    GROUP_USERS_FIELD = "users"
+
+_RENAMED_19 = {"groups_id": "group_ids", "users": "user_ids"}
+_RENAMED_MODELS_19 = {
+    "res.users": {"groups_id"},
+    "res.groups": {"users"},
+    "ir.actions.server": {"groups_id"},
+    "ir.actions.report": {"groups_id"},
+    "ir.actions.act_window": {"groups_id"},
+    "ir.ui.menu": {"groups_id"},
+}
+
+
+def port_vals(model_name, vals):
+    """``vals`` written with 18.0's field names, for the running version."""
+    if not V19:  # 18.0: the names as they are
+        return dict(vals)
+    renamed = _RENAMED_MODELS_19.get(model_name, ())  # 19.0
+    return {(_RENAMED_19[key] if key in renamed else key): value for key, value in vals.items()}
+
+
+def implied_groups(group):
+    """The groups that ``group`` implies, transitively (not ``group`` itself)."""
+    if V19:  # 19.0: all_implied_ids includes the group itself
+        return group.all_implied_ids - group
+    return group.trans_implied_ids  # 18.0
+
+
+def group_category(group):
+    """The category (application heading of the user form) of ``group``."""
+    if V19:  # 19.0: through the group's privilege
+        return group.privilege_id.category_id
+    return group.category_id  # 18.0
+
+
+def user_groups(user):
+    """Every group of ``user``, implied ones included."""
+    if V19:  # 19.0: all_group_ids (group_ids holds the explicit ones only)
+        return user.all_group_ids
+    return user.groups_id  # 18.0: groups_id holds the implied groups too
+
+
+def has_field_access(records, operation, field_name):
+    """Whether the current user may ``operation`` ('read' or 'write') the field."""
+    field = records._fields[field_name]
+    if V19:  # 19.0: _has_field_access(field, operation)
+        return records._has_field_access(field, operation)
+    return field.is_accessible(records.env)  # 18.0: groups only, as for reading
+
+
+def check_field_access(records, operation, field_names):
+    """AccessError unless the current user may ``operation`` ('read' or 'write')
+    every field of ``field_names``."""
+    if V19:  # 19.0: _check_field_access(field, operation), one field at a time
+        for name in field_names:
+            records._check_field_access(records._fields[name], operation)
+        return
+    records.check_field_access_rights(operation, list(field_names))  # 18.0
+
+
+def read_group(model, domain, groupby):
+    """The public (RPC) grouped read, as the web client calls it: a list of dicts,
+    one a group, with the groupby values and the group's record count ``__count``
+    (tests of access rights)."""
+    if V19:  # 19.0: formatted_read_group (read_group is deprecated and warns)
+        return model.formatted_read_group(domain, list(groupby), ["__count"])
+    return model.read_group(domain, list(groupby), list(groupby), lazy=False)  # 18.0
+
+
+# mail's "thread data" JSON route, which the chatter calls (tests): /mail/data with a
+# fetch_params list on 19.0, /mail/thread/data on 18.0.
+MAIL_THREAD_DATA_ROUTE = "/mail/data" if V19 else "/mail/thread/data"
+
+
+def uploaded_attachment(answer):
+    """(id, token) of the attachment in the JSON answer of /mail/attachment/upload: the
+    token to give with ``message_post_params`` to attach it to a message."""
+    if V19:  # 19.0: store data, and an ownership token
+        data = answer["data"]
+        [attachment] = [
+            a for a in data["store_data"]["ir.attachment"] if a["id"] == data["attachment_id"]
+        ]
+        return attachment["id"], attachment["ownership_token"]
+    [attachment] = answer["data"]["ir.attachment"]  # 18.0: the access token
+    return attachment["id"], attachment["access_token"]
+
+
+def message_post_params(thread_model, thread_id, post_data, attachment_tokens=()):
+    """The JSON-RPC params of /mail/message/post; ``attachment_tokens`` for the
+    ``attachment_ids`` of ``post_data`` (see ``uploaded_attachment``)."""
+    params = {"thread_model": thread_model, "thread_id": thread_id, "post_data": dict(post_data)}
+    if attachment_tokens:
+        if V19:  # 19.0: the tokens are part of post_data
+            params["post_data"]["attachment_tokens"] = list(attachment_tokens)
+        else:  # 18.0: a parameter of their own
+            params["attachment_tokens"] = list(attachment_tokens)
+    return params
+
+
+def mail_thread_data_params(thread_model, thread_id, request_list):
+    """The JSON-RPC params of MAIL_THREAD_DATA_ROUTE for one thread."""
+    if V19:  # 19.0
+        return {
+            "fetch_params": [
+                [
+                    "mail.thread",
+                    {
+                        "thread_model": thread_model,
+                        "thread_id": thread_id,
+                        "request_list": request_list,
+                    },
+                ]
+            ]
+        }
+    return {"thread_model": thread_model, "thread_id": thread_id, "request_list": request_list}
+
+
+def set_group_privilege(env, module, category_xmlid, privilege_name, group_xmlids, sequence=100):
+    """Put our groups under one heading of the user form: ``category_xmlid`` on
+    18.0, a ``res.groups.privilege`` of that category on 19.0 (xml id
+    ``<module>.res_groups_privilege_<category name>``, created or updated here and
+    removed with the module)."""
+    category = env.ref(category_xmlid)
+    groups = env["res.groups"].browse([env.ref(xmlid).id for xmlid in group_xmlids])
+    if not V19:  # 18.0: groups belong to a category directly
+        groups.write({"category_id": category.id})
+        return
+    # 19.0: groups belong to a privilege, which belongs to the category
+    privilege = env["res.groups.privilege"]._load_records(
+        [
+            {
+                "xml_id": f"{module}.res_groups_privilege_{category_xmlid.split('.')[-1]}",
+                "values": {
+                    "name": privilege_name,
+                    "category_id": category.id,
+                    "sequence": sequence,
+                },
+                "noupdate": False,
+            }
+        ]
+    )
+    groups.write({"privilege_id": privilege.id})
