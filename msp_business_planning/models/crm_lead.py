@@ -6,7 +6,6 @@ import psycopg2
 
 from odoo import SUPERUSER_ID, _, api, fields, models, tools
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.osv.expression import AND
 from odoo.tools import email_normalize, escape_psql, mute_logger, plaintext2html
 
 from ..tools import compat, deal_tracking
@@ -240,7 +239,9 @@ class CrmLead(models.Model):
     def _compute_registration_review_mine(self):
         mine = set(
             self.search(
-                AND([[("id", "in", self.ids)], self._search_registration_review_mine("=", True)])
+                compat.Domain.AND(
+                    [[("id", "in", self.ids)], self._search_registration_review_mine("=", True)]
+                )
             ).ids
         )
         for lead in self:
@@ -261,7 +262,7 @@ class CrmLead(models.Model):
                 ],
             ),
         ]
-        return domain if (operator == "=") == value else ["!", *AND([domain])]
+        return domain if (operator == "=") == value else ["!", *compat.Domain.AND([domain])]
 
     def _compute_registration_objective_count(self):
         counted = self._get_counted_objectives()

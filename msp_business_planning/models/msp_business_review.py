@@ -3,7 +3,6 @@ from collections import defaultdict
 
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.osv import expression
 from odoo.tools import is_html_empty, plaintext2html
 
 from ..tools import compat, planning, values
@@ -261,7 +260,7 @@ class MspBusinessReview(models.Model):
             ("state", "=", "scheduled"),
             ("date", "<", fields.Date.context_today(self)),
         ]
-        return overdue if (operator == "=") == value else ["!", *expression.AND([overdue])]
+        return overdue if (operator == "=") == value else ["!", *compat.Domain.AND([overdue])]
 
     @api.depends("date", "plan_id")
     def _compute_period(self):

@@ -1,6 +1,8 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 
+from ..tools import compat
+
 
 class ResCompany(models.Model):
     _inherit = "res.company"
@@ -13,7 +15,7 @@ class ResCompany(models.Model):
         groups="base.group_user",
         domain=lambda self: [
             ("share", "=", False),
-            ("groups_id", "in", self.env.ref("msp_business_planning.group_user").ids),
+            (compat.GROUPS_FIELD, "in", self.env.ref("msp_business_planning.group_user").ids),
         ],
         help="Reviews the deal registrations of partners that have no running business "
         "plan (otherwise the plan's channel manager does).",

@@ -1,5 +1,7 @@
 from odoo import api, fields, models
 
+from ..tools import compat
+
 
 class ResPartner(models.Model):
     _inherit = "res.partner"
@@ -64,7 +66,7 @@ class ResPartner(models.Model):
         """The company's registrations, the ones the button counts: every status."""
         self.ensure_one()
         # The screen of those who may read the count (CRM users), not of partners.
-        self.check_field_access_rights("read", ["deal_registration_count"])
+        compat.check_field_access(self, "read", ["deal_registration_count"])
         self.env["crm.lead"].check_access("read")
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "msp_business_planning.crm_lead_registration_action"

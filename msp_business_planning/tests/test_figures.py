@@ -13,7 +13,7 @@ from odoo.exceptions import AccessError
 from odoo.tests import BaseCase, tagged
 from odoo.tools import mute_logger
 
-from ..tools import figures
+from ..tools import compat, figures
 from .common import MspPlanningCase, MspPlanningHttpCase
 
 
@@ -149,8 +149,8 @@ class TestWeights(FiguresCase):
         self._create_objective(plan_b, weight=100)
         Objective = self.env["msp.business.plan.objective"]
         self.assertFalse(Objective.fields_get(["weight"])["weight"]["aggregator"])
-        groups = Objective.read_group(
-            [("plan_id", "in", (self.plan | plan_b).ids)], ["weight"], ["objective_type"]
+        groups = compat.read_group(
+            Objective, [("plan_id", "in", (self.plan | plan_b).ids)], ["objective_type"], ["weight"]
         )
         self.assertTrue(groups)
         self.assertTrue(all("weight" not in group for group in groups))

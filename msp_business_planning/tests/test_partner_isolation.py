@@ -15,7 +15,7 @@ from pathlib import Path
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import mute_logger
 
-from ..tools import partner_isolation
+from ..tools import compat, partner_isolation
 from .common import MspPlanningCase
 
 ADDON = "msp_business_planning"
@@ -261,7 +261,7 @@ class TestPartnerIsolation(MspPlanningCase):
             name
             for name, field in Model._fields.items()
             if (field.store or field.search)
-            and not field.is_accessible(portal_env)
+            and not compat.has_field_access(Model.with_env(portal_env), "read", name)
             and field.comodel_name not in partner_isolation.STAFF_COMODELS
         ]
 

@@ -178,13 +178,34 @@ def check_field_access(records, operation, field_names):
     records.check_field_access_rights(operation, list(field_names))  # 18.0
 
 
-def read_group(model, domain, groupby):
+def read_group(model, domain, groupby, aggregates=("__count",)):
     """The public (RPC) grouped read, as the web client calls it: a list of dicts,
-    one a group, with the groupby values and the group's record count ``__count``
-    (tests of access rights)."""
+    one a group, with the groupby values, the group's record count ``__count`` and
+    each aggregate under its spec (``"score:avg"``). A bare field name (``"weight"``)
+    asks for the field's own aggregator, as the web client's list and pivot do: it
+    is in the groups only when the field has one."""
+    specs = [spec for spec in aggregates if spec != "__count"]
     if V19:  # 19.0: formatted_read_group (read_group is deprecated and warns)
-        return model.formatted_read_group(domain, list(groupby), ["__count"])
-    return model.read_group(domain, list(groupby), list(groupby), lazy=False)  # 18.0
+        asked, renamed = ["__count"], {}
+        for spec in specs:
+            if ":" in spec:
+                asked.append(spec)
+            elif model._fields[spec].aggregator:
+                asked.append(f"{spec}:{model._fields[spec].aggregator}")
+                renamed[asked[-1]] = spec
+        groups = model.formatted_read_group(domain, list(groupby), asked)
+        for group in groups:
+            for spec, name in renamed.items():
+                group[name] = group.pop(spec)
+        return groups
+    # 18.0: read_group, aggregates named after their field
+    groups = model.read_group(domain, [*specs, *groupby], list(groupby), lazy=False)
+    for group in groups:
+        for spec in specs:
+            name = spec.split(":")[0]
+            if ":" in spec and name in group:
+                group[spec] = group.pop(name)
+    return groups
 
 
 # mail's "thread data" JSON route, which the chatter calls (tests): /mail/data with a

@@ -13,6 +13,8 @@ the same rules (see ``msp.partner.isolation.mixin``).
 
 from odoo.exceptions import AccessError
 
+from . import compat
+
 # What staff wrote, planned, attached or who follows: never a step of a partner's
 # search path, whatever comes after it.
 STAFF_COMODELS = frozenset(
@@ -68,7 +70,7 @@ def check_field_path(model, path):
         if field.comodel_name in STAFF_COMODELS:
             _refuse(model, path)
         try:
-            current.check_field_access_rights("read", [name])
+            compat.check_field_access(current, "read", [name])
         except AccessError:
             _refuse(model, path)
         if field.related and not field.store:
