@@ -1,4 +1,5 @@
 from collections import defaultdict
+from datetime import timedelta
 
 from odoo import _, api, models
 from odoo.exceptions import AccessError
@@ -23,10 +24,14 @@ class MspBusinessPlanHeatmap(models.AbstractModel):
         keeps the plans the user manages.
 
         A cell weighs the plan's objectives as the plan's progress does (weighted
-        mean, each capped at 100%), over the part of their period targets inside the
-        quarter: quarterly and monthly targets as they are, longer periods (annual
-        objectives) cut by :func:`~..tools.planning.quarter_parts`. Percentages are
-        rounded once, here, for display; the raw figures come along."""
+        mean, each capped at 100%): each objective's actual achieved in the quarter
+        over its target in the quarter. Quarterly and monthly periods count with their
+        own targets and actuals; a period crossing a quarter end (an annual
+        objective's) has its target spread by days
+        (:func:`~..tools.planning.quarter_parts`) and, in each quarter that has
+        started, the actual achieved in that quarter (:meth:`_quarter_actuals`); a
+        quarter not started yet has its targets only. Percentages are rounded once,
+        here, for display; the raw figures come along."""
         if not self.env.user.has_group("msp_business_planning.group_user"):
             raise AccessError(_("The channel heatmap is for business planning users."))
         Plan = self.env["msp.business.plan"]
@@ -54,7 +59,7 @@ class MspBusinessPlanHeatmap(models.AbstractModel):
         years = {
             start.year for (start,) in Plan._read_group(base_domain, ["date_start:year"]) if start
         } | {today.year, year}
-        parts = self._quarter_parts([plan["id"] for plan in plans], year_start, year_end)
+        parts = self._quarter_parts([plan["id"] for plan in plans], quarters, today)
         rows = []
         for plan in plans:
             cells = [
@@ -92,12 +97,14 @@ class MspBusinessPlanHeatmap(models.AbstractModel):
             "at_risk_percent": round(planning.AT_RISK_RATIO * 100),
         }
 
-    def _quarter_parts(self, plan_ids, year_start, year_end):
-        """``{(plan id, quarter index): {objective id: [weight, [(start, end, target,
-        actual)]]}}`` from the period targets of ``plan_ids`` (already access-checked)
-        overlapping the year, in one query."""
+    def _quarter_parts(self, plan_ids, quarters, today):
+        """``{(plan id, quarter index): {objective id: [weight, [(start, end, target)],
+        actual]}}`` of ``plan_ids`` (already access-checked) over the year of
+        ``quarters``: their period targets overlapping it, in one query, and what each
+        objective achieved in each quarter."""
         if not plan_ids:
             return {}
+        year_start, year_end = quarters[0][0], quarters[-1][1]
         Target = self.env["msp.business.plan.objective.target"]
         Target.flush_model(["objective_id", "date_start", "date_end", "target_value"])
         Target.flush_model(["actual_value", "plan_id"])
@@ -120,25 +127,66 @@ class MspBusinessPlanHeatmap(models.AbstractModel):
                 year_start,
             )
         )
-        parts = defaultdict(dict)
-        for plan_id, objective_id, weight, start, end, target, actual in rows:
-            for part in planning.quarter_parts(start, end, target, actual):
+        split = [(row, planning.quarter_parts(row[3], row[4], row[5])) for row in rows]
+        # Objectives with a period crossing a quarter end: a period's actual cannot be
+        # cut by quarter, the tracking engine tells what each quarter achieved.
+        spread = {row[1] for row, parts in split if len(parts) > 1}
+        parts_by_cell = defaultdict(dict)
+        for (plan_id, objective_id, weight, _start, _end, _target, actual), parts in split:
+            for part in parts:
                 if part[0].year != year_start.year:
                     continue
-                cell = parts[plan_id, (part[0].month - 1) // 3]
-                cell.setdefault(objective_id, [weight or 0, []])[1].append(part)
-        return parts
+                cell = parts_by_cell[plan_id, (part[0].month - 1) // 3]
+                entry = cell.setdefault(objective_id, [weight or 0, [], 0.0])
+                entry[1].append(part)
+                if objective_id not in spread:
+                    # A period inside the quarter: its own actual.
+                    entry[2] += actual
+        if spread:
+            actuals = self._quarter_actuals(spread, quarters, today)
+            for (_plan_id, index), cell in parts_by_cell.items():
+                for objective_id, entry in cell.items():
+                    if objective_id in spread:
+                        entry[2] = actuals.get((objective_id, index), 0.0)
+        return parts_by_cell
+
+    def _quarter_actuals(self, objective_ids, quarters, today):
+        """``{(objective id, quarter index): actual}``: what each objective achieved in
+        each quarter of ``quarters`` that has started by ``today`` (deals and updates
+        dated in the quarter): its actual up to the quarter end less its actual up to
+        the end of the quarter before, by
+        :meth:`~..models.msp_business_plan_objective.MspBusinessPlanObjective._get_figures_to_date`
+        (one batch over all the objectives per quarter end: no query per plan nor per
+        objective). The first quarter starts from the actual up to the eve of the
+        year: an objective's earlier periods (a plan over several years) are not
+        counted in it."""
+        started = [index for index, (start, _end) in enumerate(quarters) if start <= today]
+        if not started:
+            return {}
+        objectives = self.env["msp.business.plan.objective"].browse(sorted(objective_ids))
+        eve = quarters[0][0] - timedelta(days=1)
+        to_date = {eve: objectives._get_figures_to_date(eve)}
+        previous = eve
+        actuals = {}
+        for index in started:
+            end = quarters[index][1]
+            to_date[end] = objectives._get_figures_to_date(end)
+            for objective_id, figures in to_date[end].items():
+                earlier = to_date[previous][objective_id].actual
+                actuals[objective_id, index] = figures.actual - earlier
+            previous = end
+        return actuals
 
     def _cell(self, objectives, plan_state, quarter_start, today):
-        """One quarter of one plan: its objectives' parts weighed together."""
+        """One quarter of one plan: its objectives' actuals in the quarter over their
+        targets in it, weighed together."""
         items = []
-        for weight, parts in objectives.values():
+        for weight, parts, actual in objectives.values():
             target = sum(part[2] for part in parts)
-            actual = sum(part[3] for part in parts)
             items.append(
                 (
                     planning.progress_percent(actual, target),
-                    planning.expected_progress([part[:3] for part in parts], today),
+                    planning.expected_progress(parts, today),
                     weight,
                     target,
                 )

@@ -19,8 +19,8 @@ Heatmap = "msp.business.plan.heatmap"
 
 class HeatmapCommon:
     """Today is 16 May 2026 (Q2 49.45% elapsed). Alpha (Olivia's): 10 a quarter, 10 done
-    in Q1 and none in Q2. Beta (Dora's): 10 a quarter, 10 in Q1 and 4 in Q2, plus an
-    annual objective of 365 with 100 done. A 2025 plan of Alpha and a draft."""
+    in Q1 and none in Q2. Beta (Dora's): 10 a quarter, 10 in Q1 and 4 in Q2. A 2025 plan
+    of Alpha and a draft."""
 
     @classmethod
     def _build_heatmap_plans(cls):
@@ -96,16 +96,99 @@ class TestChannelHeatmapData(HeatmapCommon, MspPlanningCase):
             self.plan_b, name="Certified", periodicity="annual", target_value=365, weight=50
         )
         self._add_update(annual, 100, date(2026, 3, 1))
+        self._add_update(annual, 20, date(2026, 4, 20))
         self.env.flush_all()
         cells = self._rows(self._data())[self.plan_b.id]["cells"]
         # Q1: Logos 100%, the annual objective's 90 days of target met by its 100 done.
         self.assertAlmostEqual(cells[0]["progress"], 100.0)
-        # Q2: Logos 40%, annual 10 over its 91 days of target, 50/50 weights.
-        self.assertAlmostEqual(cells[1]["progress"], (40.0 + 10 / 91 * 100) / 2)
+        # Q2: Logos 40%, annual 20 done in Q2 over its 91 days of target, 50/50 weights:
+        # what Q1 achieved beyond its share does not count in Q2.
+        self.assertAlmostEqual(cells[1]["progress"], (40.0 + 20 / 91 * 100) / 2)
         self.assertAlmostEqual(cells[1]["expected"], 45 / 91 * 100)
         self.assertEqual(cells[1]["objective_count"], 2)
-        # Q3 and Q4 count it too, not Q1 only.
+        # Q3 and Q4 count it too, not Q1 only: their targets, nothing achieved yet.
         self.assertEqual([cell["objective_count"] for cell in cells[2:]], [2, 2])
+        self.assertEqual([cell["progress"] for cell in cells[2:]], [0.0, 0.0])
+
+    def _deal_plan(self, name, date_start, target_value):
+        """A running plan of a new partner, with one annual objective counting its
+        registered deals over ``target_value``."""
+        partner = self.env["res.partner"].create({"name": name, "is_company": True})
+        plan = self._create_plan(
+            name=f"{name} plan",
+            partner_id=partner.id,
+            user_id=self.user_all.id,
+            date_start=date_start,
+            date_end=date(2026, 12, 31),
+        )
+        self._create_objective(
+            plan,
+            name="Registrations",
+            objective_type="deal_registration",
+            periodicity="annual",
+            target_value=target_value,
+        )
+        plan.action_share_with_partner()
+        plan.action_start()
+        self.ours.append(plan.id)
+        return partner, plan
+
+    def test_annual_objective_counts_each_quarter_what_it_achieved(self):
+        """An annual objective's deals all registered in Q3: Q1 and Q2 achieved nothing
+        (0%, off track, whatever the year's total), Q3 shows them."""
+        with freeze_time("2026-11-16"):
+            partner, plan = self._deal_plan("Gamma Cloud", date(2026, 1, 1), 12)
+            for day in (date(2026, 8, 3), date(2026, 8, 20), date(2026, 9, 15)):
+                self._create_registration(partner, day=day)
+            self._create_registration(partner, day=date(2025, 11, 3))  # before the plan
+            self.env.flush_all()
+            data = self.env[Heatmap].with_user(self.user_all).get_heatmap_data()
+        cells = self._rows(data)[plan.id]["cells"]
+        self.assertEqual(
+            [(c["progress_display"], c["expected_display"], c["status"]) for c in cells],
+            [
+                (0, 100, "off_track"),
+                (0, 100, "off_track"),
+                (99, 100, "on_track"),  # 3 of 12 x 92 / 365 days
+                (0, 50, "off_track"),  # 3 deals so far, all counted in Q3
+            ],
+        )
+        self.assertAlmostEqual(cells[2]["progress"], 3 / (12 * 92 / 365) * 100)
+
+    def test_quarters_not_started_have_their_targets_only(self):
+        with freeze_time("2026-05-16"):
+            partner, plan = self._deal_plan("Delta Networks", date(2026, 1, 1), 12)
+            self._create_registration(partner, day=date(2026, 2, 3))
+            # Dated ahead (a registration date typed wrong): no quarter ahead shows it.
+            self._create_registration(partner, day=date(2026, 8, 3))
+            self.env.flush_all()
+            data = self.env[Heatmap].with_user(self.user_all).get_heatmap_data()
+        cells = self._rows(data)[plan.id]["cells"]
+        self.assertAlmostEqual(cells[0]["progress"], 1 / (12 * 90 / 365) * 100)
+        self.assertEqual(
+            [(c["progress"], c["status"], c["objective_count"]) for c in cells[2:]],
+            [(0.0, "not_started", 1), (0.0, "not_started", 1)],
+        )
+
+    def test_objective_over_several_years_counts_this_year_only(self):
+        """A plan from mid-2025, one period of 18 months: its deals of 2025 are not
+        counted in Q1 2026."""
+        with freeze_time("2026-05-16"):
+            partner, plan = self._deal_plan("Epsilon IT", date(2025, 7, 1), 12)
+            self._create_registration(partner, day=date(2025, 9, 3))
+            self._create_registration(partner, day=date(2025, 12, 30))
+            self._create_registration(partner, day=date(2026, 4, 3))
+            self.env.flush_all()
+            data = self.env[Heatmap].with_user(self.user_all).get_heatmap_data()
+        period = plan.objective_ids.target_ids
+        self.assertEqual(
+            (str(period.date_start), str(period.date_end)), ("2025-07-01", "2026-12-31")
+        )
+        self.assertEqual(period.actual_value, 3)
+        cells = self._rows(data)[plan.id]["cells"]
+        self.assertEqual(cells[0]["progress"], 0.0)
+        q2_target = period.target_value * 91 / ((period.date_end - period.date_start).days + 1)
+        self.assertAlmostEqual(cells[1]["progress"], 1 / q2_target * 100)
 
     def test_year_filter_and_years_offered(self):
         data = self._data(year=2025)
@@ -126,9 +209,16 @@ class TestChannelHeatmapData(HeatmapCommon, MspPlanningCase):
                 self._data(user)
 
     def test_one_query_budget_whatever_the_number_of_plans(self):
+        # Annual objectives: their quarters' actuals come from the tracking engine, in
+        # one batch per quarter end (the eve of the year, Q1 and Q2 by 16 May).
+        self._create_objective(self.plan_b, periodicity="annual")
+        self._create_objective(
+            self.plan_b, periodicity="annual", objective_type="deal_registration"
+        )
+        self.env.flush_all()
         self._data()  # warm the caches of rules and groups
         self.env.invalidate_all()
-        with freeze_time("2026-05-16"), self.assertQueryCount(__system__=6):
+        with freeze_time("2026-05-16"), self.assertQueryCount(__system__=16):
             self.env[Heatmap].with_user(self.user_all).get_heatmap_data()
         for index in range(4):
             plan = self._create_plan(
@@ -138,12 +228,13 @@ class TestChannelHeatmapData(HeatmapCommon, MspPlanningCase):
             )
             self._create_objective(plan, periodicity="monthly")
             self._create_objective(plan, periodicity="annual")
+            self._create_objective(plan, periodicity="annual", objective_type="deal_registration")
             self.ours.append(plan.id)
             plan.action_share_with_partner()
             plan.action_start()
         self.env.flush_all()
         self.env.invalidate_all()
-        with freeze_time("2026-05-16"), self.assertQueryCount(__system__=6):
+        with freeze_time("2026-05-16"), self.assertQueryCount(__system__=16):
             data = self.env[Heatmap].with_user(self.user_all).get_heatmap_data()
         self.assertEqual(len(self._rows(data)), 6)
 

@@ -476,25 +476,22 @@ def year_quarters(year):
     return [_calendar_period(date(year, month, 1), 3) for month in (1, 4, 7, 10)]
 
 
-def quarter_parts(date_start, date_end, target, actual):
+def quarter_parts(date_start, date_end, target):
     """A period cut at calendar quarter ends, so that a period longer than a quarter
     (an annual objective's) counts in every quarter it spans rather than in the one
-    it starts in. Returns ``(start, end, target, actual)`` parts, in date order.
+    it starts in. Returns ``(start, end, target)`` parts, in date order, the target
+    spread in proportion to the days of each part (the even pace the expected
+    progress assumes). What was achieved in each part is not read from the period:
+    the heatmap asks the tracking engine for it, as of each quarter end.
 
-    The target is spread in proportion to the days of each part (the even pace the
-    expected progress assumes). Only the period's total actual is known, not when it
-    was achieved: it fills the parts' targets in date order, and whatever exceeds
-    the whole target goes to the last part. So a part is met only once the parts
-    before it are, which is the period's pace read quarter by quarter.
-
-    >>> parts = quarter_parts(date(2026, 1, 1), date(2026, 12, 31), 365.0, 100.0)
-    >>> [(str(start), target, actual) for start, _end, target, actual in parts]
-    [('2026-01-01', 90.0, 90.0), ('2026-04-01', 91.0, 10.0), \
-('2026-07-01', 92.0, 0.0), ('2026-10-01', 92.0, 0.0)]
-    >>> quarter_parts(date(2026, 4, 1), date(2026, 6, 30), 10.0, 12.0)
-    [(datetime.date(2026, 4, 1), datetime.date(2026, 6, 30), 10.0, 12.0)]
-    >>> [part[3] for part in quarter_parts(date(2026, 1, 1), date(2026, 6, 30), 2.0, 5.0)]
-    [0.994475138121547, 4.005524861878453]
+    >>> parts = quarter_parts(date(2026, 1, 1), date(2026, 12, 31), 365.0)
+    >>> [(str(start), str(end), target) for start, end, target in parts]
+    [('2026-01-01', '2026-03-31', 90.0), ('2026-04-01', '2026-06-30', 91.0), \
+('2026-07-01', '2026-09-30', 92.0), ('2026-10-01', '2026-12-31', 92.0)]
+    >>> quarter_parts(date(2026, 4, 1), date(2026, 6, 30), 10.0)
+    [(datetime.date(2026, 4, 1), datetime.date(2026, 6, 30), 10.0)]
+    >>> [str(part[0]) for part in quarter_parts(date(2026, 2, 1), date(2026, 4, 30), 3.0)]
+    ['2026-02-01', '2026-04-01']
     """
     spans = []
     start = date_start
@@ -503,13 +500,6 @@ def quarter_parts(date_start, date_end, target, actual):
         spans.append((start, end))
         start = end + timedelta(days=1)
     if len(spans) == 1:
-        return [(date_start, date_end, target, actual)]
+        return [(date_start, date_end, target)]
     days = (date_end - date_start).days + 1
-    parts = []
-    remaining = actual
-    for index, (start, end) in enumerate(spans):
-        share = target * ((end - start).days + 1) / days
-        filled = remaining if index == len(spans) - 1 else max(min(remaining, share), 0.0)
-        remaining -= filled
-        parts.append((start, end, share, filled))
-    return parts
+    return [(start, end, target * ((end - start).days + 1) / days) for start, end in spans]
