@@ -5,6 +5,7 @@ from odoo import _, api, models
 from odoo.exceptions import AccessError
 from odoo.tools import SQL
 
+from ..tools import figures as figure_rules
 from ..tools import planning
 
 
@@ -35,7 +36,9 @@ class MspBusinessPlanHeatmap(models.AbstractModel):
         if not self.env.user.has_group("msp_business_planning.group_user"):
             raise AccessError(_("The channel heatmap is for business planning users."))
         Plan = self.env["msp.business.plan"]
-        today = self.env["msp.business.plan.objective"]._pacing_today()
+        Objective = self.env["msp.business.plan.objective"]
+        today = Objective._pacing_today()
+        thresholds = Objective._pacing_thresholds()
         year = int(year or today.year)
         quarters = planning.year_quarters(year)
         year_start, year_end = quarters[0][0], quarters[-1][1]
@@ -63,7 +66,9 @@ class MspBusinessPlanHeatmap(models.AbstractModel):
         rows = []
         for plan in plans:
             cells = [
-                self._cell(parts.get((plan["id"], index), {}), plan["state"], start, today)
+                self._cell(
+                    parts.get((plan["id"], index), {}), plan["state"], start, today, thresholds
+                )
                 for index, (start, _end) in enumerate(quarters)
             ]
             rows.append(
@@ -93,8 +98,8 @@ class MspBusinessPlanHeatmap(models.AbstractModel):
             ],
             "rows": rows,
             # The thresholds the statuses were computed with, for the legend.
-            "on_track_percent": round(planning.ON_TRACK_RATIO * 100),
-            "at_risk_percent": round(planning.AT_RISK_RATIO * 100),
+            "on_track_percent": figure_rules.percent(thresholds.on_track * 100),
+            "at_risk_percent": figure_rules.percent(thresholds.at_risk * 100),
         }
 
     def _quarter_parts(self, plan_ids, quarters, today):
@@ -177,7 +182,7 @@ class MspBusinessPlanHeatmap(models.AbstractModel):
             previous = end
         return actuals
 
-    def _cell(self, objectives, plan_state, quarter_start, today):
+    def _cell(self, objectives, plan_state, quarter_start, today, thresholds):
         """One quarter of one plan: its objectives' actuals in the quarter over their
         targets in it, weighed together."""
         items = []
@@ -195,7 +200,7 @@ class MspBusinessPlanHeatmap(models.AbstractModel):
         if not counted:
             return False
         progress, expected, status = self.env["msp.business.plan"]._progress_figures(
-            items, plan_state
+            items, plan_state, thresholds
         )
         if today <= quarter_start:
             status = "not_started"
@@ -207,7 +212,8 @@ class MspBusinessPlanHeatmap(models.AbstractModel):
         return {
             "progress": progress,
             "expected": expected,
-            "progress_display": round(progress or 0.0),
-            "expected_display": round(expected or 0.0),
+            # The one rounding rule of every figure (tools/figures.py).
+            "progress_display": figure_rules.percent(progress or 0.0),
+            "expected_display": figure_rules.percent(expected or 0.0),
             "status": status or False,
         }

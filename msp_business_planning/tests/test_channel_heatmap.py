@@ -91,6 +91,15 @@ class TestChannelHeatmapData(HeatmapCommon, MspPlanningCase):
         self.assertEqual(cells[1]["status"], "at_risk")
         self.assertAlmostEqual(cells[1]["progress"], 40.0)
 
+    def test_cells_and_legend_follow_the_pacing_thresholds_of_settings(self):
+        # Plan B's Q2 reaches 81% of its pace: at risk from 70%, on track from 80%.
+        params = self.env["ir.config_parameter"].sudo()
+        params.set_param("msp_business_planning.on_track_threshold", "80")
+        params.set_param("msp_business_planning.at_risk_threshold", "60")
+        data = self._data()
+        self.assertEqual((data["on_track_percent"], data["at_risk_percent"]), (80, 60))
+        self.assertEqual(self._rows(data)[self.plan_b.id]["cells"][1]["status"], "on_track")
+
     def test_annual_objective_spread_over_its_quarters(self):
         annual = self._create_objective(
             self.plan_b, name="Certified", periodicity="annual", target_value=365, weight=50
