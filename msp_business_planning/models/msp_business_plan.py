@@ -633,7 +633,9 @@ class MspBusinessPlan(models.Model):
     @api.model
     def _skipped_reviews_message(self, blocks):
         periods = ", ".join(
-            _("%(start)s to %(end)s", start=start, end=end) for start, end in blocks
+            # env._: no _() inside a generator, which has no environment to translate with.
+            self.env._("%(start)s to %(end)s", start=start, end=end)
+            for start, end in blocks
         )
         return _(
             "No business review was scheduled for the periods already over (%(periods)s): "

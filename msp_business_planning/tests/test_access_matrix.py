@@ -345,11 +345,9 @@ OPERATIONS = {
 def _kanban_count(env, record):
     """``Y`` when the kanban groups by status, read as ``env``'s user, count
     ``record`` in its column, else ``0``."""
-    groups = env[record._name].web_read_group(
-        [("id", "=", record.id)], ["state"], ["state"], lazy=True
-    )["groups"]
+    groups = compat.web_read_group(env[record._name], [("id", "=", record.id)], "state")
     counted = [group for group in groups if group["state"] == record.state]
-    return "Y" if counted and counted[0]["state_count"] else "0"
+    return "Y" if counted and counted[0]["__count"] else "0"
 
 
 # Public methods (every method the addon defines whose name does not start with

@@ -10,6 +10,7 @@ from lxml import etree
 
 from odoo.exceptions import AccessError
 from odoo.tests import tagged
+from odoo.tools import mute_logger
 
 from ..tools import compat
 from .common import MspPlanningCase, MspPlanningHttpCase
@@ -405,7 +406,8 @@ class TestChartTours(MspPlanningHttpCase):
 
     def test_heatmap_over_json_rpc_follows_the_rules(self):
         for user in (self.portal_a, self.portal_b, self.user_internal):
-            error = self._call_heatmap(user)["error"]["data"]
+            with mute_logger("odoo.http"):
+                error = self._call_heatmap(user)["error"]["data"]
             self.assertEqual(error["name"], "odoo.exceptions.AccessError", user.login)
         rows = self._call_heatmap(self.user_own)["result"]["rows"]
         self.assertEqual([row["plan_id"] for row in rows], self.plan_a.ids)

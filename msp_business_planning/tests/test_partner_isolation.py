@@ -319,6 +319,11 @@ class TestPartnerIsolation(MspPlanningCase):
                 [("id", "=", record.id), ("message_ids", "any", [("body", "ilike", "drop")])],
                 [("message_follower_ids.partner_id.email", "ilike", "vendor.test")],
                 [("website_message_ids.attachment_ids.name", "ilike", "secret")],
+                # The chatter's own yes/no fields are questions about it too.
+                [("id", "=", record.id), ("has_message", "=", True)],
+                [("id", "=", record.id), ("message_has_error", "=", True)],
+                [("id", "=", record.id), ("activity_exception_decoration", "!=", False)],
+                [("id", "=", record.id), ("message_is_follower", "=", True)],
             ):
                 with (
                     self.subTest(model=model_name, domain=domain),
@@ -357,7 +362,10 @@ class TestPartnerIsolation(MspPlanningCase):
             "staff's file": ({"attachment_ids": self.secret_file.ids}, "A"),
             "a posted file": ({"attachment_ids": self.public_file.ids}, "A"),
             "a follower": ({"partner_ids": self.user_own.partner_id.ids}, "Y"),
-            "own upload": ({"attachment_ids": own_upload.ids}, "Y"),
+            "own upload": (
+                {"attachment_ids": own_upload.ids},
+                "Y" if compat.PORTAL_RPC_POST_LINKS_OWN_UPLOADS else "A",
+            ),
         }
         for label, (kwargs, expected) in rows.items():
             with self.subTest(label), mute_logger("odoo.access"):

@@ -208,6 +208,19 @@ def read_group(model, domain, groupby, aggregates=("__count",)):
     return groups
 
 
+def web_read_group(model, domain, groupby):
+    """The groups of a kanban or list grouped by ``groupby`` (one field), as the web
+    client reads them: ``web_read_group``'s groups, each with its record count under
+    ``__count`` and ``__fold`` when folded (tests)."""
+    if V19:  # 19.0: (domain, groupby, aggregates...), the count is __count
+        return model.web_read_group(domain, [groupby])["groups"]
+    # 18.0: (domain, fields, groupby, lazy...), the count is <field>_count
+    groups = model.web_read_group(domain, [groupby], [groupby], lazy=True)["groups"]
+    for group in groups:
+        group["__count"] = group.get(f"{groupby}_count", group.get("__count"))
+    return groups
+
+
 # mail's "thread data" JSON route, which the chatter calls (tests): /mail/data with a
 # fetch_params list on 19.0, /mail/thread/data on 18.0.
 MAIL_THREAD_DATA_ROUTE = "/mail/data" if V19 else "/mail/thread/data"
@@ -238,9 +251,10 @@ def message_post_params(thread_model, thread_id, post_data, attachment_tokens=()
     return params
 
 
-def mail_thread_data_params(thread_model, thread_id, request_list):
-    """The JSON-RPC params of MAIL_THREAD_DATA_ROUTE for one thread."""
-    if V19:  # 19.0
+def mail_thread_data_params(thread_model, thread_id, request_list, access_params=None):
+    """The JSON-RPC params of MAIL_THREAD_DATA_ROUTE for one thread; ``access_params``
+    what a share link's visitor adds (``{"token": ...}``)."""
+    if V19:  # 19.0: one fetch_params entry, the access parameters apart
         return {
             "fetch_params": [
                 [
@@ -249,11 +263,31 @@ def mail_thread_data_params(thread_model, thread_id, request_list):
                         "thread_model": thread_model,
                         "thread_id": thread_id,
                         "request_list": request_list,
+                        "access_params": dict(access_params or {}),
                     },
                 ]
             ]
         }
-    return {"thread_model": thread_model, "thread_id": thread_id, "request_list": request_list}
+    return {  # 18.0: flat parameters
+        "thread_model": thread_model,
+        "thread_id": thread_id,
+        "request_list": request_list,
+        **(access_params or {}),
+    }
+
+
+def rpc_read_group_call(domain, groupby):
+    """``(method, args)`` of the grouped read a web client sends over JSON-RPC (tests
+    of what a client may ask)."""
+    if V19:  # 19.0: formatted_read_group(domain, groupby, aggregates)
+        return "formatted_read_group", [domain, list(groupby), ["__count"]]
+    return "read_group", [domain, list(groupby), list(groupby)]  # 18.0: (domain, fields, groupby)
+
+
+# Whether a partner's user may attach its own upload to a message by calling
+# message_post over JSON-RPC: 18.0 links it; 19.0 refuses any file linked by a portal
+# user outside the chatter route (no write access on ir.attachment).
+PORTAL_RPC_POST_LINKS_OWN_UPLOADS = not V19
 
 
 def set_group_privilege(env, module, category_xmlid, privilege_name, group_xmlids, sequence=100):

@@ -41,6 +41,24 @@ PUBLIC_MESSAGE_DOMAIN = [
 ]
 
 
+# The mixins that bring the chatter onto a model: every field they add (message_*,
+# activity_*, has_message...) is computed from the chatter records above, so each is a
+# question about them (``has_message``, ``message_has_error``,
+# ``activity_exception_decoration``), whether or not it names their model.
+CHATTER_MIXINS = ("mail.thread", "mail.activity.mixin")
+
+
+def chatter_field_names(env):
+    """Names of the fields the chatter mixins add to a model (not the magic fields
+    every model has)."""
+    base = set(env["base"]._fields)
+    names = set()
+    for mixin in CHATTER_MIXINS:
+        if mixin in env:
+            names |= set(env[mixin]._fields) - base
+    return names
+
+
 def is_partner_user(env):
     """Whether ``env`` acts for someone outside the vendor's company (portal or
     public user), the ones these rules apply to. Superuser mode is code of the
@@ -63,11 +81,12 @@ def check_field_path(model, path):
     segment; return the model it ends on (None for a plain field or an unknown
     name, which Odoo refuses itself)."""
     current = model
+    chatter_fields = chatter_field_names(model.env)
     for name in path.split("."):
         field = current._fields.get(name)
         if field is None:
             return None
-        if field.comodel_name in STAFF_COMODELS:
+        if field.comodel_name in STAFF_COMODELS or name in chatter_fields:
             _refuse(model, path)
         try:
             compat.check_field_access(current, "read", [name])
