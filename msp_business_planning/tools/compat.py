@@ -199,7 +199,9 @@ def read_group(model, domain, groupby, aggregates=("__count",)):
                 group[name] = group.pop(spec)
         return groups
     # 18.0: read_group, aggregates named after their field
-    groups = model.read_group(domain, [*specs, *groupby], list(groupby), lazy=False)
+    # (the grouped fields by name: "date:day" in ``fields`` would be an aggregate)
+    grouped = [spec.split(":")[0] for spec in groupby]
+    groups = model.read_group(domain, [*specs, *grouped], list(groupby), lazy=False)
     for group in groups:
         for spec in specs:
             name = spec.split(":")[0]
@@ -212,7 +214,9 @@ def web_read_group(model, domain, groupby):
     """The groups of a kanban or list grouped by ``groupby`` (one field), as the web
     client reads them: ``web_read_group``'s groups, each with its record count under
     ``__count`` and ``__fold`` when folded (tests)."""
-    if V19:  # 19.0: (domain, groupby, aggregates...), the count is __count
+    if V19:  # 19.0: (domain, groupby, aggregates...), the count is __count; the web
+        # client asks for the empty groups of group_expand with read_group_expand
+        model = model.with_context(read_group_expand=True)
         return model.web_read_group(domain, [groupby])["groups"]
     # 18.0: (domain, fields, groupby, lazy...), the count is <field>_count
     groups = model.web_read_group(domain, [groupby], [groupby], lazy=True)["groups"]
