@@ -13,6 +13,7 @@ from . import (
     test_figures,
     test_host_isolation,
     test_initiative,
+    test_migration,
     test_objective,
     test_objective_tracking,
     test_partner_isolation,
