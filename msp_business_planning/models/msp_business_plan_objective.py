@@ -264,12 +264,25 @@ class MspBusinessPlanObjective(models.Model):
         )
         counts = {}
         previews = {}
+        edited = []
         for objective in tracked:
             try:
                 domain = objective._get_lead_domain()
             except ValidationError as error:
                 previews[objective] = error.args[0]
                 continue
+            if objective.id:
+                continue  # saved as shown: counted with the others below
+            edited.append((objective, domain))
+        # Saved objectives (a plan form lists them all): the actuals' queries, one per
+        # kind and deal filter, whatever the number of objectives.
+        saved = tracked.filtered(lambda o: o.id and o not in previews)
+        counted = saved._get_counted_deals() if saved else {}
+        for objective in saved:
+            deals = counted.get(objective.id, {})
+            counts[objective] = len({lead_id for ids in deals.values() for lead_id in ids})
+        # An objective being edited in its form: its filter as it stands, not yet saved.
+        for objective, domain in edited:
             counts[objective] = objective._origin._count_deals(objective.objective_type, domain)
         for objective in self:
             partner = objective.commercial_partner_id.name or objective.partner_id.name

@@ -182,6 +182,27 @@ class TestDealsCounted(FiguresCase):
         )
         self.assertFalse(self.manual.deal_filter_preview)
 
+    def test_previews_of_a_plan_s_objectives_in_constant_queries(self):
+        """A plan form shows every objective's preview: one query per kind and deal
+        filter (the actuals' queries), never one per objective."""
+        queries = {}
+        for count in (2, 6):
+            plan = self._create_plan(name=f"Preview {count}", state="in_progress")
+            objectives = self.env["msp.business.plan.objective"]
+            for index in range(count):
+                objectives |= self._create_objective(
+                    plan,
+                    name=f"Registrations {index}",
+                    objective_type="deal_registration",
+                    lead_domain=f"[('expected_revenue', '>', {index % 2})]",
+                )
+            self.env.flush_all()
+            self.env.invalidate_all()
+            before = self.env.cr.sql_log_count
+            objectives.mapped("deal_filter_preview")
+            queries[count] = self.env.cr.sql_log_count - before
+        self.assertEqual(queries[2], queries[6])
+
     def test_preview_follows_the_filter_being_edited(self):
         with self.env.cr.savepoint():
             form_values = self.registrations.new(
