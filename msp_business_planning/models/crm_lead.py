@@ -774,6 +774,8 @@ class CrmLead(models.Model):
             )
         )
         Team = self.env["crm.team"].sudo()
+        # A batch of registrations mostly shares its approvers: one team look-up each.
+        approver_teams = {}
         result = {}
         for lead in leads:
             company = lead.company_id or self.env.company
@@ -797,15 +799,18 @@ class CrmLead(models.Model):
                 self.env["res.users"],
             )
             if approver and not team:
-                team = Team.search(
-                    [
-                        ("company_id", "in", (False, company.id)),
-                        "|",
-                        ("user_id", "=", approver.id),
-                        ("member_ids", "in", approver.ids),
-                    ],
-                    limit=1,
-                )
+                key = (approver.id, company.id)
+                if key not in approver_teams:
+                    approver_teams[key] = Team.search(
+                        [
+                            ("company_id", "in", (False, company.id)),
+                            "|",
+                            ("user_id", "=", approver.id),
+                            ("member_ids", "in", approver.ids),
+                        ],
+                        limit=1,
+                    )
+                team = approver_teams[key]
             reason = False
             if not approver:
                 reason = _(
