@@ -340,21 +340,15 @@ class MspBusinessPlanPortal(CustomerPortal):
 
     def _parse_progress_form(self, typed):
         """(value, date, note) from the typed texts, date None when not given;
-        ValidationError in the partner's words otherwise."""
+        ValidationError in the partner's words when a text is not a number, a date or
+        a note. Whether the value and date are acceptable is the update's to say."""
         try:
             value = portal_input.parse_number(typed["value"])
         except portal_input.InputError as error:
             raise ValidationError(
-                {
-                    "missing": _("Enter the value achieved."),
-                    "too_large": _("The value is too large."),
-                }.get(
-                    error.kind,
-                    _(
-                        "The value must be a number, such as 12 or 12.5 (no thousands "
-                        "separators)."
-                    ),
-                )
+                _("Enter the value achieved.")
+                if error.kind == "missing"
+                else _("The value must be a number, such as 12 or 12.5 (no thousands separators).")
             ) from None
         try:
             day = portal_input.parse_iso_date(typed["date"]) if typed["date"].strip() else None

@@ -1,19 +1,11 @@
-from dateutil.relativedelta import relativedelta
-
-from odoo import _, fields, http
+from odoo import _, http
 from odoo.exceptions import AccessError, MissingError, UserError, ValidationError
 from odoo.http import request
 
 from ..models.crm_lead import PORTAL_REGISTRATION_FIELDS
-from ..tools import portal_input
 from .portal import MspBusinessPlanPortal
 
 DEAL_URL = "/my/deal-registrations"
-# The expected closing date of a new deal: not in the past (a day of slack for the
-# partner's timezone), and not beyond this many years.
-DEADLINE_MAX_YEARS = 5
-# Longest description accepted from the form.
-MAX_DESCRIPTION_LENGTH = 5000
 
 
 class MspDealRegistrationPortal(MspBusinessPlanPortal):
@@ -210,7 +202,8 @@ class MspDealRegistrationPortal(MspBusinessPlanPortal):
         if existing:
             return request.redirect(f"{DEAL_URL}/{existing.id}?message=duplicate")
 
-        parsed, errors = self._parse_deal_registration_form(typed)
+        # The model reads and checks the typed texts, every field at once.
+        _values, errors = Lead._check_portal_registration_values(typed)
         if errors:
             return self._render_deal_registration_form(
                 typed,
@@ -218,7 +211,7 @@ class MspDealRegistrationPortal(MspBusinessPlanPortal):
                 error=_("Please correct the fields marked below; nothing was registered."),
             )
         try:
-            lead = Lead._register_deal_from_portal(parsed, submission_key=form_key or False)
+            lead = Lead._register_deal_from_portal(typed, submission_key=form_key or False)
         except (UserError, ValidationError) as error:
             return self._render_deal_registration_form(typed, error=error.args[0])
         if not lead:
@@ -226,74 +219,4 @@ class MspDealRegistrationPortal(MspBusinessPlanPortal):
         return request.redirect(f"{DEAL_URL}/{lead.id}?message=registered")
 
     def _deal_deadline_range(self):
-        today = fields.Date.context_today(request.env.user)
-        return today - relativedelta(days=1), today + relativedelta(years=DEADLINE_MAX_YEARS)
-
-    def _parse_deal_registration_form(self, typed):
-        """({field: typed value}, {field: message}) from the typed texts: every field is
-        checked, so the partner sees all its mistakes at once."""
-        parsed, errors = {}, {}
-        for name in ("name", "partner_name", "contact_name"):
-            try:
-                parsed[name] = portal_input.clean_line(typed[name])
-            except portal_input.InputError:
-                errors[name] = _(
-                    "Keep it under %(max)s characters.", max=portal_input.MAX_LINE_LENGTH
-                )
-        if not errors.get("name") and not parsed.get("name"):
-            errors["name"] = _("Give the deal a name.")
-
-        # Checked where it enters the model (crm.lead._check_registration_email).
-        parsed["email_from"] = typed["email_from"].strip()
-
-        try:
-            parsed["phone"] = portal_input.clean_phone(typed["phone"])
-        except portal_input.InputError:
-            errors["phone"] = _("Enter a phone number with digits, spaces and + ( ) - . / only.")
-
-        revenue = typed["expected_revenue"].strip()
-        if revenue:
-            try:
-                parsed["expected_revenue"] = portal_input.parse_number(revenue)
-                if parsed["expected_revenue"] < 0:
-                    raise portal_input.InputError("negative")
-            except portal_input.InputError as error:
-                errors["expected_revenue"] = {
-                    "negative": _("The expected revenue cannot be negative."),
-                    "too_large": _("The expected revenue is too large."),
-                }.get(
-                    error.kind,
-                    _(
-                        "The expected revenue must be an amount, such as 12000 or 12000.50 "
-                        "(no currency sign or thousands separators)."
-                    ),
-                )
-
-        deadline = typed["date_deadline"].strip()
-        if deadline:
-            first, last = self._deal_deadline_range()
-            try:
-                parsed["date_deadline"] = portal_input.check_date_range(
-                    portal_input.parse_iso_date(deadline), first, last
-                )
-            except portal_input.InputError as error:
-                errors["date_deadline"] = (
-                    _(
-                        "The expected closing date must be between %(first)s and %(last)s.",
-                        first=first,
-                        last=last,
-                    )
-                    if error.kind == "out_of_range"
-                    else _("The date is not valid; use the date picker (YYYY-MM-DD).")
-                )
-
-        try:
-            parsed["description"] = portal_input.clean_text(
-                typed["description"], max_length=MAX_DESCRIPTION_LENGTH
-            )
-        except portal_input.InputError:
-            errors["description"] = _(
-                "The description is too long (more than %(max)s characters).",
-                max=MAX_DESCRIPTION_LENGTH,
-            )
-        return parsed, errors
+        return request.env["crm.lead"]._get_registration_deadline_range()

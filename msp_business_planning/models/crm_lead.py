@@ -1,14 +1,15 @@
 import logging
-import math
-from datetime import timedelta
+from datetime import date, timedelta
 
 import psycopg2
+from dateutil.relativedelta import relativedelta
 
 from odoo import SUPERUSER_ID, _, api, fields, models, tools
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import email_normalize, escape_psql, mute_logger, plaintext2html
 
-from ..tools import compat, deal_tracking
+from ..tools import compat, deal_tracking, portal_input
+from ..tools.values import number_issue
 
 _logger = logging.getLogger(__name__)
 
@@ -40,6 +41,23 @@ PORTAL_REGISTRATION_FIELDS = (
     "date_deadline",
     "description",
 )
+# How each of those fields is read and checked (the others are plain texts).
+PORTAL_REGISTRATION_READERS = {
+    "name": "_read_registration_line",
+    "partner_name": "_read_registration_line",
+    "contact_name": "_read_registration_line",
+    "phone": "_read_registration_phone",
+    "expected_revenue": "_read_registration_revenue",
+    "date_deadline": "_read_registration_deadline",
+    "description": "_read_registration_description",
+}
+# The fields also given as values (a number, a date) rather than as typed texts.
+PORTAL_REGISTRATION_TYPED_FIELDS = ("expected_revenue", "date_deadline")
+# The expected closing date of a deal registered from the portal: at most this many
+# years ahead.
+DEADLINE_MAX_YEARS = 5
+# Longest description accepted from a partner registering a deal.
+MAX_DESCRIPTION_LENGTH = 5000
 PROTECTION_DAYS_PARAM = "msp_business_planning.registration_protection_days"
 REVIEW_ACTIVITY_TYPE = "msp_business_planning.mail_activity_type_registration_review"
 # Deal tracking joins a partner's registrations on each of these days; the indexes only
@@ -1037,38 +1055,123 @@ class CrmLead(models.Model):
 
     @api.model
     def _prepare_portal_registration_values(self, values):
-        """Whitelisted, cleaned and checked lead values from a portal form."""
-        cleaned = {}
+        """Whitelisted, cleaned and checked lead values from a portal form; a
+        UserError names every mistake (see :meth:`_check_portal_registration_values`)."""
+        lead_values, errors = self._check_portal_registration_values(values)
+        if errors:
+            raise UserError("\n".join(errors.values()))
+        return lead_values
+
+    @api.model
+    def _check_portal_registration_values(self, values):
+        """``(lead values, {field: message})`` from what a partner sends to register a
+        deal: the one place its values are read and checked, whether they come as the
+        portal form's texts (the controller hands them over as typed) or as values.
+        Every field is checked, so the partner sees all its mistakes at once; only the
+        fields of ``PORTAL_REGISTRATION_FIELDS`` are read, and the form's description
+        becomes ``registration_description``. The e-mail is checked by
+        :meth:`_check_registration_email`, as for every submitted registration."""
+        cleaned, errors = {}, {}
         for name in PORTAL_REGISTRATION_FIELDS:
             value = values.get(name)
-            if isinstance(value, str):
-                value = value.strip()
-            if value in (None, "", False):
+            if value in (None, False, ""):
                 continue
-            if name == "expected_revenue":
-                try:
-                    value = float(value)
-                except (TypeError, ValueError):
-                    value = -1.0
-                if not math.isfinite(value) or value < 0:
-                    raise UserError(_("The expected revenue must be a positive amount."))
-            elif name == "date_deadline":
-                try:
-                    value = fields.Date.to_date(value)
-                except (TypeError, ValueError):
-                    value = None
-                if not value:
-                    raise UserError(_("The expected closing date must be a date (YYYY-MM-DD)."))
-            elif not isinstance(value, str):
-                raise UserError(_("The field “%(field)s” must be a text.", field=name))
-            elif name == "description":
+            if not isinstance(value, str) and name not in PORTAL_REGISTRATION_TYPED_FIELDS:
+                errors[name] = _("The field “%(field)s” must be a text.", field=name)
+                continue
+            reader = PORTAL_REGISTRATION_READERS.get(name)
+            try:
+                value = getattr(self, reader)(value) if reader else value.strip()
+            except ValidationError as error:
+                errors[name] = error.args[0]
+                continue
+            if value in (None, ""):
+                continue
+            if name == "description":
                 cleaned["registration_description"] = plaintext2html(value)
-                continue
-            cleaned[name] = value
-        cleaned.setdefault("name", cleaned.get("partner_name"))
-        if not cleaned["name"]:
-            raise UserError(_("Give the deal a name, or the name of the customer's company."))
-        return cleaned
+            else:
+                cleaned[name] = value
+        if "name" not in errors and not cleaned.get("name"):
+            errors["name"] = _("Give the deal a name.")
+        return cleaned, errors
+
+    def _read_registration_line(self, value):
+        try:
+            return portal_input.clean_line(value)
+        except portal_input.InputError:
+            raise ValidationError(
+                _("Keep it under %(max)s characters.", max=portal_input.MAX_LINE_LENGTH)
+            ) from None
+
+    def _read_registration_phone(self, value):
+        try:
+            return portal_input.clean_phone(value)
+        except portal_input.InputError:
+            raise ValidationError(
+                _("Enter a phone number with digits, spaces and + ( ) - . / only.")
+            ) from None
+
+    def _read_registration_revenue(self, value):
+        if isinstance(value, str):
+            try:
+                value = portal_input.parse_number(value)
+            except portal_input.InputError as error:
+                if error.kind == "missing":
+                    return None
+                value = None
+        issue = number_issue(value, minimum=0)
+        if issue == "too_small":
+            raise ValidationError(_("The expected revenue cannot be negative."))
+        if issue in ("too_large", "not_finite") and value == value:  # NaN is no amount
+            raise ValidationError(_("The expected revenue is too large."))
+        if issue:
+            raise ValidationError(
+                _(
+                    "The expected revenue must be an amount, such as 12000 or 12000.50 "
+                    "(no currency sign or thousands separators)."
+                )
+            )
+        return float(value)
+
+    def _read_registration_deadline(self, value):
+        try:
+            if isinstance(value, str):
+                value = portal_input.parse_iso_date(value)
+            elif not isinstance(value, date):
+                raise portal_input.InputError("invalid")
+        except portal_input.InputError:
+            raise ValidationError(
+                _("The expected closing date is not valid; use the date picker (YYYY-MM-DD).")
+            ) from None
+        first, last = self._get_registration_deadline_range()
+        if not first <= value <= last:
+            raise ValidationError(
+                _(
+                    "The expected closing date must be between %(first)s and %(last)s.",
+                    first=first,
+                    last=last,
+                )
+            )
+        return value
+
+    def _read_registration_description(self, value):
+        try:
+            return portal_input.clean_text(value, max_length=MAX_DESCRIPTION_LENGTH)
+        except portal_input.InputError:
+            raise ValidationError(
+                _(
+                    "The description is too long (more than %(max)s characters).",
+                    max=MAX_DESCRIPTION_LENGTH,
+                )
+            ) from None
+
+    @api.model
+    def _get_registration_deadline_range(self):
+        """First and last expected closing dates a partner may give a new deal: not
+        in the past (a day of slack for the partner's timezone), and not beyond
+        ``DEADLINE_MAX_YEARS``."""
+        today = fields.Date.context_today(self.env.user)
+        return today - timedelta(days=1), today + relativedelta(years=DEADLINE_MAX_YEARS)
 
     @api.model
     def _get_registration_outcome_domains(self):

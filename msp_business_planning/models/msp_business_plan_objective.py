@@ -2,7 +2,6 @@ import ast
 import functools
 import itertools
 import logging
-import math
 import operator
 from collections import defaultdict
 from datetime import timedelta
@@ -17,7 +16,6 @@ from odoo.tools import SQL, formatLang, mute_logger
 from ..tools import compat, deal_tracking, planning, values
 from ..tools import figures as figure_rules
 from ..tools.figures import FIGURE_KINDS
-from ..tools.portal_input import MAX_ABS_VALUE
 
 _logger = logging.getLogger(__name__)
 
@@ -406,30 +404,6 @@ class MspBusinessPlanObjective(models.Model):
     # CONSTRAINTS
     # ------------------------------------------------------------
 
-    @api.constrains("weight")
-    def _check_weight(self):
-        for objective in self:
-            if not 1 <= objective.weight <= 100:
-                raise ValidationError(
-                    _(
-                        "The weight of “%(objective)s” must be between 1 and 100 (got "
-                        "%(weight)s).",
-                        objective=objective.name,
-                        weight=objective.weight,
-                    )
-                )
-
-    @api.constrains("target_value")
-    def _check_target_value(self):
-        for objective in self:
-            if objective.target_value < 0 or not math.isfinite(objective.target_value):
-                raise ValidationError(
-                    _(
-                        "The target of “%(objective)s” must be a positive number.",
-                        objective=objective.name,
-                    )
-                )
-
     @api.constrains("measure", "sum_field_id")
     def _check_sum_field(self):
         for objective in self.filtered(lambda o: o.measure == "sum"):
@@ -496,8 +470,12 @@ class MspBusinessPlanObjective(models.Model):
 
     @api.model
     def _precheck_values(self, vals):
-        """Weight and target are refused with a ValidationError before the database
-        check constraints would abort the transaction with a bare integrity error."""
+        """The one check of an objective's weight and target, on the values given to
+        create and write: the only ways in (an objective's target is otherwise the sum
+        of its period targets, each checked by the period's own precheck). A wrong
+        value is refused with a ValidationError in the user's words, before the ORM
+        converts it (a text, None) or the database's check constraints abort the
+        transaction with an integrity error (out of range, negative)."""
         if "weight" in vals and values.number_issue(vals["weight"], 1, 100):
             raise ValidationError(
                 _(
@@ -506,23 +484,21 @@ class MspBusinessPlanObjective(models.Model):
                 )
             )
         if vals.get("target_value") is not None:
-            self._precheck_amount(
+            self._precheck_target_value(
                 vals["target_value"], _("The target of an objective must be a positive number.")
             )
 
     @api.model
-    def _precheck_amount(self, value, negative_message):
-        """A target or reported value the ORM can store: a number, finite, not
-        absurdly large, and positive when ``negative_message`` says so."""
-        issue = values.number_issue(value, minimum=0 if negative_message else None)
+    def _precheck_target_value(self, value, negative_message):
+        """The rule of every target, an objective's or a period's: a number, finite,
+        not absurdly large, not negative (``negative_message`` says so)."""
+        issue = values.number_issue(value, minimum=0)
         if issue == "not_a_number":
             raise ValidationError(_("“%(value)s” is not a number.", value=value))
         if issue == "too_large":
-            raise ValidationError(
-                _("%(value)s is too large for a target or a result.", value=value)
-            )
+            raise ValidationError(_("%(value)s is too large for a target.", value=value))
         if issue:
-            raise ValidationError(negative_message or _("The value must be a finite number."))
+            raise ValidationError(negative_message)
 
     @api.model_create_multi
     def create(self, vals_list):
@@ -1053,16 +1029,7 @@ class MspBusinessPlanObjective(models.Model):
                 )
             )
         plan._check_state(["in_progress"], _("report progress on"))
-        if not math.isfinite(value) or abs(value) > MAX_ABS_VALUE:
-            raise ValidationError(_("The reported value is too large."))
-        if not plan.date_start <= day <= plan.date_end:
-            raise ValidationError(
-                _(
-                    "The date must be within the plan, from %(start)s to %(end)s.",
-                    start=plan.date_start,
-                    end=plan.date_end,
-                )
-            )
+        # The value and the date are checked where they enter the model, by the update.
         Update = self.env["msp.business.plan.objective.update"]
         if submission_key and Update.sudo().search_count(
             [("portal_submission_key", "=", submission_key)], limit=1

@@ -1,5 +1,3 @@
-import math
-
 from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 
@@ -117,11 +115,14 @@ class MspBusinessPlanObjectiveTarget(models.Model):
         return super().unlink()
 
     def _precheck_target(self, vals):
-        # Before the check constraints, so the user gets a message rather than an
-        # integrity error.
+        """The one check of a period's target, and of its dates' shape and order, on
+        the values given to create and write: refused in the user's words before the
+        ORM converts them or the database's check constraints abort the transaction.
+        Whether the period lies within the plan and overlaps no other is checked by
+        :meth:`_check_period_dates`, once the lines are written."""
         target = vals.get("target_value")
         if target is not None:
-            self.env["msp.business.plan.objective"]._precheck_amount(
+            self.env["msp.business.plan.objective"]._precheck_target_value(
                 target, _("A period target must be a positive number.")
             )
         if "date_start" in vals or "date_end" in vals:
@@ -179,19 +180,6 @@ class MspBusinessPlanObjectiveTarget(models.Model):
         )
         running = plan_state in planning.RUNNING_STATES
         return progress, expected, status if running and status else False
-
-    @api.constrains("target_value")
-    def _check_target_value(self):
-        for target in self:
-            if target.target_value < 0 or not math.isfinite(target.target_value):
-                raise ValidationError(
-                    _(
-                        "The target of %(period)s for “%(objective)s” must be a positive "
-                        "number.",
-                        period=target.name,
-                        objective=target.objective_id.name,
-                    )
-                )
 
     @api.constrains("date_start", "date_end", "objective_id")
     def _check_period_dates(self):

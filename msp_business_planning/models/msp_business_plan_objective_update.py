@@ -4,6 +4,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 
 from ..tools import compat
+from ..tools.values import number_issue
 
 
 class MspBusinessPlanObjectiveUpdate(models.Model):
@@ -64,13 +65,12 @@ class MspBusinessPlanObjectiveUpdate(models.Model):
                         objective=objective.name,
                     )
                 )
-            if not math.isfinite(update.value):
-                raise ValidationError(_("The reported value must be a number."))
             plan = objective.plan_id
             if not plan.date_start <= update.date <= plan.date_end:
                 raise ValidationError(
                     _(
-                        "The update date %(date)s is outside the plan (%(start)s to %(end)s).",
+                        "The update date %(date)s is outside the plan: report progress "
+                        "within the plan, from %(start)s to %(end)s.",
                         date=update.date,
                         start=plan.date_start,
                         end=plan.date_end,
@@ -79,9 +79,23 @@ class MspBusinessPlanObjectiveUpdate(models.Model):
 
     @api.model
     def _precheck_value(self, vals):
-        # Negative values correct earlier reports; anything else must be a number.
-        if "value" in vals:
-            self.env["msp.business.plan.objective"]._precheck_amount(vals["value"], None)
+        """The one check of a reported value, on the values given to create and write,
+        its only ways in (the portal form hands over the number it parsed): a number,
+        finite and not absurdly large, refused in the user's words before the float
+        field would store NaN or infinity and spoil every sum. Negative values are
+        accepted: they correct earlier reports."""
+        if "value" not in vals:
+            return
+        value = vals["value"]
+        issue = number_issue(value)
+        if issue == "not_finite" and math.isnan(float(value)):
+            issue = "not_a_number"
+        if issue == "not_a_number":
+            raise ValidationError(
+                _("The reported value must be a number (got “%(value)s”).", value=value)
+            )
+        if issue:
+            raise ValidationError(_("The reported value is too large."))
 
     @api.model_create_multi
     def create(self, vals_list):

@@ -101,6 +101,9 @@ ORM_CASES = [
      lambda f: f._update_vals(date=date(2025, 12, 31)), "outside the plan"),
     ("update NaN", UPDATE, None, lambda f: f._update_vals(value=NAN), "number"),
     ("update huge", UPDATE, None, lambda f: f._update_vals(value=1e300), "too large"),
+    ("update infinite", UPDATE, None, lambda f: f._update_vals(value=-INF), "too large"),
+    ("update not a number", UPDATE, None, lambda f: f._update_vals(value="lots"), "number"),
+    ("update NaN as text", UPDATE, None, lambda f: f._update_vals(value="nan"), "number"),
     ("update on an automatic objective", UPDATE, None,
      lambda f: f._update_vals(objective_id=f.objective_deals.id), "manual objectives"),
     # Reviews, scores, topics, initiatives

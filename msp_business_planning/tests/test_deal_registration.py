@@ -356,9 +356,13 @@ class TestPortalRegistration(RegistrationCase):
         count = self.env["crm.lead"].search_count([])
         for values, message in (
             ({}, "name"),
-            ({"name": "Deal", "expected_revenue": "lots"}, "positive amount"),
-            ({"name": "Deal", "expected_revenue": "-5"}, "positive amount"),
-            ({"name": "Deal", "expected_revenue": "nan"}, "positive amount"),
+            ({"name": "Deal", "expected_revenue": "lots"}, "must be an amount"),
+            ({"name": "Deal", "expected_revenue": "-5"}, "cannot be negative"),
+            ({"name": "Deal", "expected_revenue": "nan"}, "must be an amount"),
+            ({"name": "Deal", "expected_revenue": float("nan")}, "must be an amount"),
+            ({"name": "Deal", "expected_revenue": 1e13}, "too large"),
+            ({"name": "Deal", "date_deadline": "2999-01-01"}, "must be between"),
+            ({"name": "Deal", "description": "x" * 5001}, "too long"),
             ({"name": "Deal", "date_deadline": "30/06/2026"}, "date"),
             ({"name": "Deal", "email_from": "not an email"}, "e-mail"),
             ({"name": ["Deal"]}, "text"),
@@ -366,6 +370,26 @@ class TestPortalRegistration(RegistrationCase):
             with self.subTest(values=values), self.assertRaisesRegex(UserError, message):
                 self._register(self.portal_a, **values)
         self.assertEqual(self.env["crm.lead"].search_count([]), count)
+
+    def test_every_mistake_is_named_at_once(self):
+        """The model reads the portal form's texts, field by field: the form shows all
+        the partner's mistakes at once, with the messages the model gives itself."""
+        Lead = self.env["crm.lead"].with_user(self.portal_a)
+        lead_values, errors = Lead._check_portal_registration_values(
+            {
+                "name": "",
+                "phone": "call me",
+                "expected_revenue": "-5",
+                "date_deadline": "2999-01-01",
+                "contact_name": "x" * 201,
+                "partner_name": " Globex ",
+            }
+        )
+        self.assertEqual(
+            set(errors), {"name", "phone", "expected_revenue", "date_deadline", "contact_name"}
+        )
+        self.assertIn("cannot be negative", errors["expected_revenue"])
+        self.assertEqual(lead_values, {"partner_name": "Globex"})
 
     def test_only_portal_users_register_from_the_portal(self):
         with self.assertRaises(AccessError):

@@ -6,8 +6,9 @@ No ORM here: the models map each problem to a message in the user's words.
 
 import math
 
-from .portal_input import MAX_ABS_VALUE
-
+# Beyond a trillion a value is a typo or an attack, never a real figure; it also keeps
+# every accepted value far from float overflow in sums.
+MAX_ABS_VALUE = 1e12
 # A business plan spans at most this many years: longer is a typo (2206 for 2026),
 # and would generate thousands of monthly periods per objective.
 MAX_PLAN_YEARS = 10
