@@ -1,7 +1,23 @@
+import doctest
 from datetime import date
 
 from odoo import Command
-from odoo.tests import HttpCase, TransactionCase, new_test_user
+from odoo.tests import BaseCase, HttpCase, TransactionCase, new_test_user
+
+
+class MspDoctestCase(BaseCase):
+    """Tests of a pure module (no ORM), with its doctests run as one test."""
+
+    def assertDoctests(self, module, at_least):
+        """Every example in the docstrings of ``module`` gives what it shows: at least
+        ``at_least`` examples are run (a docstring lost by mistake is noticed), and a
+        failure shows what each failing example gave."""
+        runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS)
+        report = []
+        for test in doctest.DocTestFinder().find(module):
+            runner.run(test, out=report.append)
+        self.assertGreaterEqual(runner.tries, at_least, f"doctests of {module.__name__}")
+        self.assertEqual(runner.failures, 0, "".join(report))
 
 
 class MspPlanningCommon:

@@ -7,7 +7,6 @@ database as it was: the counts of every model of the addon and the values of the
 record written are compared before and after.
 """
 
-import doctest
 import io
 import json
 import math
@@ -19,12 +18,12 @@ import openpyxl
 
 from odoo import Command, http
 from odoo.exceptions import UserError, ValidationError
-from odoo.tests import BaseCase, tagged
+from odoo.tests import tagged
 from odoo.tools import mute_logger
 
 from ..models import msp_business_plan
 from ..tools import compat, values
-from .common import MspPlanningCase, MspPlanningHttpCase
+from .common import MspDoctestCase, MspPlanningCase, MspPlanningHttpCase
 
 NAN = float("nan")
 INF = float("inf")
@@ -204,11 +203,9 @@ class BadInputCommon:
         }
 
 
-class TestValueChecks(BaseCase):
+class TestValueChecks(MspDoctestCase):
     def test_doctests(self):
-        result = doctest.testmod(values)
-        self.assertGreater(result.attempted, 5)
-        self.assertEqual(result.failed, 0)
+        self.assertDoctests(values, at_least=6)
 
 
 class TestBadInputAtTheOrm(BadInputCommon, MspPlanningCase):

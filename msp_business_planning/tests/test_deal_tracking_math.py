@@ -1,18 +1,14 @@
 """The pure deal tracking rules, tested without the ORM (plus their doctests)."""
 
-import doctest
 from datetime import date, datetime
 
-from odoo.tests import BaseCase
-
 from ..tools import deal_tracking
+from .common import MspDoctestCase
 
 
-class TestDealTrackingMath(BaseCase):
+class TestDealTrackingMath(MspDoctestCase):
     def test_doctests(self):
-        result = doctest.testmod(deal_tracking)
-        self.assertGreater(result.attempted, 10)
-        self.assertEqual(result.failed, 0)
+        self.assertDoctests(deal_tracking, at_least=11)
 
     def test_utc_day_of_late_evening_closings(self):
         self.assertEqual(

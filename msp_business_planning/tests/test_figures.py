@@ -2,7 +2,6 @@
 currency, weights that are not added up across plans, and the deals behind a deal
 objective's figures."""
 
-import doctest
 import io
 from datetime import date, datetime
 
@@ -10,11 +9,11 @@ import openpyxl
 from lxml import html as lxml_html
 
 from odoo.exceptions import AccessError
-from odoo.tests import BaseCase, tagged
+from odoo.tests import tagged
 from odoo.tools import mute_logger
 
 from ..tools import compat, figures
-from .common import MspPlanningCase, MspPlanningHttpCase
+from .common import MspDoctestCase, MspPlanningCase, MspPlanningHttpCase
 
 
 def _text(content):
@@ -22,11 +21,9 @@ def _text(content):
     return " ".join(lxml_html.fromstring(content).text_content().split())
 
 
-class TestFigureRules(BaseCase):
+class TestFigureRules(MspDoctestCase):
     def test_doctests(self):
-        result = doctest.testmod(figures)
-        self.assertGreater(result.attempted, 10)
-        self.assertEqual(result.failed, 0)
+        self.assertDoctests(figures, at_least=11)
 
     def test_halves_round_up_as_the_web_client_does(self):
         # Python's round() and format() give 12 here; the back office's progress bars 13.

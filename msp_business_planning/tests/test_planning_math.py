@@ -1,19 +1,15 @@
 """The pure planning arithmetic, tested without the ORM (plus its doctests)."""
 
-import doctest
 from datetime import date
 from itertools import pairwise
 
-from odoo.tests import BaseCase
-
 from ..tools import planning
+from .common import MspDoctestCase
 
 
-class TestPlanningMath(BaseCase):
+class TestPlanningMath(MspDoctestCase):
     def test_doctests(self):
-        result = doctest.testmod(planning)
-        self.assertGreater(result.attempted, 10)
-        self.assertEqual(result.failed, 0)
+        self.assertDoctests(planning, at_least=11)
 
     def test_quarters_of_a_calendar_year(self):
         periods = planning.split_periods(date(2026, 1, 1), date(2026, 12, 31), "quarterly")

@@ -1,7 +1,6 @@
 """The partner portal over HTTP: what each partner's contacts, a token holder and an
 anonymous visitor get from /my and /my/business-plans, and what the forms accept."""
 
-import doctest
 import io
 import re
 import secrets
@@ -12,20 +11,18 @@ import openpyxl
 
 from odoo import Command, http
 from odoo.addons.portal.controllers.portal import CustomerPortal
-from odoo.tests import BaseCase, tagged
+from odoo.tests import tagged
 from odoo.tools import mute_logger
 
 from ..tools import portal_input
-from .common import MspPlanningHttpCase
+from .common import MspDoctestCase, MspPlanningHttpCase
 
 PLAN_URL = "/my/business-plans"
 
 
-class TestPortalInput(BaseCase):
+class TestPortalInput(MspDoctestCase):
     def test_doctests(self):
-        result = doctest.testmod(portal_input)
-        self.assertGreater(result.attempted, 8)
-        self.assertEqual(result.failed, 0)
+        self.assertDoctests(portal_input, at_least=9)
 
 
 @tagged("post_install", "-at_install")

@@ -1,7 +1,6 @@
 """The Excel export, read back with openpyxl: sheets, values and their types, formats,
 formula-like text, access rights and the query count."""
 
-import doctest
 import io
 from datetime import date, datetime
 
@@ -9,12 +8,12 @@ import openpyxl
 from freezegun import freeze_time
 
 from odoo.exceptions import AccessError
-from odoo.tests import BaseCase, users, warmup
+from odoo.tests import users, warmup
 from odoo.tools import mute_logger
 
 from ..report import xlsx_builder
 from ..tools.figures import percent
-from .common import MspPlanningCase
+from .common import MspDoctestCase, MspPlanningCase
 
 SHEETS = ["Summary", "Objectives", "Periods", "Reviews"]
 
@@ -29,11 +28,9 @@ def sheet_rows(worksheet):
     return [dict(zip(headers, row, strict=True)) for row in worksheet.iter_rows(min_row=2)]
 
 
-class TestXlsxBuilder(BaseCase):
+class TestXlsxBuilder(MspDoctestCase):
     def test_doctests(self):
-        result = doctest.testmod(xlsx_builder)
-        self.assertGreater(result.attempted, 5)
-        self.assertEqual(result.failed, 0)
+        self.assertDoctests(xlsx_builder, at_least=6)
 
     def test_row_of_the_wrong_length_is_refused(self):
         sheet = xlsx_builder.Sheet("S", [xlsx_builder.Column("A"), xlsx_builder.Column("B")])
