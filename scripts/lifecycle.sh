@@ -34,6 +34,9 @@ case "$ADDONS" in
     msp_business_planning_elearning) LEFTOVERS="
         SELECT 'field ' || model || '.' || name FROM ir_model_fields
          WHERE model = 'msp.business.plan.objective' AND name = 'course_ids'
+        UNION ALL SELECT 'kind ' || value FROM ir_model_fields_selection WHERE value = 'course_completion'
+        UNION ALL SELECT 'course objective ' || name FROM msp_business_plan_objective
+         WHERE objective_type = 'course_completion'
         UNION ALL SELECT 'table ' || tablename FROM pg_tables WHERE tablename LIKE 'msp\_%slide%'
         UNION ALL SELECT 'column slide_channel_partner.' || column_name
           FROM information_schema.columns
@@ -51,6 +54,18 @@ if [ "${FRESH:-}" = 1 ]; then
 fi
 step "upgrade"
 run -u "$ADDONS"
+if [ "$ADDONS" = msp_business_planning_elearning ]; then
+    # A running plan with a Course Completions objective: uninstalling the bridge keeps
+    # it as a manual objective (the kind's ondelete), with its targets.
+    step "a course objective to keep"
+    echo "partner = env['res.partner'].create({'name': 'Lifecycle Partner', 'is_company': True})
+course = env['slide.channel'].create({'name': 'Lifecycle Course'})
+plan = env['msp.business.plan'].create({'name': 'Lifecycle Plan', 'partner_id': partner.id})
+env['msp.business.plan.objective'].create({'plan_id': plan.id, 'name': 'Lifecycle courses',
+    'objective_type': 'course_completion', 'target_value': 8, 'course_ids': [(6, 0, course.ids)]})
+env.cr.commit()" | $ODOO shell $OPTS -d "$DB" --log-level=warn --logfile="$LOG" >/dev/null \
+        || { tail -n 40 "$LOG"; exit 1; }
+fi
 step "uninstall"
 echo "env['ir.module.module'].search([('name', 'in', '$ADDONS'.split(','))]).button_immediate_uninstall(); env.cr.commit()" \
     | $ODOO shell $OPTS -d "$DB" --log-level=warn --logfile="$LOG" >/dev/null || { tail -n 40 "$LOG"; exit 1; }
@@ -58,6 +73,14 @@ left=$(psql_db "$DB" "SELECT string_agg(item, ', ') FROM ($LEFTOVERS) AS leftove
 if [ -n "$left" ]; then
     echo "ERROR: uninstalling $ADDONS left: $left" >&2
     exit 1
+fi
+if [ "$ADDONS" = msp_business_planning_elearning ]; then
+    kept=$(psql_db "$DB" "SELECT objective_type || ' ' || target_value FROM msp_business_plan_objective
+                           WHERE name = 'Lifecycle courses'")
+    if [ "$kept" != "manual 8" ]; then
+        echo "ERROR: the course objective was not kept as a manual one: '$kept'" >&2
+        exit 1
+    fi
 fi
 step "reinstall after uninstall"
 run -i "$ADDONS"

@@ -121,7 +121,6 @@ class MspBusinessPlanObjective(models.Model):
             ("deal_registration", "Deal Registrations"),
             ("qualified_deal_registration", "Qualified Deal Registrations"),
             ("won_deal", "Won Deals"),
-            ("course_completion", "Course Completions"),
         ],
         string="Kind",
         required=True,
@@ -129,8 +128,7 @@ class MspBusinessPlanObjective(models.Model):
         help="Manual: progress is reported by the channel manager or the partner. "
         "Deal registrations: deals registered by the partner (by registration date). "
         "Qualified: registered deals approved and turned into opportunities. "
-        "Won deals: registered deals won (by closing date). "
-        "Course completions: partner contacts who completed given eLearning courses.",
+        "Won deals: registered deals won (by closing date).",
     )
     measure = fields.Selection(
         [("count", "Count"), ("sum", "Sum")],
@@ -442,7 +440,7 @@ class MspBusinessPlanObjective(models.Model):
                 raise ValidationError(
                     _(
                         "“%(objective)s” cannot be tracked: install the module that measures "
-                        "this kind of objective (eLearning for course completions).",
+                        "this kind of objective.",
                         objective=objective.name,
                     )
                 )

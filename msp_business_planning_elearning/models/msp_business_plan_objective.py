@@ -6,6 +6,17 @@ from odoo.tools import SQL
 class MspBusinessPlanObjective(models.Model):
     _inherit = "msp.business.plan.objective"
 
+    objective_type = fields.Selection(
+        selection_add=[("course_completion", "Course Completions")],
+        # Uninstalling the bridge keeps the objectives, with their targets and
+        # periods, as manual ones (the default kind): their progress is then reported.
+        ondelete={"course_completion": "set default"},
+        help="Manual: progress is reported by the channel manager or the partner. "
+        "Deal registrations: deals registered by the partner (by registration date). "
+        "Qualified: registered deals approved and turned into opportunities. "
+        "Won deals: registered deals won (by closing date). "
+        "Course completions: partner contacts who completed given eLearning courses.",
+    )
     course_ids = fields.Many2many(
         "slide.channel",
         "msp_business_plan_objective_slide_channel_rel",

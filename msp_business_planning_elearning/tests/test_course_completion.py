@@ -132,6 +132,25 @@ class TestCourseCompletion(MspPlanningCase):
         self.assertEqual(module.state, "installed")
         self.assertTrue(module.auto_install)
 
+    def test_the_kind_belongs_to_the_bridge(self):
+        """Course Completions is the bridge's kind: uninstalling the bridge removes it
+        and keeps its objectives as manual ones (ondelete), the main addon not knowing
+        it."""
+        value = self.env["ir.model.fields.selection"].search(
+            [
+                ("field_id.model", "=", "msp.business.plan.objective"),
+                ("field_id.name", "=", "objective_type"),
+                ("value", "=", "course_completion"),
+            ]
+        )
+        owners = self.env["ir.model.data"].search(
+            [("model", "=", "ir.model.fields.selection"), ("res_id", "=", value.id)]
+        )
+        self.assertEqual(owners.mapped("module"), ["msp_business_planning_elearning"])
+        field = self.env["msp.business.plan.objective"]._fields["objective_type"]
+        self.assertEqual(field.ondelete["course_completion"], "set default")
+        self.assertEqual(field.default(self.env["msp.business.plan.objective"]), "manual")
+
     def test_review_snapshot_counts_completions_up_to_the_period_end(self):
         with freeze_time("2026-03-31 23:00:00"):
             self._complete(self.course_xdr, self.partner_a_contact)
