@@ -8,7 +8,7 @@ from freezegun import freeze_time
 from odoo.addons.msp_business_planning.models.crm_lead import CrmLead
 from odoo.tools import SQL
 
-from .common import MspPlanningCase
+from .common import MspPlanningCase, MspPlanningHttpCase
 
 
 def without_module(records):
@@ -387,3 +387,157 @@ class TestBulkRefresh(MspPlanningCase):
         with self.assertQueryCount(__system__=10):
             self.plans[self.partner_c].objective_ids.action_refresh_actuals()
             self.env.flush_all()
+
+
+class TestRealUserQueries(MspPlanningHttpCase):
+    """The key budgets as the users who pay them: a partner's contact on the portal,
+    a channel manager who sees only the plans they manage (record rules, field groups
+    and access checks included, which the superuser skips). Each page costs the same
+    whatever the number of objectives or plans on it."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        # Every kind of objective in each plan: one aggregate query per kind and deal
+        # filter is the engine's cost, the same for 6 objectives as for 18.
+        cls.plans = {size: cls._plan_of(cls.partner_a, size) for size in (6, 18)}
+        for _index in range(4):
+            cls._plan_of(cls.partner_a, 6)
+        cls.plan_b = cls._plan_of(cls.partner_b, 6)
+        for partner in (cls.partner_a, cls.partner_b):
+            cls._create_registration(partner, state="approved", expected_revenue=500)
+
+    @classmethod
+    def _plan_of(cls, partner, size):
+        plan = cls._create_plan(
+            name=f"{partner.name} {size}", partner_id=partner.id, state="in_progress"
+        )
+        for index in range(size):
+            kind, measure = (("manual", "count"), *OBJECTIVE_KINDS)[index % 6]
+            objective = cls._create_objective(
+                plan, name=f"{kind} {index}", objective_type=kind, measure=measure
+            )
+            if kind == "manual":
+                cls._add_update(objective, index + 1, date(2026, 2, 1))
+        return plan
+
+    def _page_queries(self, user, url):
+        """Queries of the page at ``url`` served to ``user``, once the caches it shares
+        with other pages are warm (the same page served before)."""
+        self.authenticate(user.login, user.login)
+        self.url_open(url)
+        self.env.flush_all()
+        self.env.invalidate_all()
+        start = self.cr.sql_log_count
+        response = self.url_open(url)
+        self.assertEqual(response.status_code, 200)
+        return self.cr.sql_log_count - start
+
+    def test_portal_plan_page_as_portal_user(self):
+        """The plan page: session, plan, objectives, periods and progress reports are
+        read for all objectives at once."""
+        counts = [
+            self._page_queries(self.portal_a, self.plans[size].access_url) for size in (6, 18)
+        ]
+        self.assertEqual(counts[0], counts[1], "6 vs 18 objectives")
+        # 30 on Odoo 18.0, 27 on 19.0 (the portal layout's own reads differ).
+        with self.with_user(self.portal_a.login), self.assertQueryCount(msp_portal_a=30):
+            self.url_open(self.plans[18].access_url)
+
+    def test_portal_plan_list_as_portal_user(self):
+        counts = [
+            self._page_queries(self.portal_b, "/my/business-plans"),
+            self._page_queries(self.portal_a, "/my/business-plans"),
+        ]
+        self.assertEqual(counts[0], counts[1], "1 vs 6 plans")
+        with self.with_user(self.portal_a.login), self.assertQueryCount(msp_portal_a=19):
+            self.url_open("/my/business-plans")
+
+    def _form_spec(self):
+        """What the web client reads to open a plan's form: every field of the form
+        view, with the lines of its lists (the fields of their views)."""
+        models = (
+            self.env["msp.business.plan"]
+            .with_user(self.user_own)
+            .get_views([(False, "form")])["models"]
+        )
+
+        def spec(field):
+            if field.type in ("one2many", "many2many") and field.comodel_name in models:
+                return {"fields": {name: {} for name in models[field.comodel_name]["fields"]}}
+            return {"fields": {"display_name": {}}} if field.type == "many2one" else {}
+
+        fields = self.env["msp.business.plan"]._fields
+        return {name: spec(fields[name]) for name in models["msp.business.plan"]["fields"]}
+
+    def _form_queries(self, plan, spec):
+        self.env.flush_all()
+        self.env.invalidate_all()
+        start = self.cr.sql_log_count
+        plan.with_user(self.user_own).web_read(spec)
+        return self.cr.sql_log_count - start
+
+    def test_plan_form_as_own_plans_user(self):
+        """A channel manager opens one of their plans: record rules and staff-only
+        fields included, the objectives and their figures are read in batch."""
+        spec = self._form_spec()
+        self._form_queries(self.plans[6], spec)  # warm
+        counts = [self._form_queries(self.plans[size], spec) for size in (6, 18)]
+        self.assertEqual(counts[0], counts[1], "6 vs 18 objectives")
+        self.env.invalidate_all()
+        with self.with_user(self.user_own.login), self.assertQueryCount(msp_own=18):
+            self.plans[18].with_env(self.env).web_read(spec)
+
+    def _write_queries(self, lead, vals):
+        self.env.flush_all()
+        self.env.invalidate_all()
+        self.env.cr.precommit.clear()
+        gc.collect()
+        start = self.cr.sql_log_count
+        lead.with_user(self.user_own).write(vals)
+        self.env.flush_all()
+        return self.cr.sql_log_count - start
+
+    def test_registration_write_as_own_plans_user(self):
+        """A channel manager edits a registration: its partner's objectives are
+        brought up to date for the same cost with 1 plan as with 6."""
+        lead_a, lead_b = (
+            self._create_registration(partner, state="approved", expected_revenue=100)
+            for partner in (self.partner_a, self.partner_b)
+        )
+        self._write_queries(lead_b, {"expected_revenue": 150})  # warm
+        counts = [self._write_queries(lead, {"expected_revenue": 200}) for lead in (lead_b, lead_a)]
+        self.assertEqual(counts[0], counts[1], "1 vs 6 plans")
+        # The lead's own write and its access checks, then the refresh of the
+        # partner's objectives (periods, objectives, one aggregate per kind of deal,
+        # one UPDATE per table).
+        with self.with_user(self.user_own.login), self.assertQueryCount(msp_own=9):
+            lead_a.with_env(self.env).write({"expected_revenue": 300})
+        self.assertEqual(
+            set(
+                self.plans[6]
+                .objective_ids.filtered(
+                    lambda o: o.objective_type == "deal_registration" and o.measure == "sum"
+                )
+                .mapped("actual_value")
+            ),
+            {800.0},
+        )
+
+    def test_refresh_as_own_plans_user(self):
+        """Refresh actuals, as a channel manager on one of their plans."""
+        objectives = self.plans[18].objective_ids.with_user(self.user_own)
+        objectives.action_refresh_actuals()
+        counts = []
+        for size in (6, 18):
+            self.env.flush_all()
+            self.env.invalidate_all()
+            start = self.cr.sql_log_count
+            self.plans[size].objective_ids.with_user(self.user_own).action_refresh_actuals()
+            self.env.flush_all()
+            counts.append(self.cr.sql_log_count - start)
+        self.assertEqual(counts[0], counts[1], "6 vs 18 objectives")
+        # The write access check (record rules) first, then the refresh.
+        self.env.invalidate_all()
+        with self.with_user(self.user_own.login), self.assertQueryCount(msp_own=10):
+            self.plans[18].objective_ids.with_env(self.env).action_refresh_actuals()

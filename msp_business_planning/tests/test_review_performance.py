@@ -103,3 +103,17 @@ class TestReviewSnapshotQueries(MspPlanningCase):
         self.assertEqual(len(reviews.snapshot_ids), 3 * 18)
         won = reviews.snapshot_ids.filtered(lambda s: s.name == "Won 1")
         self.assertEqual(won.mapped("actual_value"), [5000.0] * 3)
+
+    def test_snapshot_queries_as_own_plans_user(self):
+        """The same as the channel manager of the plans, who creates and closes the
+        reviews: access checks and record rules add to the superuser's count, but it
+        still does not grow with the reviews nor their objectives."""
+        reviews = self._reviews(1, 2).with_user(self.user_own)
+        reviews.action_done()  # warm the caches
+        for size in ((1, 2), (3, 6)):
+            reviews = self._reviews(*size)
+            with self.with_user(self.user_own.login), self.assertQueryCount(msp_own=27):
+                reviews.with_env(self.env).action_done()
+                self.env.flush_all()
+        self.assertEqual(reviews.mapped("state"), ["done"] * 3)
+        self.assertEqual(len(reviews.snapshot_ids), 3 * 18)
