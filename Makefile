@@ -49,7 +49,8 @@ PSQL = PGPASSWORD=msp psql -h localhost -p $$(sed -n 's/^db_port = //p' $(CONF))
 export CACHE PYTHON WITH_DEMO WITHOUT_DEMO
 
 .PHONY: help require setup setup-version run test test-version test-install test-upgrade \
-	test-pytest test-lifecycle test-elearning test-host bench lint pot clean
+	test-pytest test-lifecycle test-elearning test-host bench lint lint-python lint-xml \
+	lint-js readme readme-check pot clean
 
 help:
 	@echo "Odoo versions found: $(or $(FOUND),none)   (ODOO_18_TREE=$(ODOO_18_TREE) ODOO_19_TREE=$(ODOO_19_TREE))"
@@ -57,7 +58,9 @@ help:
 	@echo "              serve it on :$(HTTP_PORT), on the newest version (ODOO_VERSION=18 to choose)"
 	@echo "make test   - set up and run the whole suite on every version found (ODOO_VERSION=19: one)"
 	@echo "make bench  - the performance benchmark (SIZE=small for a quick run)"
-	@echo "make lint   - ruff (check + format) and pylint-odoo's mandatory checks"
+	@echo "make lint   - ruff (check + format), pylint-odoo's mandatory checks, the XML files,"
+	@echo "              ESLint on the JavaScript, and the modules' README.rst up to date"
+	@echo "make readme - regenerate each module's README.rst from its readme/ fragments"
 
 # Fails within seconds, saying what is missing, when a version asked for has no tree.
 require:
@@ -167,12 +170,41 @@ bench: VERSIONS := $(V)
 bench: setup
 	$(PYTHON) bench/run.py --config $(VCONF) --addons-path=$(ADDONS_PATH) --size $(or $(SIZE),default)
 
-# Lint with the newest version's virtualenv (the tools are the same in each).
-lint:
+# Lint with the newest version's virtualenv (the tools are the same in each); the same
+# checks run as pre-commit hooks (.pre-commit-config.yaml calls these targets).
+lint: lint-python lint-xml lint-js readme-check
+
+lint-python:
 	@test -x $(PYTHON) || $(MAKE) --no-print-directory setup-version V=$(V)
 	$(PYTHON) -m ruff check .
 	$(PYTHON) -m ruff format --check .
 	$(PYTHON) -m pylint --rcfile=.pylintrc $(ADDON) $(ELEARNING_ADDON)
+
+lint-xml:
+	@test -x $(PYTHON) || $(MAKE) --no-print-directory setup-version V=$(V)
+	$(PYTHON) scripts/check_xml.py
+
+# ESLint from the npm registry, at the versions of package-lock.json, installed in
+# .cache/node (never globally); reinstalled when the lock file changes.
+NODE_DIR := $(CACHE)/node
+ESLINT := $(NODE_DIR)/node_modules/.bin/eslint
+$(ESLINT): package.json package-lock.json
+	@mkdir -p $(NODE_DIR)
+	@cp package.json package-lock.json $(NODE_DIR)/
+	npm ci --prefix $(NODE_DIR) --no-audit --no-fund --loglevel=error
+	@touch $@
+
+lint-js: $(ESLINT)
+	$(ESLINT) --max-warnings=0 .
+
+# Each module's README.rst is generated from its readme/*.md fragments (OCA's layout).
+readme:
+	@test -x $(PYTHON) || $(MAKE) --no-print-directory setup-version V=$(V)
+	$(PYTHON) scripts/gen_addon_readme.py
+
+readme-check:
+	@test -x $(PYTHON) || $(MAKE) --no-print-directory setup-version V=$(V)
+	$(PYTHON) scripts/gen_addon_readme.py --check
 
 # Regenerate the translation template from the test database (run `make test` first).
 pot:
