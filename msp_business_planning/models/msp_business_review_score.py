@@ -91,8 +91,12 @@ class MspBusinessReviewScore(models.Model):
 
     @api.model
     def _precheck_values(self, vals):
-        """Scores out of range are refused with a ValidationError before the
-        database check constraints abort the transaction."""
+        """The one check of a line's score, target score (0 to 100) and weight (not
+        negative): a value that is no number or out of range is refused with a
+        ValidationError, before the ORM converts it or the database check constraints
+        abort the transaction. Run on the values given to create and write, and by
+        :meth:`_check_ranges` on what is stored (the weight is copied from the topic by
+        a compute, not written)."""
         labels = {"score": _("score"), "target_score": _("target score")}
         for field_name, label in labels.items():
             value = vals.get(field_name)

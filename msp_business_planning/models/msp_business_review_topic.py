@@ -48,8 +48,9 @@ class MspBusinessReviewTopic(models.Model):
 
     @api.model
     def _precheck_weight(self, vals):
-        # Before the check constraint, so the user gets a message rather than an
-        # integrity error.
+        # The one check of a topic's weight, on the values given to create and write:
+        # a text or a weight out of 1-100 gets a message, before the ORM converts it
+        # or the check constraint aborts the transaction with an integrity error.
         if "weight" in vals and values.number_issue(vals["weight"], 1, 100):
             raise ValidationError(
                 _(
