@@ -18,6 +18,7 @@ from . import (
     test_objective_tracking,
     test_partner_isolation,
     test_performance,
+    test_plan_template,
     test_planning_math,
     test_portal,
     test_portal_deal_registration,
