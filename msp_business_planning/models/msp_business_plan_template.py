@@ -141,9 +141,24 @@ class MspBusinessPlanTemplate(models.Model):
         plans, objectives and periods created in one batch each."""
         self.ensure_one()
         generation = self._prepare_generation(partners, year, user=user)
+        Plan = self.env["msp.business.plan"]
         if not generation.vals_list:
-            return self.env["msp.business.plan"]
-        return self.env["msp.business.plan"].create(generation.vals_list)
+            return Plan
+        # The chatter's own creation steps run plan by plan (auto-subscription and an
+        # assignment mail to each channel manager): skipped here, replaced by one
+        # batched internal note and subscription of the author for all the plans.
+        plans = Plan.with_context(tracking_disable=True).create(generation.vals_list)
+        plans = plans.with_env(self.env)
+        body = self.env._(
+            "Plan generated from the template “%(template)s” by %(user)s.",
+            template=self.name,
+            user=self.env.user.name,
+        )
+        plans._message_log_batch({plan.id: body for plan in plans}, message_type="comment")
+        if not self.env.user.share:
+            # The author follows the plans it generated: an own-plans user sees them.
+            plans.message_subscribe(partner_ids=self.env.user.partner_id.ids)
+        return plans
 
     def _prepare_generation(self, partners, year, user=None, lock=True):
         """:class:`PlanGeneration` of :meth:`generate_plans`, without creating anything
@@ -172,6 +187,7 @@ class MspBusinessPlanTemplate(models.Model):
         vals_list, rows = [], []
         lines = self.line_ids.sorted(lambda line: (line.sequence, line.id))
         kinds = {line.id: line._figure_kind() for line in lines}
+        managers = self.env["res.users"]
         for partner in new_partners:
             objectives = []
             for line in lines:
@@ -187,6 +203,7 @@ class MspBusinessPlanTemplate(models.Model):
                 rows.append((partner, line, last_actual, target))
                 objectives.append(Command.create(line._prepare_objective_vals(target)))
             manager = user if user is not None else (partner.user_id or self.env.user)
+            managers |= manager
             vals_list.append(
                 {
                     "name": self.env._(
@@ -203,7 +220,21 @@ class MspBusinessPlanTemplate(models.Model):
                     "objective_ids": objectives,
                 }
             )
+        self._check_managers(managers)
         return PlanGeneration(vals_list, existing, rows)
+
+    def _check_managers(self, managers):
+        """A user who sees only its own plans cannot create plans managed by someone
+        else (it could not see them), in bulk as one by one."""
+        others = managers - self.env.user
+        if others and not self.env.user.has_group("msp_business_planning.group_user_all"):
+            raise UserError(
+                self.env._(
+                    "You can only generate plans you manage yourself: %(users)s would "
+                    "manage some of them. Ask a channel director, who sees all plans.",
+                    users=", ".join(others.mapped("name")),
+                )
+            )
 
     @api.model
     def _check_generation_year(self, year):

@@ -11,7 +11,7 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
-from ..tools import plan_templates
+from ..tools import compat, plan_templates
 from .common import MspPlanningCase
 
 YEAR = 2026
@@ -291,12 +291,28 @@ class TestPlanTemplateAccess(TemplateCommon):
         plans = own.with_user(self.user_company_2).generate_plans(self.partner_a, YEAR)
         self.assertEqual(plans.company_id, self.company_2)
 
-    def test_own_plans_user_generates_and_follows_its_plans(self):
+    def test_own_plans_user_generates_its_own_plans_only(self):
         env = self.env(context=dict(self.env.context, tracking_disable=False))
         template = self.template.with_env(env).with_user(self.user_own)
-        plans = template.generate_plans(self.partner_a | self.partner_b, YEAR)
-        self.assertEqual(plans.user_id, self.user_own)
-        self.assertEqual(len(plans.with_user(self.user_own).search([("id", "in", plans.ids)])), 2)
+        partners = self.partner_a | self.partner_b
+        with self.assertRaisesRegex(UserError, "only generate plans you manage"):
+            template.generate_plans(partners, YEAR, user=self.user_all)
+        self.partner_b.user_id = self.user_all
+        with self.assertRaisesRegex(UserError, "Dora Director would manage"):
+            template.generate_plans(partners, YEAR)
+        self.assertFalse(self._plans())
+        plans = template.generate_plans(partners, YEAR, user=self.user_own)
+        Plan = self.env["msp.business.plan"].with_user(self.user_own)
+        self.assertEqual(Plan.search([("id", "in", plans.ids)]), plans)
+        self.assertIn(self.user_own.partner_id, plans.message_partner_ids)
+        for plan in plans:
+            [note] = plan.message_ids
+            self.assertIn("Gold plan", str(note.body))
+            self.assertEqual(note.subtype_id, self.env.ref("mail.mt_note"))
+            self.assertEqual(note.message_type, "comment")
+        # A channel director assigns plans to anyone.
+        other = self._create_template(name="Other").with_env(env).with_user(self.user_all)
+        self.assertEqual(other.generate_plans(partners, YEAR).user_id, self.user_all)
 
     def test_own_plans_user_does_not_read_others_last_year(self):
         last = self._create_plan(
@@ -457,3 +473,72 @@ class TestPlanTemplateBadInput(TemplateCommon):
         self._assert_refused(
             lambda: self.template.generate_plans(self.partner_a, "soon"), "calendar year"
         )
+
+
+class TestGenerationQueries(TemplateCommon):
+    """A batch costs the same number of queries whatever its number of partners: no
+    query per partner, plan or objective. The ORM writes rows by statements of at
+    most ``INSERT_BATCH_SIZE`` (100) rows, an insert and an update of the stored
+    related fields per table: those statements grow with the rows (one per 100
+    rows), nothing else does."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        kinds = ("deal_registration", "qualified_deal_registration", "won_deal", "manual")
+        cls.big = cls._create_template(
+            name="Ten objectives",
+            lines=[
+                {
+                    "sequence": index,
+                    "name": f"Objective {index}",
+                    "objective_type": kinds[index % 4],
+                    "measure": "sum" if index % 3 == 0 and index % 4 != 3 else "count",
+                    "sum_field_id": cls.revenue_field.id,
+                    "periodicity": ("annual", "quarterly", "monthly")[index % 3],
+                    "weight": 10,
+                    "target_rule": "growth" if index % 2 else "fixed",
+                    "growth_percent": 10,
+                    "target_floor": 2,
+                    "target_value": 5,
+                }
+                for index in range(10)
+            ],
+        )
+        Partner = cls.env["res.partner"]
+        cls.partners = Partner.create(
+            [{"name": f"Query partner {index}", "is_company": True} for index in range(105)]
+        )
+        # Last year's plans of some of them, for the actuals to read.
+        last = cls.big.generate_plans(cls.partners[::3], YEAR - 1)
+        last.objective_ids.action_refresh_actuals()
+
+    def _generate(self, template, partners, year):
+        """(queries, plans) of a generation, its pending writes flushed."""
+        self.env.invalidate_all()
+        before = self.env.cr.sql_log_count
+        plans = template.generate_plans(partners, year)
+        self.env.flush_all()
+        return self.env.cr.sql_log_count - before, plans
+
+    @staticmethod
+    def _row_statements(partners):
+        """Statements of at most 100 rows the ORM needs to insert, then update, the
+        plans of ``partners`` partners: a plan, 10 objectives and 52 periods each."""
+        rows = (partners, 10 * partners, 52 * partners)
+        return sum(2 * -(-count // compat.INSERT_BATCH_SIZE) for count in rows)
+
+    def test_query_count_does_not_grow_with_partners(self):
+        as_director = self.big.with_context(tracking_disable=False).with_user(self.user_all)
+        for year, template in ((YEAR, self.big), (YEAR + 10, as_director)):
+            with self.subTest(user=template.env.user.login):
+                self._generate(template, self.partners[100:101], year + 1)  # caches warm
+                five, plans = self._generate(template, self.partners[:5], year)
+                self.assertEqual(len(plans.objective_ids), 50)
+                self.assertEqual(len(plans.objective_ids.target_ids), 5 * 52)
+                budget = five - self._row_statements(5) + self._row_statements(50)
+                self.env.invalidate_all()
+                with self.assertQueryCount(budget):
+                    plans = template.generate_plans(self.partners[50:100], year)
+                    self.env.flush_all()
+                self.assertEqual(len(plans.objective_ids), 500)
