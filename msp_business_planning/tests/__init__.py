@@ -17,6 +17,7 @@ from . import (
     test_objective,
     test_objective_tracking,
     test_partner_isolation,
+    test_peer_benchmark,
     test_performance,
     test_plan_template,
     test_planning_math,

@@ -46,20 +46,26 @@ def line_target(rule, fixed, last_actual, growth_percent, floor, whole=False):
 
 
 def benchmark_position(progress, first_quartile, median, third_quartile):
-    """Where a progress (percent) stands among its peers': ``"top_quarter"`` (at or
-    above the third quartile), ``"above_median"``, ``"below_median"`` or
-    ``"bottom_quarter"`` (below the first quartile).
+    """Where a progress (percent) stands among its peers': ``"top_quarter"`` (above
+    the third quartile), ``"above_median"``, ``"at_median"``, ``"below_median"`` or
+    ``"bottom_quarter"`` (below the first quartile). When everyone is level, everyone
+    is at the median.
 
-    >>> [benchmark_position(p, 20, 40, 60) for p in (75, 60, 45, 40, 30, 10)]
-    ['top_quarter', 'top_quarter', 'above_median', 'above_median', 'below_median', 'bottom_quarter']
+    >>> [benchmark_position(p, 20, 40, 60) for p in (75, 60, 45, 40, 30, 20, 10)]
+    ['top_quarter', 'above_median', 'above_median', 'at_median', 'below_median', \
+'below_median', 'bottom_quarter']
+    >>> benchmark_position(0, 0, 0, 0)
+    'at_median'
     """
-    if progress >= third_quartile:
+    if progress > third_quartile:
         return "top_quarter"
-    if progress >= median:
+    if progress < first_quartile:
+        return "bottom_quarter"
+    if progress > median:
         return "above_median"
-    if progress >= first_quartile:
+    if progress < median:
         return "below_median"
-    return "bottom_quarter"
+    return "at_median"
 
 
 def benchmark_bar(progress, first_quartile, median, third_quartile):
