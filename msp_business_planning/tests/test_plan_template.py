@@ -2,13 +2,18 @@
 partner, template and year, access, bad input and the cost of a batch."""
 
 import doctest
+import threading
+import time
+from contextlib import contextmanager
 from datetime import date, datetime
+from functools import partial
 
 import psycopg2
 
-from odoo import Command
+from odoo import SUPERUSER_ID, Command, api
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tests import tagged
+from odoo.service.model import retrying
+from odoo.tests import TransactionCase, tagged
 from odoo.tools import mute_logger
 
 from ..tools import compat, plan_templates
@@ -542,3 +547,93 @@ class TestGenerationQueries(TemplateCommon):
                     plans = template.generate_plans(self.partners[50:100], year)
                     self.env.flush_all()
                 self.assertEqual(len(plans.objective_ids), 500)
+
+
+class TestGenerateConcurrency(TransactionCase):
+    """Two generations from the same template at once, on two committed connections:
+    one plan per partner, the second generation retried and skipping them. The
+    records are committed (names starting with ``MSP Generation``) and removed by a
+    cleanup that runs whatever happens."""
+
+    PREFIX = "MSP Generation"
+
+    @contextmanager
+    def _env(self):
+        with self.registry.cursor() as cr:
+            yield api.Environment(cr, SUPERUSER_ID, {"tracking_disable": True})
+
+    def _cleanup(self):
+        with self._env() as env:
+            plans = env["msp.business.plan"].with_context(active_test=False)
+            plans.search([("partner_id.name", "=like", f"{self.PREFIX}%")]).unlink()
+            templates = env["msp.business.plan.template"].with_context(active_test=False)
+            templates.search([("name", "=like", f"{self.PREFIX}%")]).unlink()
+            partners = env["res.partner"].with_context(active_test=False)
+            partners.search([("name", "=like", f"{self.PREFIX}%")]).unlink()
+
+    def setUp(self):
+        super().setUp()
+        self._cleanup()
+        self.addCleanup(self._cleanup)
+        with self._env() as env:
+            self.partner_ids = (
+                env["res.partner"]
+                .create([{"name": f"{self.PREFIX} {key}", "is_company": True} for key in "AB"])
+                .ids
+            )
+            self.template_id = (
+                env["msp.business.plan.template"]
+                .create(
+                    {
+                        "name": f"{self.PREFIX} template",
+                        "line_ids": [
+                            Command.create({"name": "QBRs", "target_value": 4}),
+                        ],
+                    }
+                )
+                .id
+            )
+
+    def test_two_generations_at_once_create_one_plan_per_partner(self):
+        first_created = threading.Event()
+        created = {}
+        attempts = {"first": 0, "second": 0}
+
+        def generate(key, env):
+            attempts[key] += 1
+            template = env["msp.business.plan.template"].browse(self.template_id)
+            partners = env["res.partner"].browse(self.partner_ids)
+            if key == "second":
+                first_created.wait(10)
+                # Its snapshot taken before the first one commits.
+                env.cr.execute("SELECT 1")
+            plans = template.generate_plans(partners, YEAR)
+            env.flush_all()
+            created[key] = len(plans)
+            if key == "first":
+                first_created.set()
+                time.sleep(0.5)  # the second one now waits for this transaction
+
+        errors = []
+
+        def run(key):
+            try:
+                with self.registry.cursor() as cr:
+                    env = api.Environment(cr, SUPERUSER_ID, {"tracking_disable": True})
+                    retrying(partial(generate, key, env), env)
+            except Exception as error:
+                errors.append(error)
+
+        threads = [threading.Thread(target=run, args=(key,)) for key in ("first", "second")]
+        with mute_logger("odoo.service.model", "odoo.sql_db"):
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join(timeout=60)
+        self.assertFalse([thread for thread in threads if thread.is_alive()], "deadlock")
+        self.assertFalse(errors)
+        self.assertEqual(created, {"first": 2, "second": 0})
+        self.assertGreaterEqual(attempts["second"], 2, attempts)
+        with self._env() as env:
+            plans = env["msp.business.plan"].search([("partner_id", "in", self.partner_ids)])
+            self.assertEqual(len(plans), 2)
