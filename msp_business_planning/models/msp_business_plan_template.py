@@ -291,10 +291,11 @@ class MspBusinessPlanTemplate(models.Model):
         query for every partner and line: the actual of the same objective in the
         partner's plan of ``year`` - 1 (starting that year, in this company, not
         cancelled). The same objective is the one generated from the same line if
-        the partner had a plan from this template; else one of the same kind, measure,
-        summed field and deal filter, preferring a plan from this template, then the
-        latest plan, then the first objective. Sums count only from plans in the
-        company currency (an amount in another currency is no base for a target)."""
+        the partner had a plan from this template; else one of the same kind,
+        measure, summed field and deal filter (and name, for a manual objective),
+        preferring a plan from this template, then the latest plan, then the first
+        objective. Sums count only from plans in the company currency (an amount in
+        another currency is no base for a target)."""
         if not partners:
             return {}
         Objective = self.env["msp.business.plan.objective"]
@@ -322,7 +323,10 @@ class MspBusinessPlanTemplate(models.Model):
                         AND obj.measure = line.measure
                         AND (line.measure = 'count' OR obj.sum_field_id = line.sum_field_id)
                         AND COALESCE(NULLIF(obj.lead_domain, ''), '[]')
-                            = COALESCE(NULLIF(line.lead_domain, ''), '[]'))
+                            = COALESCE(NULLIF(line.lead_domain, ''), '[]')
+                        -- a manual objective is defined by its name only
+                        AND (line.objective_type != 'manual'
+                             OR LOWER(TRIM(obj.name)) = LOWER(TRIM(line.name))))
                   JOIN msp_business_plan plan ON plan.id = obj.plan_id
                  WHERE line.template_id = %(template)s
                    AND obj.id IN %(readable)s

@@ -154,6 +154,9 @@ class TestPlanTemplate(TemplateCommon):
             lead_domain="[('expected_revenue', '>', 5000)]",
             target_value=1,
         )
+        # Manual objectives are the same objective by their name only.
+        self._create_objective(last, name="Partner events", target_value=3)
+        self._create_objective(last, name=" qbrs HELD", target_value=8)
         for month in range(1, 6):
             self._create_registration(self.partner_a, day=date(YEAR - 1, month, 3))
         won = self._won_stage()
@@ -167,14 +170,19 @@ class TestPlanTemplate(TemplateCommon):
             lead.write({"stage_id": won.id})
             lead.write({"date_closed": datetime(YEAR - 1, 7, 1, 12, 0)})
         last.objective_ids.action_refresh_actuals()
-        self.assertEqual(last.objective_ids.sorted("id").mapped("actual_value"), [7.0, 2500.0, 0.0])
+        manual = last.objective_ids.filtered(lambda o: o.objective_type == "manual")
+        for objective, value in zip(manual.sorted("id"), (2, 6), strict=True):
+            self._add_update(objective, value, date(YEAR - 1, 5, 1))
+        self.assertEqual(
+            last.objective_ids.sorted("id").mapped("actual_value"), [7.0, 2500.0, 0.0, 2.0, 6.0]
+        )
         generation = self.template._prepare_generation(self.partner_a | self.partner_b, YEAR)
         rows = {(p, line): (actual, target) for p, line, actual, target in generation.rows}
-        # 7 × 1.1 = 7.7 → 8 deals; 2 500 × 0.8 = 2 000; the QBRs are fixed (manual: no
-        # objective of that definition last year, nothing read).
+        # 7 × 1.1 = 7.7 → 8 deals; 2 500 × 0.8 = 2 000; the QBRs are fixed, last year's
+        # shown beside.
         self.assertEqual(rows[self.partner_a, self.line_deals], (7.0, 8.0))
         self.assertEqual(rows[self.partner_a, self.line_revenue], (2500.0, 2000.0))
-        self.assertEqual(rows[self.partner_a, self.line_qbr], (None, 8.0))
+        self.assertEqual(rows[self.partner_a, self.line_qbr], (6.0, 8.0))
         self.assertEqual(rows[self.partner_b, self.line_deals], (None, 3.0))
         plans = self.template.generate_plans(self.partner_a | self.partner_b, YEAR)
         plan_a = plans.filtered(lambda p: p.partner_id == self.partner_a)

@@ -100,6 +100,7 @@ class MspBusinessPlanGenerateWizard(models.TransientModel):
         "msp.business.plan.generate.wizard.line", "wizard_id", string="Preview"
     )
     plan_count = fields.Integer(string="Plans to Create", readonly=True)
+    summary = fields.Char(readonly=True)
     skipped_partner_ids = fields.Many2many(
         "res.partner",
         "msp_business_plan_generate_wizard_skipped_rel",
@@ -193,6 +194,13 @@ class MspBusinessPlanGenerateWizard(models.TransientModel):
                 "state": "preview",
                 "line_ids": lines,
                 "plan_count": len(generation.vals_list),
+                "summary": _(
+                    "%(count)s draft outline plans will be created for %(year)s from "
+                    "“%(template)s”, with these targets.",
+                    count=len(generation.vals_list),
+                    year=self.year,
+                    template=self.template_id.name,
+                ),
                 "skipped_partner_ids": [Command.set(generation.skipped.ids)],
             }
         )
