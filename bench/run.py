@@ -558,13 +558,15 @@ def bench_generate_plans(env, runs, counts=(50, 500)):
 
         def block(measure, chosen=chosen, created=created):
             env.invalidate_all()
-            try:
-                with env.cr.savepoint(), measure.run():
-                    created.append(len(template.generate_plans(chosen, year)))
-                    env.flush_all()
-                    raise _Rollback
-            except _Rollback:
-                env.invalidate_all()
+            with measure.run():
+                try:
+                    with env.cr.savepoint():
+                        created.append(len(template.generate_plans(chosen, year)))
+                        env.flush_all()
+                        raise _Rollback
+                except _Rollback:
+                    pass
+            env.invalidate_all()
 
         results[count] = (*median_of(runs, block), created[-1])
     return results
