@@ -106,6 +106,7 @@ class MspBusinessPlanTemplate(models.Model):
 
     def action_open_generate_wizard(self):
         self.ensure_one()
+        self.check_access("read")
         return {
             "type": "ir.actions.act_window",
             "name": _("Generate Plans"),
@@ -117,6 +118,7 @@ class MspBusinessPlanTemplate(models.Model):
 
     def action_view_plans(self):
         self.ensure_one()
+        self.check_access("read")
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "msp_business_planning.msp_business_plan_action"
         )

@@ -141,6 +141,18 @@ class MspBusinessPlanGenerateWizard(models.TransientModel):
         return None
 
     # ------------------------------------------------------------
+    # CRUD
+    # ------------------------------------------------------------
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        wizards = super().create(vals_list)
+        # A wizard on a template the user may not read (another company's) is refused
+        # at once, not at its first step.
+        wizards.template_id.check_access("read")
+        return wizards
+
+    # ------------------------------------------------------------
     # ACTIONS
     # ------------------------------------------------------------
 
