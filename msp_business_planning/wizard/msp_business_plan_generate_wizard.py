@@ -37,7 +37,6 @@ class MspBusinessPlanGenerateWizard(models.TransientModel):
         "msp.business.plan.template",
         string="Template",
         required=True,
-        domain="[('company_id', 'in', allowed_company_ids)]",
     )
     company_id = fields.Many2one(related="template_id.company_id")
     currency_id = fields.Many2one(related="template_id.currency_id")
