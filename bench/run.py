@@ -505,6 +505,74 @@ def bench_indexes(env, runs):
 
 
 # ----------------------------------------------------------------------------
+# plan templates: Generate Plans
+# ----------------------------------------------------------------------------
+
+
+class _Rollback(Exception):
+    """Undo a measured generation, so that every run creates the same plans."""
+
+
+def _bench_template(env):
+    """A template of 10 objectives of every kind and periodicity, half of them with
+    the growth rule (last year's actuals read), as a vendor's Gold tier has."""
+    kinds = ("deal_registration", "qualified_deal_registration", "won_deal", "manual")
+    revenue = env["ir.model.fields"]._get("crm.lead", "expected_revenue")
+    return env["msp.business.plan.template"].create(
+        {
+            "name": "Bench template",
+            "line_ids": [
+                (
+                    0,
+                    0,
+                    {
+                        "sequence": index,
+                        "name": f"Objective {index}",
+                        "objective_type": kinds[index % 4],
+                        "measure": "sum" if index % 3 == 0 and index % 4 != 3 else "count",
+                        "sum_field_id": revenue.id,
+                        "periodicity": ("annual", "quarterly", "monthly")[index % 3],
+                        "weight": 10,
+                        "target_rule": "growth" if index % 2 else "fixed",
+                        "growth_percent": 10,
+                        "target_floor": 2,
+                        "target_value": 5,
+                    },
+                )
+                for index in range(10)
+            ],
+        }
+    )
+
+
+def bench_generate_plans(env, runs, counts=(50, 500)):
+    """``{partners: (seconds, queries, plans created)}`` of Generate Plans for next
+    year, from the template above, for the first partners of this year's plans."""
+    template = _bench_template(env)
+    partners = env["msp.business.plan"].search([]).partner_id
+    year = date.today().year + 1
+    results = {}
+    for count in counts:
+        chosen = partners[:count]
+        created = []
+
+        def block(measure, chosen=chosen, created=created):
+            env.invalidate_all()
+            with measure.run():
+                try:
+                    with env.cr.savepoint():
+                        created.append(len(template.generate_plans(chosen, year)))
+                        env.flush_all()
+                        raise _Rollback
+                except _Rollback:
+                    pass
+            env.invalidate_all()
+
+        results[count] = (*median_of(runs, block), created[-1])
+    return results
+
+
+# ----------------------------------------------------------------------------
 # report
 # ----------------------------------------------------------------------------
 
@@ -583,6 +651,8 @@ def main():
         portal = bench_portal_page(env, registry, runs)
         print("XLSX export...", flush=True)
         xlsx = bench_xlsx(env, runs)
+        print("Generate Plans...", flush=True)
+        generate = bench_generate_plans(env, runs)
         cr.rollback()
 
     ratio_naive = naive["naive"][0] / max(naive["ours"][0], 1e-9)
@@ -644,6 +714,15 @@ def main():
             f"XLSX export of {xlsx[0]} plans",
             f"{xlsx[1]:.2f} s, {xlsx[2]} queries",
             "seconds, constant queries",
+        ),
+        (
+            "Generate Plans from a template of 10 objectives (last year's actuals read), "
+            + " vs ".join(f"{count} partners" for count in generate),
+            " vs ".join(
+                f"{seconds:.2f} s, {queries} queries ({plans} plans)"
+                for seconds, queries, plans in generate.values()
+            ),
+            "no query per partner: the ORM's statements of 100 rows only grow",
         ),
     ]
     table = ["| figure | measured | goal |", "|---|---|---|"]

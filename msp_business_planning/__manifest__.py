@@ -32,6 +32,8 @@
         "views/crm_lead_views.xml",
         "views/res_config_settings_views.xml",
         "wizard/msp_registration_reject_wizard_views.xml",
+        "views/msp_business_plan_template_views.xml",
+        "wizard/msp_business_plan_generate_wizard_views.xml",
         "views/msp_business_review_topic_views.xml",
         "views/msp_business_review_views.xml",
         "views/msp_business_review_item_views.xml",

@@ -197,6 +197,10 @@ class MspBusinessPlanPortal(CustomerPortal):
             "commitment_input": None,
             "msp_message": False,
             "msp_error": False,
+            # Where the partner stands among its peers: aggregates only, never a name.
+            "peer_benchmarks": request.env["msp.business.plan.template"]._get_peer_benchmarks(
+                plan_sudo
+            ),
             # Today, or the nearest day of the plan when today is outside it.
             "default_update_date": min(
                 max(fields.Date.context_today(plan_sudo), plan_sudo.date_start),

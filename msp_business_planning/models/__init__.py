@@ -10,6 +10,8 @@ from . import (
     msp_business_plan_objective,
     msp_business_plan_objective_target,
     msp_business_plan_objective_update,
+    msp_business_plan_template,
+    msp_business_plan_template_line,
     msp_business_review,
     msp_business_review_item,
     msp_business_review_score,

@@ -233,11 +233,35 @@ class MspBusinessPlan(models.Model):
         check_company=True,
         help="The plan this one continues (set by Plan Next Year).",
     )
+    template_id = fields.Many2one(
+        "msp.business.plan.template",
+        string="Template",
+        copy=False,
+        index=True,
+        readonly=True,
+        check_company=True,
+        ondelete="restrict",
+        # The vendor's segmentation of its partners (Gold, Silver...): staff only.
+        groups="base.group_user",
+        help="The plan template this plan was generated from (Generate Plans): one plan "
+        "per partner, template and year.",
+    )
 
     _date_check = compat.Constraint(
         "CHECK (date_end >= date_start)",
         "A business plan cannot end before it starts.",
     )
+
+    def init(self):
+        # One plan per partner, template and year, whoever generates it and however
+        # many generations run at once (Generate Plans skips the partners that have one).
+        self.env.cr.execute(
+            """
+            CREATE UNIQUE INDEX IF NOT EXISTS msp_business_plan_template_partner_year_uniq
+                ON msp_business_plan (template_id, partner_id, (EXTRACT(YEAR FROM date_start)))
+             WHERE template_id IS NOT NULL
+            """
+        )
 
     # ------------------------------------------------------------
     # COMPUTES

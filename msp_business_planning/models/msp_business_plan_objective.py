@@ -229,6 +229,18 @@ class MspBusinessPlanObjective(models.Model):
         store=True,
     )
 
+    template_line_id = fields.Many2one(
+        "msp.business.plan.template.line",
+        string="Template Objective",
+        copy=False,
+        index="btree_not_null",
+        readonly=True,
+        ondelete="set null",
+        groups="base.group_user",
+        help="The objective of the plan template this objective was generated from: the "
+        "peer benchmark compares it with the same objective of the other partners.",
+    )
+
     _weight_range = compat.Constraint(
         "CHECK (weight BETWEEN 1 AND 100)",
         "The weight of an objective must be between 1 and 100.",

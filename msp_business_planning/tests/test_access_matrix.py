@@ -179,6 +179,28 @@ MATRIX = {
     "res.config.settings": {
         "create":     "A   A   A   A   A   A   A   A   A   A   A",
     },
+    # Plan templates: planning users read them, administrators edit them; never portal.
+    "msp.business.plan.template": {
+        "read":       "A   A   A   A   A   A   Y   Y   Y   Y   A",
+        "search":     "A   A   A   A   A   A   Y   Y   Y   Y   0",
+        "read_group": "A   A   A   A   A   A   Y   Y   Y   Y   0",
+        "write":      "A   A   A   A   A   A   A   A   A   Y   A",
+        "create":     "A   A   A   A   A   A   A   A   A   Y   A",
+        "unlink":     "A   A   A   A   A   A   A   A   A   Y   A",
+    },
+    "msp.business.plan.template.line": {
+        "read":       "A   A   A   A   A   A   Y   Y   Y   Y   A",
+        "search":     "A   A   A   A   A   A   Y   Y   Y   Y   0",
+        "read_group": "A   A   A   A   A   A   Y   Y   Y   Y   0",
+        "write":      "A   A   A   A   A   A   A   A   A   Y   A",
+        "create":     "A   A   A   A   A   A   A   A   A   Y   A",
+        "unlink":     "A   A   A   A   A   A   A   A   A   Y   A",
+    },
+    "msp.business.plan.generate.wizard": {
+        "create":     "A   A   A   A   A   A   Y   Y   Y   Y   A",
+    },
+    # Preview lines: written by the wizard's preview only (its methods below).
+    "msp.business.plan.generate.wizard.line": {},
     # Abstract models: no records, so no row.
     "msp.business.plan.xlsx": {},
     "report.msp_business_planning.report_business_plan": {},
@@ -331,6 +353,30 @@ OPERATIONS = {
         "create": lambda f: {"msp_registration_protection_days": 30},
         "operations": ("create",),
     },
+    "msp.business.plan.template": {
+        "subject": "plan_template",
+        "field": "name",
+        "group_by": "review_cadence",
+        "write": {"name": "Renamed"},
+        "create": lambda f: {"name": "New template"},
+    },
+    "msp.business.plan.template.line": {
+        "subject": "plan_template_line",
+        "field": "name",
+        "group_by": "target_rule",
+        "write": {"weight": 20},
+        "create": lambda f: {"template_id": f.plan_template.id, "name": "New line"},
+    },
+    "msp.business.plan.generate.wizard": {
+        "create": lambda f: {
+            "template_id": f.plan_template.id,
+            "year": 2027,
+            "partner_source": "list",
+            "partner_ids": [Command.set(f.partner_a.ids)],
+        },
+        "operations": ("create",),
+    },
+    "msp.business.plan.generate.wizard.line": {"operations": ()},
     # Abstract models hold no records: nothing to read, write or call but through
     # the models above.
     "msp.business.plan.xlsx": {"operations": ()},
@@ -407,7 +453,18 @@ METHODS = {
     },
     # The heatmap answers planning users only, with the plans their rules let them read.
     "msp.business.plan.heatmap": {"get_heatmap_data": lambda f, env: f._heatmap_lists_plan(env)},
+    "msp.business.plan.template": {
+        "action_open_generate_wizard": ("plan_template",),
+        "action_view_plans": ("plan_template",),
+        "generate_plans": lambda f, env: f.plan_template.with_env(env).generate_plans(
+            f.partner_a.with_env(env), 2027
+        ),
+    },
     # The wizard is the user's own: created then run in the same call.
+    "msp.business.plan.generate.wizard": {
+        method: lambda f, env, method=method: getattr(f._generate_wizard(env), method)()
+        for method in ("action_preview", "action_back", "action_generate")
+    },
     "msp.registration.reject.wizard": {
         "action_reject": lambda f, env: env["msp.registration.reject.wizard"]
         .create({"lead_ids": [Command.set(f.registration.ids)], "reason": "Known deal"})
@@ -474,6 +531,16 @@ METHOD_MATRIX = {
     "msp.registration.reject.wizard": {
         "action_reject":                            "A   A   A   A   A   A   Y   Y   Y   Y   A",
     },
+    "msp.business.plan.template": {
+        "action_open_generate_wizard":              "A   A   A   A   A   A   Y   Y   Y   Y   A",
+        "action_view_plans":                        "A   A   A   A   A   A   Y   Y   Y   Y   A",
+        "generate_plans":                           "A   A   A   A   A   A   Y   Y   Y   Y   A",
+    },
+    "msp.business.plan.generate.wizard": {
+        "action_preview":                           "A   A   A   A   A   A   Y   Y   Y   Y   A",
+        "action_back":                              "A   A   A   A   A   A   Y   Y   Y   Y   A",
+        "action_generate":                          "A   A   A   A   A   A   Y   Y   Y   Y   A",
+    },
 }
 # fmt: on
 
@@ -481,8 +548,13 @@ METHOD_MATRIX = {
 # Fields for the vendor's staff only: no portal user (nor the anonymous visitor) may
 # read them, search on them (even through a relation), group or sort by them.
 STAFF_ONLY_FIELDS = {
-    "msp.business.plan": ("description", "registered_deal_count", "activity_ids"),
-    "msp.business.plan.objective": ("lead_domain", "deal_filter_preview", "deal_count"),
+    "msp.business.plan": ("description", "registered_deal_count", "activity_ids", "template_id"),
+    "msp.business.plan.objective": (
+        "lead_domain",
+        "deal_filter_preview",
+        "deal_count",
+        "template_line_id",
+    ),
     "msp.business.plan.objective.target": ("deal_count",),
     "msp.business.plan.objective.update": ("portal_submission_key",),
     "msp.business.review": ("internal_note", "activity_ids"),
@@ -516,6 +588,11 @@ STAFF_ONLY_PATHS = (
     ("crm.lead", "activity_user_id.name"),
     ("res.partner", "opportunity_ids.activity_ids.summary"),
     ("msp.business.plan", "objective_ids.plan_id.description"),
+    # The vendor's segmentation of its partners (plan templates).
+    ("msp.business.plan", "template_id.name"),
+    ("msp.business.plan", "template_id.plan_ids.partner_id.name"),
+    ("msp.business.plan.objective", "template_line_id.name"),
+    ("msp.business.plan", "objective_ids.template_line_id.template_id.name"),
     # The vendor's chatter: notes, activities, followers and files, however reached.
     ("msp.business.plan", "message_ids.body"),
     ("msp.business.plan", "activity_ids.summary"),
@@ -658,6 +735,18 @@ class TestAccessMatrix(MspPlanningCase):
         )
         cls.registration_rejected = cls._create_registration(
             cls.partner_a, state="rejected", registration_reject_reason="Known deal"
+        )
+        cls.plan_template = cls.env["msp.business.plan.template"].create(
+            {
+                "name": "Matrix template",
+                "line_ids": [Command.create({"name": "Matrix QBRs", "target_value": 3})],
+            }
+        )
+        cls.plan_template_line = cls.plan_template.line_ids
+
+    def _generate_wizard(self, env):
+        return env["msp.business.plan.generate.wizard"].create(
+            OPERATIONS["msp.business.plan.generate.wizard"]["create"](self)
         )
 
     def _heatmap_lists_plan(self, env):

@@ -8,7 +8,7 @@ Python:
     Constraint("CHECK(...)", "message")   a SQL constraint, as a class attribute ``_name``
     declared_constraints(model)           {database name: definition} the ORM creates
     Domain.AND / Domain.OR / Domain.normalize / Domain.is_true
-    PREFETCH_MAX
+    PREFETCH_MAX, INSERT_BATCH_SIZE
     GROUPS_FIELD ("groups_id" | "group_ids") on res.users and actions
     GROUP_USERS_FIELD ("users" | "user_ids") on res.groups
     implied_groups(group)                 every group ``group`` implies, transitively
@@ -38,6 +38,12 @@ if V19:  # 19.0: PREFETCH_MAX moved to odoo.tools.constants (not in odoo.models 
     from odoo.tools.constants import PREFETCH_MAX
 else:  # 18.0: odoo.models.PREFETCH_MAX
     from odoo.models import PREFETCH_MAX  # noqa: F401 (re-exported)
+
+# Most rows the ORM inserts in one statement (tests of query budgets).
+if V19:  # 19.0: in odoo.orm.models, not re-exported by odoo.models
+    from odoo.orm.models import INSERT_BATCH_SIZE
+else:  # 18.0: odoo.models
+    from odoo.models import INSERT_BATCH_SIZE  # noqa: F401 (re-exported)
 
 # 19.0: models.Constraint class attributes (_sql_constraints is ignored, with a warning)
 if V19:

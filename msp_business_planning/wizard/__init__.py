@@ -1,1 +1,1 @@
-from . import msp_registration_reject_wizard
+from . import msp_business_plan_generate_wizard, msp_registration_reject_wizard
