@@ -201,6 +201,9 @@ class MspBusinessPlanPortal(CustomerPortal):
 
     def _business_plan_page_values(self, plan_sudo, access_token=None, **extra):
         manual_objectives = plan_sudo.objective_ids.filtered(lambda o: o.objective_type == "manual")
+        # The latest reports of every objective in one query, not one per objective
+        # (the page lists each objective's own slice of them).
+        manual_objectives.update_ids.fetch(["date", "value", "note", "author_id"])
         values = {
             "plan": plan_sudo,
             "page_name": "business_plan",

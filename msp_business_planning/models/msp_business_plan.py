@@ -951,6 +951,7 @@ class MspBusinessPlan(models.Model):
             objective_periods,
             [{"period_end": r.period_end, "progress": r.snapshot_progress} for r in done_reviews],
             self.progress,
+            self.expected_progress,
             self.date_start,
             self.date_end,
             in_plan,

@@ -122,21 +122,24 @@ def month_ends(date_start, date_end):
     return ends
 
 
-def plan_progress_chart(objectives, reviews, progress, date_start, date_end, today, label_of):
+def plan_progress_chart(
+    objectives, reviews, progress, expected_today, date_start, date_end, today, label_of
+):
     """Plan progress against the expected progress over the plan, in percent.
 
     ``objectives`` are dicts with ``weight`` and ``periods`` (``(date_start,
     date_end, target)`` triples); the expected line is the plan's own rule
     (:func:`..planning.expected_progress` per objective, their weighted mean) at the
     end of each month. The progress line is what is on record: the attainment of
-    each done review as of the end of its period, then today's ``progress``
-    (``today`` is ``None`` outside the plan). ``reviews`` are dicts with
+    each done review as of the end of its period, then today's ``progress`` against
+    ``expected_today`` (the plan's stored figures; ``today`` is ``None`` outside the
+    plan). ``reviews`` are dicts with
     ``period_end`` and ``progress``; ``label_of`` writes a date.
 
     >>> from datetime import date
     >>> objs = [{"weight": 1, "periods": [(date(2026, 1, 1), date(2026, 12, 31), 12)]}]
     >>> year = (date(2026, 1, 1), date(2026, 12, 31))
-    >>> chart = plan_progress_chart(objs, [], 40, *year, date(2026, 7, 1), str)
+    >>> chart = plan_progress_chart(objs, [], 40, 50, *year, date(2026, 7, 1), str)
     >>> chart["expected"][0], chart["expected"][-1], chart["today"]
     ({'x': 0, 'y': 0}, {'x': 365, 'y': 100}, {'x': 181})
     >>> chart["progress"]
@@ -176,7 +179,7 @@ def plan_progress_chart(objectives, reviews, progress, date_start, date_end, tod
                 "x": today_x,
                 "y": figures.percent(progress),
                 "label": label_of(today),
-                "expected": figures.percent(expected_on(today)),
+                "expected": figures.percent(expected_today),
             }
         )
         chart["today"] = {"x": today_x}
