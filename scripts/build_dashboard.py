@@ -102,7 +102,6 @@ def pivot(pivot_id, name, model, domain, measures, rows=(), fieldmatching=None):
 def odoo_chart(
     figure_id,
     kind,
-    title,
     model,
     domain,
     group_by,
@@ -310,7 +309,6 @@ def build():
         odoo_chart(
             f"{FIGURE}b1",
             "pie",
-            "Running plans by pacing status",
             "msp.business.plan",
             RUNNING,
             ["pacing_status"],
@@ -324,7 +322,6 @@ def build():
         odoo_chart(
             f"{FIGURE}b2",
             "bar",
-            "Registrations by month and status (count)",
             "crm.lead",
             REGISTRATIONS,
             ["registration_date:month", "registration_state"],
@@ -339,7 +336,6 @@ def build():
         odoo_chart(
             f"{FIGURE}b3",
             "bar",
-            "Won registered revenue by quarter (company currency)",
             "crm.lead",
             WON_REGISTERED,
             ["date_closed:quarter"],
