@@ -899,6 +899,17 @@ class MspBusinessPlan(models.Model):
         def label_of(day):
             return format_date(self.env, day, date_format="MMM d")
 
+        # The charts' words, translated here: the page's script draws before the
+        # portal's translations may have loaded.
+        texts = {
+            "target": _("Target"),
+            "actual": _("Actual"),
+            "cumulative_target": _("Cumulative target"),
+            "cumulative_actual": _("Cumulative actual"),
+            "expected": _("Expected"),
+            "progress": _("Progress"),
+            "today": _("Today"),
+        }
         objectives = {}
         objective_periods = []
         for objective in self.objective_ids:
@@ -925,6 +936,7 @@ class MspBusinessPlan(models.Model):
                 }
             )
             charts = {
+                "texts": texts,
                 "kind": kind,
                 "periods": portal_charts.period_chart(periods, round_value),
                 "burnup": portal_charts.burnup_chart(
@@ -968,6 +980,7 @@ class MspBusinessPlan(models.Model):
             ],
             [(topic.id, topic.name) for topic in topics],
         )
+        plan_chart["texts"] = scorecard["texts"] = texts
         return {
             "as_of": format_date(self.env, today),
             "objectives": objectives,

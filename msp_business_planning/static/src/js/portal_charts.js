@@ -1,7 +1,6 @@
 /** @odoo-module **/
 
 import { loadBundle } from "@web/core/assets";
-import { _t } from "@web/core/l10n/translation";
 
 /**
  * The charts of the partner's plan page. Their figures are in the page itself
@@ -87,13 +86,13 @@ const BUILDERS = {
                 labels: chart.labels,
                 datasets: [
                     {
-                        label: _t("Target"),
+                        label: data.texts.target,
                         data: chart.target,
                         mspTexts: chart.target_texts,
                         backgroundColor: COLORS.target,
                     },
                     {
-                        label: _t("Actual"),
+                        label: data.texts.actual,
                         data: chart.actual,
                         mspTexts: chart.actual_texts,
                         backgroundColor: COLORS.actual,
@@ -122,14 +121,14 @@ const BUILDERS = {
             data: {
                 datasets: [
                     {
-                        label: _t("Cumulative target"),
+                        label: data.texts.cumulative_target,
                         data: chart.target,
                         borderColor: COLORS.target,
                         backgroundColor: COLORS.target,
                         borderDash: [6, 4],
                     },
                     {
-                        label: _t("Cumulative actual"),
+                        label: data.texts.cumulative_actual,
                         data: chart.actual,
                         borderColor: COLORS.actual,
                         backgroundColor: COLORS.actual,
@@ -141,7 +140,7 @@ const BUILDERS = {
                 scales: { x: dayAxis(chart), y: { beginAtZero: true } },
                 plugins: {
                     ...baseOptions().plugins,
-                    mspToday: { x: chart.today?.x, label: _t("Today") },
+                    mspToday: { x: chart.today?.x, label: data.texts.today },
                     tooltip: {
                         callbacks: {
                             title: () => "",
@@ -159,7 +158,7 @@ const BUILDERS = {
             data: {
                 datasets: [
                     {
-                        label: _t("Expected"),
+                        label: data.texts.expected,
                         data: data.expected,
                         borderColor: COLORS.expected,
                         backgroundColor: COLORS.expected,
@@ -167,7 +166,7 @@ const BUILDERS = {
                         pointRadius: 0,
                     },
                     {
-                        label: _t("Progress"),
+                        label: data.texts.progress,
                         data: data.progress,
                         borderColor: COLORS.actual,
                         backgroundColor: COLORS.actual,
@@ -180,7 +179,7 @@ const BUILDERS = {
                 scales: { x: dayAxis(data), y: percentAxis(100) },
                 plugins: {
                     ...baseOptions().plugins,
-                    mspToday: { x: data.today?.x, label: _t("Today") },
+                    mspToday: { x: data.today?.x, label: data.texts.today },
                     tooltip: {
                         callbacks: {
                             title: (items) => items[0]?.raw.label ?? "",
