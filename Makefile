@@ -11,6 +11,7 @@ BASE_PYTHON ?= python3
 CACHE := .cache
 ADDON := msp_business_planning
 ELEARNING_ADDON := msp_business_planning_elearning
+DASHBOARD_ADDON := msp_business_planning_spreadsheet_dashboard
 DEMO_DB ?= msp_demo
 TEST_DB ?= msp_test
 HTTP_PORT ?= 8069
@@ -39,6 +40,7 @@ ODOO = $(PYTHON) -m odoo -c $(VCONF) --addons-path=$(ADDONS_PATH)
 # One database of each kind per version: msp_test18, msp_test19, ...
 VDB = $(TEST_DB)$(V)
 VDB_ELEARNING = $(VDB)_elearning
+VDB_DASHBOARD = $(VDB)_dashboard
 VDEMO_DB = $(DEMO_DB)$(V)
 # Demo data: loaded by default on 18.0 (--without-demo to skip it), not on 19.0
 # (--with-demo to load it; --without-demo is deprecated there).
@@ -49,8 +51,8 @@ PSQL = PGPASSWORD=msp psql -h localhost -p $$(sed -n 's/^db_port = //p' $(CONF))
 export CACHE PYTHON WITH_DEMO WITHOUT_DEMO
 
 .PHONY: help require setup setup-version run test test-version test-install test-upgrade \
-	test-pytest test-lifecycle test-elearning test-host bench lint lint-python lint-xml \
-	lint-js readme readme-check pot clean
+	test-pytest test-lifecycle test-elearning test-dashboard test-host bench lint lint-python \
+	lint-xml lint-js readme readme-check pot clean
 
 help:
 	@echo "Odoo versions found: $(or $(FOUND),none)   (ODOO_18_TREE=$(ODOO_18_TREE) ODOO_19_TREE=$(ODOO_19_TREE))"
@@ -107,7 +109,7 @@ test-on-%:
 
 # One step after the other: the steps share the databases.
 test-version:
-	@for step in test-install test-upgrade test-pytest test-elearning; do \
+	@for step in test-install test-upgrade test-pytest test-elearning test-dashboard; do \
 		$(MAKE) --no-print-directory $$step V=$(V) || exit 1; \
 	done
 
@@ -150,6 +152,32 @@ test-elearning:
 	@ADDONS=$(ELEARNING_ADDON) bash scripts/lifecycle.sh $(VCONF) $(ADDONS_PATH) $(VDB_ELEARNING)
 	@ADDONS=$(ADDON) bash scripts/lifecycle.sh $(VCONF) $(ADDONS_PATH) $(VDB_ELEARNING)
 
+# The dashboard bridge needs spreadsheet_dashboard: a fresh database where the bridge (and
+# so the addon) is installed without demo data, its tests (a browser tour among them),
+# its lifecycle (upgrade, uninstall: nothing left behind, reinstall); then eLearning and
+# its bridge beside it, and the dashboard's lifecycle again with them.
+test-dashboard:
+	@$(PSQL) 'DROP DATABASE IF EXISTS "$(VDB_DASHBOARD)"'
+	@echo "Installing $(DASHBOARD_ADDON) and Dashboards without demo in a fresh database '$(VDB_DASHBOARD)'..."
+	@rm -f $(CACHE)/install_dashboard-$(V).log
+	@$(ODOO) -d $(VDB_DASHBOARD) -i $(DASHBOARD_ADDON) $(WITHOUT_DEMO) --stop-after-init \
+		--log-level=warn --logfile=$(CACHE)/install_dashboard-$(V).log \
+		|| (tail -n 60 $(CACHE)/install_dashboard-$(V).log; exit 1)
+	@bash scripts/check_log.sh $(CACHE)/install_dashboard-$(V).log
+	@rm -f $(CACHE)/pytest_dashboard-$(V).log
+	@set -o pipefail; $(PYTHON) -m pytest $(DASHBOARD_ADDON)/tests --odoo-config=$(VCONF) \
+		--odoo-database=$(VDB_DASHBOARD) --odoo-addons-path=$(ADDONS_PATH) --odoo-http \
+		--odoo-log-level=warn $(PYTEST_ARGS) 2>&1 | tee $(CACHE)/pytest_dashboard-$(V).log
+	@bash scripts/check_log.sh $(CACHE)/pytest_dashboard-$(V).log
+	@ADDONS=$(DASHBOARD_ADDON) bash scripts/lifecycle.sh $(VCONF) $(ADDONS_PATH) $(VDB_DASHBOARD)
+	@echo "Adding $(ELEARNING_ADDON) and eLearning to '$(VDB_DASHBOARD)'..."
+	@rm -f $(CACHE)/install_dashboard_elearning-$(V).log
+	@$(ODOO) -d $(VDB_DASHBOARD) -i $(ELEARNING_ADDON) --stop-after-init --log-level=warn \
+		--logfile=$(CACHE)/install_dashboard_elearning-$(V).log \
+		|| (tail -n 60 $(CACHE)/install_dashboard_elearning-$(V).log; exit 1)
+	@bash scripts/check_log.sh $(CACHE)/install_dashboard_elearning-$(V).log
+	@ADDONS=$(DASHBOARD_ADDON) bash scripts/lifecycle.sh $(VCONF) $(ADDONS_PATH) $(VDB_DASHBOARD)
+
 # The lifecycle alone, in its own database (install without demo first); `make test`
 # runs it on the eLearning database instead, to save an install.
 test-lifecycle:
@@ -178,7 +206,7 @@ lint-python:
 	@test -x $(PYTHON) || $(MAKE) --no-print-directory setup-version V=$(V)
 	$(PYTHON) -m ruff check .
 	$(PYTHON) -m ruff format --check .
-	$(PYTHON) -m pylint --rcfile=.pylintrc $(ADDON) $(ELEARNING_ADDON)
+	$(PYTHON) -m pylint --rcfile=.pylintrc $(ADDON) $(ELEARNING_ADDON) $(DASHBOARD_ADDON)
 
 lint-xml:
 	@test -x $(PYTHON) || $(MAKE) --no-print-directory setup-version V=$(V)

@@ -55,6 +55,7 @@
         "web.assets_frontend": [
             "msp_business_planning/static/src/scss/portal.scss",
             "msp_business_planning/static/src/js/portal_commitment.js",
+            "msp_business_planning/static/src/js/portal_charts.js",
         ],
         "web.assets_tests": [
             "msp_business_planning/static/tests/tours/**/*",

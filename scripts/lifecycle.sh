@@ -41,6 +41,13 @@ case "$ADDONS" in
         UNION ALL SELECT 'column slide_channel_partner.' || column_name
           FROM information_schema.columns
          WHERE table_name = 'slide_channel_partner' AND column_name LIKE 'msp\_%'" ;;
+    msp_business_planning_spreadsheet_dashboard) LEFTOVERS="
+        SELECT 'field ' || model || '.' || name FROM ir_model_fields
+         WHERE model = 'res.partner' AND name = 'msp_business_plan_ids'
+        UNION ALL SELECT 'dashboard ' || name::text FROM spreadsheet_dashboard
+         WHERE name::text LIKE '%Business Planning%'
+        UNION ALL SELECT 'dashboard group ' || name::text FROM spreadsheet_dashboard_group
+         WHERE name::text LIKE '%Business Planning%'" ;;
     *) echo "ERROR: no leftover check for $ADDONS" >&2; exit 1 ;;
 esac
 LEFTOVERS="$LEFTOVERS UNION ALL SELECT 'xml id ' || module || '.' || name FROM ir_model_data

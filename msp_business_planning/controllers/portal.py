@@ -16,6 +16,8 @@ from .export import XLSX_MIMETYPE
 PLAN_URL = "/my/business-plans"
 # Shape of the one-time keys the progress forms carry (see _business_plan_form_key).
 FORM_KEY_LENGTH = (16, 64)
+# Running plans shown as cards on /my (the others are one click away in the list).
+RUNNING_PLAN_CARDS = 6
 
 
 class MspBusinessPlanPortal(CustomerPortal):
@@ -94,7 +96,20 @@ class MspBusinessPlanPortal(CustomerPortal):
             values["business_plan_count"] = (
                 Plan.search_count(self._business_plan_domain()) if Plan.has_access("read") else 0
             )
+        if not counters:
+            # The page itself (counters come later, over RPC): a card per running plan.
+            values["msp_running_plans"] = self._business_plan_running_plans()
         return values
+
+    def _business_plan_running_plans(self):
+        Plan = request.env["msp.business.plan"]
+        if not Plan.has_access("read"):
+            return Plan
+        return Plan.search(
+            compat.Domain.AND([self._business_plan_domain(), [("state", "=", "in_progress")]]),
+            order="date_start desc, id desc",
+            limit=RUNNING_PLAN_CARDS,
+        )
 
     def _business_plan_searchbar_sortings(self):
         return {
@@ -186,6 +201,9 @@ class MspBusinessPlanPortal(CustomerPortal):
 
     def _business_plan_page_values(self, plan_sudo, access_token=None, **extra):
         manual_objectives = plan_sudo.objective_ids.filtered(lambda o: o.objective_type == "manual")
+        # The latest reports of every objective in one query, not one per objective
+        # (the page lists each objective's own slice of them).
+        manual_objectives.update_ids.fetch(["date", "value", "note", "author_id"])
         values = {
             "plan": plan_sudo,
             "page_name": "business_plan",
@@ -201,6 +219,8 @@ class MspBusinessPlanPortal(CustomerPortal):
             "peer_benchmarks": request.env["msp.business.plan.template"]._get_peer_benchmarks(
                 plan_sudo
             ),
+            # The charts' figures travel in the page (no route of their own to query).
+            "msp_charts": plan_sudo._portal_chart_values(),
             # Today, or the nearest day of the plan when today is outside it.
             "default_update_date": min(
                 max(fields.Date.context_today(plan_sudo), plan_sudo.date_start),

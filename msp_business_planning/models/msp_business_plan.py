@@ -1,3 +1,4 @@
+import json
 import re
 from datetime import date
 
@@ -5,9 +6,9 @@ from dateutil.relativedelta import relativedelta
 
 from odoo import Command, _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tools import html_sanitize
+from odoo.tools import format_date, html_sanitize
 
-from ..tools import compat, demo_builder, planning, values
+from ..tools import compat, demo_builder, planning, portal_charts, values
 from ..tools import figures as figure_rules
 from .msp_business_review import CARRIED_DECISIONS, fold_cancelled_groups
 
@@ -906,6 +907,112 @@ class MspBusinessPlan(models.Model):
             author_id=self.env.user.partner_id.id,
         )
         return True
+
+    def _portal_chart_values(self):
+        """The figures the charts of the plan's portal page draw, from the stored
+        fields only (period targets and actuals, progress, done reviews and their
+        scores): ``{"as_of", "objectives": {id: {"periods", "burnup", "json"}},
+        "plan", "scorecard", "plan_json", "scorecard_json"}``. Embedded in the page
+        (JSON in ``data-*`` attributes), beside tables of the same figures; nothing
+        but these figures, all of this plan. Called on a plan whose access was
+        checked; the same few queries whatever the number of objectives."""
+        self.ensure_one()
+        today = fields.Date.context_today(self)
+        in_plan = today if self.date_start <= today <= self.date_end else None
+
+        def label_of(day):
+            return format_date(self.env, day, date_format="MMM d")
+
+        # The charts' words, translated here: the page's script draws before the
+        # portal's translations may have loaded.
+        texts = {
+            "target": _("Target"),
+            "actual": _("Actual"),
+            "cumulative_target": _("Cumulative target"),
+            "cumulative_actual": _("Cumulative actual"),
+            "expected": _("Expected"),
+            "progress": _("Progress"),
+            "today": _("Today"),
+        }
+        objectives = {}
+        objective_periods = []
+        for objective in self.objective_ids:
+            kind = objective.figure_kind
+            digits = self.currency_id.decimal_places
+
+            def round_value(value, kind=kind, digits=digits):
+                return figure_rules.figure_value(value, kind, digits)
+
+            periods = [
+                {
+                    "label": target.name,
+                    "date_start": target.date_start,
+                    "date_end": target.date_end,
+                    "target": target.target_value,
+                    "actual": target.actual_value,
+                }
+                for target in objective.target_ids.sorted(lambda t: (t.date_start, t.id))
+            ]
+            objective_periods.append(
+                {
+                    "weight": objective.weight,
+                    "periods": [(p["date_start"], p["date_end"], p["target"]) for p in periods],
+                }
+            )
+            charts = {
+                "texts": texts,
+                "kind": kind,
+                "periods": portal_charts.period_chart(periods, round_value),
+                "burnup": portal_charts.burnup_chart(
+                    periods, self.date_start, self.date_end, in_plan, round_value
+                ),
+            }
+            # How each figure reads, for the tooltips: the tables' own texts.
+            period_chart, burnup = charts["periods"], charts["burnup"]
+            for key in ("target", "actual"):
+                period_chart[f"{key}_texts"] = [
+                    objective._format_figure(v) for v in period_chart[key]
+                ]
+                for point in burnup[key]:
+                    point["text"] = objective._format_figure(point["y"])
+            for key in ("target_to_date", "actual_to_date"):
+                if burnup[key] is not None:
+                    burnup[f"{key}_text"] = objective._format_figure(burnup[key])
+            objectives[objective.id] = charts | {"json": json.dumps(charts)}
+
+        done_reviews = self.review_ids.filtered(lambda r: r.state == "done").sorted(
+            lambda r: (r.date, r.id)
+        )
+        plan_chart = portal_charts.plan_progress_chart(
+            objective_periods,
+            [{"period_end": r.period_end, "progress": r.snapshot_progress} for r in done_reviews],
+            self.progress,
+            self.expected_progress,
+            self.date_start,
+            self.date_end,
+            in_plan,
+            label_of,
+        )
+        topics = done_reviews.score_ids.topic_id.sorted()
+        scorecard = portal_charts.scorecard_chart(
+            [
+                {
+                    "label": format_date(self.env, r.date),
+                    "scores": {s.topic_id.id: s.score for s in r.score_ids},
+                }
+                for r in done_reviews
+            ],
+            [(topic.id, topic.name) for topic in topics],
+        )
+        plan_chart["texts"] = scorecard["texts"] = texts
+        return {
+            "as_of": format_date(self.env, today),
+            "objectives": objectives,
+            "plan": plan_chart,
+            "plan_json": json.dumps(plan_chart),
+            "scorecard": scorecard,
+            "scorecard_json": json.dumps(scorecard),
+        }
 
     # ------------------------------------------------------------
     # DEAL REGISTRATIONS

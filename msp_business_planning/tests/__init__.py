@@ -22,6 +22,7 @@ from . import (
     test_plan_template,
     test_planning_math,
     test_portal,
+    test_portal_charts,
     test_portal_deal_registration,
     test_portal_isolation,
     test_portal_registration_outcome,
