@@ -4,6 +4,7 @@ from . import (
     test_business_plan,
     test_business_review,
     test_channel_heatmap,
+    test_collaboration,
     test_compat,
     test_concurrency,
     test_db_constraints,

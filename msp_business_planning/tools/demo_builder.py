@@ -362,7 +362,9 @@ class DemoStoryBuilder:
             if index == 0:
                 self._make_first_review_agenda(record, review, plan, cast)
             if review.held:
-                record.action_done()
+                # Held before the story starts: on record, without the mail (and
+                # its PDF) of a review done today.
+                record._mark_done(notify_partner=False)
         if held:
             self._follow_up_first_review(today, cast, self.built["review_cloudnine_q1"])
 
