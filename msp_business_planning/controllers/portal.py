@@ -87,13 +87,6 @@ class MspBusinessPlanPortal(CustomerPortal):
     # HOME AND LIST
     # ------------------------------------------------------------
 
-    @http.route()
-    def home(self, **kw):
-        response = super().home(**kw)
-        if hasattr(response, "qcontext"):
-            response.qcontext["msp_upcoming_meetings"] = self._business_upcoming_meetings()
-        return response
-
     def _business_upcoming_meetings(self, limit=5):
         """The next meetings of the user's business reviews (its company's plans the
         partner may see), soonest first, for the /my home page: (review, meeting)
@@ -132,6 +125,9 @@ class MspBusinessPlanPortal(CustomerPortal):
 
     def _prepare_home_portal_values(self, counters):
         values = super()._prepare_home_portal_values(counters)
+        if not counters:
+            # The page itself (its counters come later, by JSON): the next meetings.
+            values["upcoming_review_meetings"] = self._business_upcoming_meetings()
         if "business_plan_count" in counters:
             Plan = request.env["msp.business.plan"]
             values["business_plan_count"] = (
@@ -221,7 +217,9 @@ class MspBusinessPlanPortal(CustomerPortal):
             "commitment_saved": _("Your commitment is saved."),
             "feedback_saved": _("Thank you for your feedback on the review."),
             "progress_mail_on": _("You will receive the monthly progress mail of this plan."),
-            "progress_mail_off": _("You will no longer receive the monthly progress mail of this plan."),
+            "progress_mail_off": _(
+                "You will no longer receive the monthly progress mail of this plan."
+            ),
         }
 
     def _business_plan_form_key(self):
@@ -558,4 +556,6 @@ class MspBusinessPlanPortal(CustomerPortal):
             return self._business_plan_refused()
         wanted = receive == "1"
         plan_sudo._portal_set_progress_mail(wanted)
-        return self._redirect_to_plan(plan_sudo, "progress_mail_on" if wanted else "progress_mail_off")
+        return self._redirect_to_plan(
+            plan_sudo, "progress_mail_on" if wanted else "progress_mail_off"
+        )

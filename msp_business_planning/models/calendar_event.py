@@ -28,7 +28,5 @@ class CalendarEvent(models.Model):
         if not self.ids:
             return self.env["msp.business.review"]
         return (
-            self.env["msp.business.review"]
-            .sudo()
-            .search([("calendar_event_id", "in", self.ids)])
+            self.env["msp.business.review"].sudo().search([("calendar_event_id", "in", self.ids)])
         )

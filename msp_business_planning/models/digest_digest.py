@@ -17,15 +17,11 @@ class DigestDigest(models.Model):
         compute="_compute_kpi_msp_registrations_approved_value"
     )
     kpi_msp_plans_off_track = fields.Boolean("Business Plans Off Track")
-    kpi_msp_plans_off_track_value = fields.Integer(
-        compute="_compute_kpi_msp_plans_off_track_value"
-    )
+    kpi_msp_plans_off_track_value = fields.Integer(compute="_compute_kpi_msp_plans_off_track_value")
     kpi_msp_reviews_done = fields.Boolean("Business Reviews Done")
     kpi_msp_reviews_done_value = fields.Integer(compute="_compute_kpi_msp_reviews_done_value")
     kpi_msp_excellence_score = fields.Boolean("Average Excellence Score")
-    kpi_msp_excellence_score_value = fields.Float(
-        compute="_compute_kpi_msp_excellence_score_value"
-    )
+    kpi_msp_excellence_score_value = fields.Float(compute="_compute_kpi_msp_excellence_score_value")
 
     def _check_msp_planning_user(self, model="msp.business.plan"):
         # The digest skips a KPI its recipient may not see (AccessError), as crm's do.
@@ -117,13 +113,17 @@ class DigestDigest(models.Model):
     def _compute_kpis_actions(self, company, user):
         res = super()._compute_kpis_actions(company, user)
         menu = self.env.ref("msp_business_planning.msp_business_planning_menu_root").id
+        actions = {
+            "kpi_msp_registrations_received": "crm_lead_registration_action",
+            "kpi_msp_registrations_approved": "crm_lead_registration_action",
+            "kpi_msp_plans_off_track": "msp_business_plan_action",
+            "kpi_msp_reviews_done": "msp_business_review_action",
+            "kpi_msp_excellence_score": "msp_business_review_action",
+        }
         res.update(
             {
-                "kpi_msp_registrations_received": f"msp_business_planning.crm_lead_registration_action?menu_id={menu}",
-                "kpi_msp_registrations_approved": f"msp_business_planning.crm_lead_registration_action?menu_id={menu}",
-                "kpi_msp_plans_off_track": f"msp_business_planning.msp_business_plan_action?menu_id={menu}",
-                "kpi_msp_reviews_done": f"msp_business_planning.msp_business_review_action?menu_id={menu}",
-                "kpi_msp_excellence_score": f"msp_business_planning.msp_business_review_action?menu_id={menu}",
+                kpi: f"msp_business_planning.{action}?menu_id={menu}"
+                for kpi, action in actions.items()
             }
         )
         return res

@@ -857,7 +857,7 @@ class MspBusinessPlan(models.Model):
                     partner_ids=recipients.ids,
                 )
         # super: a system stamp, past the lock of completed plans and the tracking.
-        super(MspBusinessPlan, self).write({"progress_mail_date": today})
+        return super().write({"progress_mail_date": today})
 
     def _progress_mail_lines(self):
         """What the monthly mail says of each objective: its progress and pace for
@@ -865,15 +865,15 @@ class MspBusinessPlan(models.Model):
         self.ensure_one()
         today = fields.Date.context_today(self)
         pace_labels = dict(
-            self.env["msp.business.plan.objective"]._fields["pacing_status"]._description_selection(
-                self.env
-            )
+            self.env["msp.business.plan.objective"]
+            ._fields["pacing_status"]
+            ._description_selection(self.env)
         )
         lines = []
         for objective in self.objective_ids:
-            period = objective.target_ids.filtered(
-                lambda t: t.date_start <= today <= t.date_end
-            )[:1]
+            period = objective.target_ids.filtered(lambda t: t.date_start <= today <= t.date_end)[
+                :1
+            ]
             lines.append(
                 {
                     "name": objective.name,

@@ -1,4 +1,4 @@
-from odoo import _, fields, models
+from odoo import _, api, fields, models
 
 OFF_TRACK_ACTIVITY_TYPE = "msp_business_planning.mail_activity_type_objective_off_track"
 
@@ -7,7 +7,7 @@ class MspBusinessPlanObjective(models.Model):
     """Objectives that fall off track become an activity of the plan's channel
     manager: once per objective and period, closed by itself when the objective is
     back on track. Kept apart from the tracking engine of the objective model: it
-    only reads the pacing the engine wrote, after the engine's public entry points."""
+    only reads the pacing the engine wrote, after the daily crons that refresh it."""
 
     _inherit = "msp.business.plan.objective"
 
@@ -28,9 +28,12 @@ class MspBusinessPlanObjective(models.Model):
         "objective fell off track: once per period.",
     )
 
-    def action_refresh_actuals(self):
-        res = super().action_refresh_actuals()
-        self._sync_off_track_activities()
+    @api.model
+    def _cron_refresh_actuals(self):
+        # The daily refresh of actuals, then the news it brings (the pacing cron of
+        # the plans does the same): a batch a day, not a cost of every CRM change.
+        res = super()._cron_refresh_actuals()
+        self.search([("plan_state", "=", "in_progress")])._sync_off_track_activities()
         return res
 
     def _sync_off_track_activities(self):
@@ -91,9 +94,7 @@ class MspBusinessPlanObjective(models.Model):
                         progress=objective._format_percent(objective.progress),
                         expected=objective._format_percent(objective.expected_progress),
                     ),
-                    "date_deadline": activity_type.with_context(
-                        tz=manager.tz
-                    )._get_date_deadline(),
+                    "date_deadline": activity_type.with_context(tz=manager.tz)._get_date_deadline(),
                 }
             )
         activities = self.env["mail.activity"].sudo().create(vals_list)

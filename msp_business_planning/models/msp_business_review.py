@@ -33,7 +33,15 @@ LOCKED_WHEN_DONE = frozenset(
 # What the calendar meeting of a review is made of: a change to any of them is
 # carried over to the meeting (Odoo then mails the attendees what changed).
 MEETING_FIELDS = frozenset(
-    {"name", "review_type", "topic_id", "date", "user_ids", "attendee_partner_ids", "meeting_duration"}
+    {
+        "name",
+        "review_type",
+        "topic_id",
+        "date",
+        "user_ids",
+        "attendee_partner_ids",
+        "meeting_duration",
+    }
 )
 
 FEEDBACK_COMMENT_MAX_LENGTH = 4000
@@ -632,6 +640,8 @@ class MspBusinessReview(models.Model):
     def action_schedule_meeting(self):
         """Create the calendar meeting of scheduled reviews that have none (e.g. it was
         deleted in the Calendar app): attendees are invited again."""
+        # The meetings are written in superuser mode: only who may change the reviews.
+        self.check_access("write")
         for review in self:
             if review.state != "scheduled":
                 raise UserError(
@@ -844,9 +854,9 @@ class MspBusinessReview(models.Model):
         and the reason given (items still open are left out)."""
         self.ensure_one()
         labels = dict(
-            self.env["msp.business.review.item"]._fields["decision"]._description_selection(
-                self.env
-            )
+            self.env["msp.business.review.item"]
+            ._fields["decision"]
+            ._description_selection(self.env)
         )
         return [
             {"name": item.name, "decision": labels[item.decision], "note": item.note or ""}

@@ -5,6 +5,7 @@ from . import (
     test_business_review,
     test_channel_heatmap,
     test_collaboration,
+    test_collaboration_portal,
     test_compat,
     test_concurrency,
     test_db_constraints,

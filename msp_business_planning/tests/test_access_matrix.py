@@ -179,6 +179,10 @@ MATRIX = {
     "res.config.settings": {
         "create":     "A   A   A   A   A   A   A   A   A   A   A",
     },
+    # The KPIs the addon adds to Odoo's digest: the digest's own rights (employees read).
+    "digest.digest": {
+        "read":       "A   A   A   A   A   Y   Y   Y   Y   Y   Y",
+    },
     # Abstract models: no records, so no row.
     "msp.business.plan.xlsx": {},
     "report.msp_business_planning.report_business_plan": {},
@@ -331,6 +335,11 @@ OPERATIONS = {
         "create": lambda f: {"msp_registration_protection_days": 30},
         "operations": ("create",),
     },
+    "digest.digest": {
+        "subject": "digest",
+        "field": "kpi_msp_reviews_done",
+        "operations": ("read",),
+    },
     # Abstract models hold no records: nothing to read, write or call but through
     # the models above.
     "msp.business.plan.xlsx": {"operations": ()},
@@ -389,6 +398,8 @@ METHODS = {
         "action_load_scorecard": ("review",),
         "action_view_plan": ("review",),
         "action_view_score_trend": ("review",),
+        "action_schedule_meeting": ("review",),
+        "action_open_meeting": ("review",),
         "action_submit_feedback": ("review_done", 5, "Useful review"),
         "web_read_group": lambda f, env: _kanban_count(env, f.review),
     },
@@ -452,6 +463,8 @@ METHOD_MATRIX = {
         "action_load_scorecard":                    "A   A   A   A   A   A   Y   A   Y   Y   A",
         "action_view_plan":                         "A   Y   Y   A   A   A   Y   A   Y   Y   A",
         "action_view_score_trend":                  "A   Y   Y   A   A   A   Y   A   Y   Y   A",
+        "action_schedule_meeting":                  "A   A   A   A   A   A   Y   A   Y   Y   A",
+        "action_open_meeting":                      "A   A   A   A   A   A   Y   A   Y   Y   A",
         "action_submit_feedback":                   "A   Y   Y   A   A   A   A   A   A   A   A",
         "web_read_group":                           "A   Y   Y   0   0   A   Y   0   Y   Y   0",
     },
@@ -555,6 +568,7 @@ class TestAccessMatrix(MspPlanningCase):
 
     @classmethod
     def _setup_matrix_fixtures(cls):
+        cls.digest = cls.env.ref("digest.digest_digest_default")
         Partner = cls.env["res.partner"]
         holding = Partner.create({"name": "Alpha Holding", "is_company": True})
         cls.partner_a.parent_id = holding

@@ -71,6 +71,10 @@ class DemoStoryBuilder:
         self._build_other_plans(story, cast)
         self._build_reviews(story, today, cast, plan)
         plan.action_generate_review_schedule()
+        # The next review's meeting: CloudNine's contact is invited (Calendar, /my).
+        plan.review_ids.filtered(lambda r: r.state == "scheduled").write(
+            {"attendee_partner_ids": [Command.set(cast["cloudnine_contact"].ids)]}
+        )
         return self.built
 
     def _make(self, model, key, values):
