@@ -92,7 +92,6 @@ TOKEN_ROUTES = (
     "/my/business-plans/<int:plan_id>",
     "/my/business-plans/<int:plan_id>/download/<string:file_format>",
     "/my/business-plans/<int:plan_id>/reviews/<int:review_id>/report",
-    "/my/business-plans/<int:plan_id>/reviews/<int:review_id>/meeting.ics",
 )
 
 
