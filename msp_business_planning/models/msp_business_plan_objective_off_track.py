@@ -74,6 +74,10 @@ class MspBusinessPlanObjective(models.Model):
         activity_type = self.env.ref(OFF_TRACK_ACTIVITY_TYPE, raise_if_not_found=False)
         if not activity_type:
             return
+        # Managers follow their plans first: creating several activities of one plan
+        # for one user would otherwise subscribe the user once per activity (18.0).
+        for plan in new.plan_id:
+            plan.message_subscribe(partner_ids=plan.user_id.partner_id.ids)
         model_id = self.env["ir.model"]._get_id("msp.business.plan")
         vals_list = []
         for objective in new:
