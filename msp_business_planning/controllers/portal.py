@@ -89,8 +89,47 @@ class MspBusinessPlanPortal(CustomerPortal):
     # HOME AND LIST
     # ------------------------------------------------------------
 
+    def _business_upcoming_meetings(self, limit=5):
+        """The next meetings of the user's business reviews (its company's plans the
+        partner may see), soonest first, for the /my home page: (review, meeting)
+        pairs in superuser mode, read after the search as the user."""
+        Review = request.env["msp.business.review"]
+        if request.env.user._is_public() or not Review.has_access("read"):
+            return []
+        reviews = Review.search(
+            [
+                ("commercial_partner_id", "=", request.env.user.commercial_partner_id.id),
+                ("plan_state", "in", PARTNER_VISIBLE_STATES),
+                ("state", "=", "scheduled"),
+                ("date", ">=", fields.Date.context_today(Review)),
+            ],
+            limit=limit,
+            order="date, id",
+        )
+        meetings = self._business_review_meetings(reviews)
+        return [(review.sudo(), meetings[review.id]) for review in reviews if review.id in meetings]
+
+    def _business_review_meetings(self, reviews, access_token=None):
+        """{review id: {"start": datetime, "ics_url": str}} of the reviews' upcoming
+        meetings. The caller checked the user may see the reviews; the meetings are
+        read in superuser mode (staff-only field) and only their time leaves here."""
+        now = fields.Datetime.now()
+        meetings = {}
+        for review in reviews.sudo():
+            event = review.calendar_event_id
+            if review.state != "scheduled" or not event or event.stop < now:
+                continue
+            url = f"{PLAN_URL}/{review.plan_id.id}/reviews/{review.id}/meeting.ics"
+            if access_token:
+                url += "?" + url_encode({"access_token": access_token})
+            meetings[review.id] = {"start": event.start, "stop": event.stop, "ics_url": url}
+        return meetings
+
     def _prepare_home_portal_values(self, counters):
         values = super()._prepare_home_portal_values(counters)
+        if not counters:
+            # The page itself (its counters come later, by JSON): the next meetings.
+            values["upcoming_review_meetings"] = self._business_upcoming_meetings()
         if "business_plan_count" in counters:
             Plan = request.env["msp.business.plan"]
             values["business_plan_count"] = (
@@ -192,6 +231,10 @@ class MspBusinessPlanPortal(CustomerPortal):
             "progress_duplicate": _("This progress report was already recorded."),
             "commitment_saved": _("Your commitment is saved."),
             "feedback_saved": _("Thank you for your feedback on the review."),
+            "progress_mail_on": _("You will receive the monthly progress mail of this plan."),
+            "progress_mail_off": _(
+                "You will no longer receive the monthly progress mail of this plan."
+            ),
         }
 
     def _business_plan_form_key(self):
@@ -221,6 +264,7 @@ class MspBusinessPlanPortal(CustomerPortal):
             ),
             # The charts' figures travel in the page (no route of their own to query).
             "msp_charts": plan_sudo._portal_chart_values(),
+            "review_meetings": self._business_review_meetings(plan_sudo.review_ids, access_token),
             # Today, or the nearest day of the plan when today is outside it.
             "default_update_date": min(
                 max(fields.Date.context_today(plan_sudo), plan_sudo.date_start),
@@ -485,4 +529,51 @@ class MspBusinessPlanPortal(CustomerPortal):
             report_type="pdf",
             report_ref="msp_business_planning.action_report_business_review",
             download=True,
+        )
+
+    @http.route(
+        f"{PLAN_URL}/<int:plan_id>/reviews/<int:review_id>/meeting.ics",
+        type="http",
+        auth="public",
+        methods=["GET"],
+        website=True,
+    )
+    def portal_business_review_meeting_ics(self, plan_id, review_id, access_token=None, **kw):
+        """The meeting of a scheduled review as an iCalendar file (Odoo's own, as in
+        its invitations), to add it to the partner's calendar; for whoever may see
+        the plan."""
+        try:
+            review_sudo = self._business_review_check_access(plan_id, review_id, access_token)
+        except (AccessError, MissingError):
+            return self._business_plan_refused()
+        event = review_sudo.calendar_event_id
+        content = event._get_ics_file().get(event.id) if review_sudo.state == "scheduled" else None
+        if not content:
+            return self._business_plan_refused()
+        return request.make_response(
+            content,
+            headers=[
+                ("Content-Type", "text/calendar; charset=utf-8"),
+                ("Content-Length", len(content)),
+                ("Content-Disposition", content_disposition("business-review.ics")),
+            ],
+        )
+
+    @http.route(
+        f"{PLAN_URL}/<int:plan_id>/progress-mail",
+        type="http",
+        auth="user",
+        methods=["POST"],
+        website=True,
+    )
+    def portal_business_plan_progress_mail(self, plan_id, receive=None, **kw):
+        """The partner turns the plan's monthly progress mail on (``receive=1``) or off."""
+        try:
+            plan_sudo = self._business_plan_check_write_access(plan_id)
+        except (AccessError, MissingError):
+            return self._business_plan_refused()
+        wanted = receive == "1"
+        plan_sudo._portal_set_progress_mail(wanted)
+        return self._redirect_to_plan(
+            plan_sudo, "progress_mail_on" if wanted else "progress_mail_off"
         )

@@ -2,12 +2,15 @@
 from . import msp_partner_isolation_mixin, msp_partner_isolation_thread_mixin  # isort: split
 
 from . import (
+    calendar_event,
     compat_data,
     crm_lead,
+    digest_digest,
     mail_message,
     msp_business_plan,
     msp_business_plan_initiative,
     msp_business_plan_objective,
+    msp_business_plan_objective_off_track,
     msp_business_plan_objective_target,
     msp_business_plan_objective_update,
     msp_business_plan_template,

@@ -1034,6 +1034,9 @@ class CrmLead(models.Model):
         lead._msp_log_internal_note(
             body=_("Deal registered from the portal by %(partner)s.", partner=partner.name),
         )
+        lead._notify_registration_partner(
+            "msp_business_planning.mail_template_registration_received"
+        )
         return lead.with_env(self.env)
 
     @api.model

@@ -27,6 +27,8 @@ REVIEW_CADENCES = [("quarterly", "Quarterly"), ("semiannual", "Twice a Year")]
 PORTAL_COMMITMENT_MAX_LENGTH = 50000
 # Largest file a partner's contact may attach to a message on its plan (bytes).
 PORTAL_ATTACHMENT_MAX_SIZE = 10 * 1024 * 1024
+# Plans mailed per batch of the monthly progress cron (each batch is committed).
+PROGRESS_MAIL_BATCH_SIZE = 50
 
 
 class MspBusinessPlan(models.Model):
@@ -225,6 +227,20 @@ class MspBusinessPlan(models.Model):
         string="IT Budget Guide",
         help="A placeholder annual IT budget from an industry benchmark: annual revenue × "
         "5% (low maturity), 7% (medium) or 9% (high).",
+    )
+    progress_mail_opt_out = fields.Boolean(
+        string="No Monthly Progress Mail",
+        tracking=True,
+        help="The partner's followers of a running plan get a progress mail at the start "
+        "of each month (progress, pace, this period's targets, next review), unless "
+        "this is set. The partner can set it from the portal too.",
+    )
+    progress_mail_date = fields.Date(
+        string="Last Progress Mail",
+        readonly=True,
+        copy=False,
+        groups="base.group_user",
+        help="When the last monthly progress mail of the plan was sent: at most one a month.",
     )
     previous_plan_id = fields.Many2one(
         "msp.business.plan",
@@ -805,9 +821,115 @@ class MspBusinessPlan(models.Model):
 
     def _cron_refresh_pacing(self):
         """Daily: expected progress moves with the calendar even when nothing else
-        does, so running plans are recomputed once a day."""
+        does, so running plans are recomputed once a day; objectives that fell off
+        track become an activity of their channel manager."""
         plans = self.search([("state", "=", "in_progress")])
         plans.objective_ids._recompute_pacing()
+        plans.objective_ids._sync_off_track_activities()
+
+    # ------------------------------------------------------------
+    # MONTHLY PROGRESS MAIL
+    # ------------------------------------------------------------
+
+    def _progress_mail_domain(self, today):
+        month_start = today.replace(day=1)
+        return [
+            ("state", "=", "in_progress"),
+            ("progress_mail_opt_out", "=", False),
+            "|",
+            ("progress_mail_date", "=", False),
+            ("progress_mail_date", "<", month_start),
+        ]
+
+    @api.model
+    def _cron_send_progress_mails(self, batch_size=PROGRESS_MAIL_BATCH_SIZE):
+        """Monthly: each running plan that did not opt out mails its progress to the
+        partner's followers, once a month (a plan mailed this month is skipped, so
+        running it again sends nothing twice), in committed batches."""
+        today = fields.Date.context_today(self)
+        domain = self._progress_mail_domain(today)
+        plans = self.search(domain, limit=batch_size, order="id")
+        if not plans:
+            compat.cron_progress(self.env, 0, 0)
+            return
+        plans._send_progress_mail(today)
+        remaining = self.search_count(domain)
+        compat.cron_progress(self.env, len(plans), remaining)
+
+    def _get_progress_mail_recipients(self):
+        """The partner's own followers of the plan (its contacts), never the vendor's
+        staff nor anyone of another company."""
+        self.ensure_one()
+        # sudo: followers are staff-only; only the partner's contacts leave here.
+        followers = self.sudo().message_partner_ids
+        return followers.filtered(
+            lambda partner: partner.commercial_partner_id == self.commercial_partner_id
+            and not any(user._is_internal() for user in partner.user_ids)
+        )
+
+    def _send_progress_mail(self, today):
+        """Post the monthly progress mail on each plan, to the partner's followers
+        (a subtype nobody follows by default, so only they are mailed), and record
+        the month as done, mailed or not."""
+        subtype = self.env.ref("msp_business_planning.mt_business_plan_progress")
+        for plan in self:
+            recipients = plan._get_progress_mail_recipients()
+            if recipients:
+                plan.message_post_with_source(
+                    "msp_business_planning.mail_template_business_plan_progress",
+                    message_type="comment",
+                    subtype_id=subtype.id,
+                    partner_ids=recipients.ids,
+                )
+        # super: a system stamp, past the lock of completed plans and the tracking.
+        return super().write({"progress_mail_date": today})
+
+    def _progress_mail_lines(self):
+        """What the monthly mail says of each objective: its progress and pace for
+        the plan, and the target and actual of the period running today."""
+        self.ensure_one()
+        today = fields.Date.context_today(self)
+        pace_labels = dict(
+            self.env["msp.business.plan.objective"]
+            ._fields["pacing_status"]
+            ._description_selection(self.env)
+        )
+        lines = []
+        for objective in self.objective_ids:
+            period = objective.target_ids.filtered(lambda t: t.date_start <= today <= t.date_end)[
+                :1
+            ]
+            lines.append(
+                {
+                    "name": objective.name,
+                    "progress": objective._format_percent(objective.progress),
+                    "pace": pace_labels.get(objective.pacing_status, ""),
+                    "period": period.name or "",
+                    "period_target": objective._format_figure(period.target_value)
+                    if period
+                    else "",
+                    "period_actual": objective._format_figure(period.actual_value)
+                    if period
+                    else "",
+                }
+            )
+        return lines
+
+    def _progress_mail_next_review(self):
+        """The plan's next scheduled review from today, if any."""
+        self.ensure_one()
+        today = fields.Date.context_today(self)
+        return self.review_ids.filtered(
+            lambda r: r.state == "scheduled" and r.date >= today
+        ).sorted(lambda r: (r.date, r.id))[:1]
+
+    def _portal_set_progress_mail(self, receive):
+        """The partner's choice on the portal: receive the monthly progress mail or
+        not. The portal route checked the user may act on the plan."""
+        self.ensure_one()
+        # sudo: portal users cannot write plans; only this flag is written, and the
+        # change is tracked in the chatter.
+        self.sudo().write({"progress_mail_opt_out": not receive})
 
     # ------------------------------------------------------------
     # REPORTS

@@ -1,11 +1,14 @@
 import re
+import uuid
 from collections import defaultdict
 
-from odoo import _, api, fields, models
+from markupsafe import Markup
+
+from odoo import Command, _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import is_html_empty, plaintext2html
 
-from ..tools import compat, planning, values
+from ..tools import compat, meetings, planning, values
 from ..tools import figures as figure_rules
 
 # Decisions revisited at the plan's next review: nothing was agreed yet (open), or
@@ -24,6 +27,20 @@ LOCKED_WHEN_DONE = frozenset(
         "item_ids",
         "score_ids",
         "snapshot_ids",
+    }
+)
+
+# What the calendar meeting of a review is made of: a change to any of them is
+# carried over to the meeting (Odoo then mails the attendees what changed).
+MEETING_FIELDS = frozenset(
+    {
+        "name",
+        "review_type",
+        "topic_id",
+        "date",
+        "user_ids",
+        "attendee_partner_ids",
+        "meeting_duration",
     }
 )
 
@@ -217,10 +234,44 @@ class MspBusinessReview(models.Model):
         "res.partner", string="Feedback By", copy=False, ondelete="set null"
     )
     color = fields.Integer()
+    # The meeting (Calendar app): staff-only here; the partner's attendees read it in
+    # their own calendar, and its time on the portal page (see the portal templates).
+    calendar_event_id = fields.Many2one(
+        "calendar.event",
+        string="Meeting",
+        copy=False,
+        readonly=True,
+        ondelete="set null",
+        index="btree_not_null",
+        groups="msp_business_planning.group_user",
+        help="The review's meeting in the Calendar app: created when the review is "
+        "scheduled, moved, renamed and cancelled with it. Moving the meeting in the "
+        "Calendar moves the review.",
+    )
+    meeting_start = fields.Datetime(
+        related="calendar_event_id.start",
+        string="Meeting Start",
+        groups="msp_business_planning.group_user",
+    )
+    meeting_duration = fields.Float(
+        default=lambda self: self.env.company.sudo().msp_review_meeting_duration or 1.0,
+        help="How long the review's meeting lasts, in hours (default: the Business "
+        "Planning settings).",
+    )
+    meeting_attendee_ids = fields.One2many(
+        related="calendar_event_id.attendee_ids",
+        string="Invitations",
+        groups="msp_business_planning.group_user",
+        help="Who was invited to the meeting and what each answered.",
+    )
 
     _period_check = compat.Constraint(
         "CHECK (period_end IS NULL OR period_start IS NULL OR period_end >= period_start)",
         "The period of a review cannot end before it starts.",
+    )
+    _meeting_duration_check = compat.Constraint(
+        "CHECK (meeting_duration IS NULL OR (meeting_duration > 0 AND meeting_duration <= 24))",
+        "A review meeting lasts more than zero and at most 24 hours.",
     )
     _feedback_rating_range = compat.Constraint(
         "CHECK (feedback_rating IS NULL OR feedback_rating BETWEEN 0 AND 5)",
@@ -371,6 +422,11 @@ class MspBusinessReview(models.Model):
         """Refuse a date outside the plan, a reversed period or a rating out of range
         with a ValidationError before anything is written (the database check
         constraints would abort the transaction)."""
+        duration = vals.get("meeting_duration", 1.0)
+        if isinstance(duration, bool) or not (
+            isinstance(duration, int | float) and 0 < duration <= 24
+        ):
+            raise ValidationError(_("A review meeting lasts more than zero and at most 24 hours."))
         rating = vals.get("feedback_rating")
         if rating not in (None, False) and values.number_issue(rating, 1, 5):
             raise ValidationError(self._rating_error(rating))
@@ -429,6 +485,7 @@ class MspBusinessReview(models.Model):
         for target, moving in by_target.items():
             if target != "scheduled":
                 moving._set_state(target)
+        scheduled._sync_meetings()
 
     def write(self, vals):
         self._precheck_values(vals)
@@ -451,7 +508,15 @@ class MspBusinessReview(models.Model):
                     review=locked[0].display_name,
                 )
             )
-        return super().write(vals)
+        res = super().write(vals)
+        if MEETING_FIELDS & vals.keys():
+            self._sync_meetings()
+        return res
+
+    def unlink(self):
+        # A deleted review is no meeting any more: its attendees hear it is off.
+        self._cancel_meetings(notify_on=self.plan_id)
+        return super().unlink()
 
     def _write_transition(self, vals):
         """The status actions' own write, past the status routing and the lock of done
@@ -492,8 +557,13 @@ class MspBusinessReview(models.Model):
 
     def action_done(self):
         """The review took place: freeze the objectives snapshot, plan the accepted
-        items as follow-up activities, apply the decisions to the initiatives and
-        carry what is still undecided onto the plan's next review."""
+        items as follow-up activities, apply the decisions to the initiatives, carry
+        what is still undecided onto the plan's next review and mail the partner."""
+        return self._mark_done()
+
+    def _mark_done(self, notify_partner=True):
+        """:meth:`action_done`; ``notify_partner=False`` (a private switch, for the
+        demo's history of reviews held before the story starts) sends no mail."""
         # Who may not change the reviews learns nothing of what they lack.
         self.check_access("write")
         for review in self:
@@ -536,6 +606,8 @@ class MspBusinessReview(models.Model):
         next_reviews = self._get_next_reviews()
         next_reviews._pull_pending_items()
         next_reviews._draft_agenda()
+        if notify_partner:
+            self._notify_partner_done()
         return True
 
     def action_cancel(self):
@@ -548,6 +620,7 @@ class MspBusinessReview(models.Model):
                     )
                 )
         self._write_transition({"state": "cancelled"})
+        self._cancel_meetings()
         return True
 
     def action_reschedule(self):
@@ -561,7 +634,36 @@ class MspBusinessReview(models.Model):
                     )
                 )
         self._write_transition({"state": "scheduled"})
+        self._sync_meetings()
         return True
+
+    def action_schedule_meeting(self):
+        """Create the calendar meeting of scheduled reviews that have none (e.g. it was
+        deleted in the Calendar app): attendees are invited again."""
+        # The meetings are written in superuser mode: only who may change the reviews.
+        self.check_access("write")
+        for review in self:
+            if review.state != "scheduled":
+                raise UserError(
+                    _(
+                        "Only a scheduled review has a meeting; “%(review)s” is not scheduled.",
+                        review=review.display_name,
+                    )
+                )
+        self._sync_meetings()
+        return True
+
+    def action_open_meeting(self):
+        """The review's meeting in the Calendar app."""
+        self.ensure_one()
+        if not self.calendar_event_id:
+            raise UserError(_("This review has no meeting: schedule one first."))
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "calendar.event",
+            "res_id": self.calendar_event_id.id,
+            "view_mode": "form",
+        }
 
     def action_reopen(self):
         """A done review is a record of what was agreed: only a planning
@@ -692,11 +794,7 @@ class MspBusinessReview(models.Model):
         body = _("Feedback from %(partner)s: %(rating)s/5", partner=author.name, rating=rating_text)
         if comment:
             body = plaintext2html(f"{body}\n{comment}")
-        review._msp_log_internal_note(
-            body=body,
-            author_id=author.id,
-            partner_ids=self.plan_id.sudo().user_id.partner_id.ids,
-        )
+        review._notify_feedback(author, body)
         return True
 
     # ------------------------------------------------------------
@@ -706,6 +804,65 @@ class MspBusinessReview(models.Model):
     def _get_report_base_filename(self):
         self.ensure_one()
         return _("Business Review - %(review)s", review=self.display_name)
+
+    def _get_partner_recipients(self):
+        """Who hears from the review on the partner's side: its partner attendees, or
+        the plan's portal contacts when none is listed; never anyone outside the
+        plan's partner company."""
+        self.ensure_one()
+        recipients = self.attendee_partner_ids or self.plan_id._get_partner_portal_contacts()
+        return recipients.filtered(
+            lambda partner: partner.commercial_partner_id == self.commercial_partner_id
+        )
+
+    def _notify_partner_done(self):
+        """Mail the partner the summary, the decisions and the review document, with
+        the link to give feedback (posted in the review's chatter)."""
+        for review in self:
+            recipients = review._get_partner_recipients()
+            if not recipients:
+                continue
+            review.message_post_with_source(
+                "msp_business_planning.mail_template_business_review_done",
+                message_type="comment",
+                subtype_xmlid="mail.mt_comment",
+                partner_ids=recipients.ids,
+            )
+
+    def _notify_feedback(self, author, fallback_body):
+        """Tell the channel manager the partner gave feedback: an internal note
+        rendered from the "feedback given" template in the manager's language,
+        addressed to the manager."""
+        self.ensure_one()
+        template = self.env.ref(
+            "msp_business_planning.mail_template_business_review_feedback",
+            raise_if_not_found=False,
+        )
+        body, subject = fallback_body, None
+        if template:
+            rendered = template._generate_template(self.ids, ("subject", "body_html"))[self.id]
+            body, subject = rendered["body_html"], rendered["subject"]
+        self._msp_log_internal_note(
+            body=body,
+            subject=subject,
+            author_id=author.id,
+            partner_ids=self.plan_id.user_id.partner_id.ids,
+        )
+
+    def _mail_decisions(self):
+        """The agenda's decisions as the "done" mail lists them: name, decision label
+        and the reason given (items still open are left out)."""
+        self.ensure_one()
+        labels = dict(
+            self.env["msp.business.review.item"]
+            ._fields["decision"]
+            ._description_selection(self.env)
+        )
+        return [
+            {"name": item.name, "decision": labels[item.decision], "note": item.note or ""}
+            for item in self.item_ids
+            if item.decision != "open"
+        ]
 
     def _get_missing_for_done(self):
         """What a review lacks to go on record as held, in the user's words: someone
@@ -912,3 +1069,186 @@ class MspBusinessReview(models.Model):
                     }
                 )
         Item.create(vals_list)
+
+    # ------------------------------------------------------------
+    # MEETINGS
+    # ------------------------------------------------------------
+
+    def _meeting_organizer(self):
+        """Who organizes the review's meeting: the plan's channel manager."""
+        self.ensure_one()
+        return self.plan_id.user_id or self.env.user
+
+    def _meeting_partners(self):
+        """Everyone invited: the internal attendees and the partner's contacts (the
+        constraint on attendees keeps them to the plan's partner company)."""
+        self.ensure_one()
+        return self.user_ids.partner_id | self.attendee_partner_ids
+
+    def _meeting_description(self):
+        """The meeting's description: what is reviewed, the agenda and the link to
+        the plan on the portal (with its token, for contacts without a portal user)."""
+        self.ensure_one()
+        plan = self.plan_id
+        parts = [
+            Markup("<p>%s</p>")
+            % _(
+                "Business review of the plan “%(plan)s” with %(partner)s.",
+                plan=plan.name,
+                partner=self.commercial_partner_id.name,
+            )
+        ]
+        if self.item_ids:
+            parts.append(Markup("<p><strong>%s</strong></p>") % _("Agenda"))
+            parts.append(
+                Markup("<ul>%s</ul>")
+                % Markup().join(Markup("<li>%s</li>") % item.name for item in self.item_ids)
+            )
+        url = plan.get_base_url() + plan.get_portal_url(anchor=f"review-{self.id}")
+        parts.append(Markup('<p><a href="%s">%s</a></p>') % (url, _("Open the business plan")))
+        return Markup().join(parts)
+
+    def _prepare_meeting_values(self, event):
+        """The values of the review's meeting (``event``: the existing one, or empty):
+        on the review's day, at the hour it had (10:00 for a new one, in the
+        organizer's timezone), lasting the review's meeting duration."""
+        self.ensure_one()
+        organizer = self._meeting_organizer()
+        start = meetings.meeting_start(self.date, organizer.tz, event.start if event else None)
+        return {
+            "name": _(
+                "%(review)s — %(partner)s",
+                review=self.display_name,
+                partner=self.commercial_partner_id.name,
+            ),
+            "start": start,
+            "stop": meetings.meeting_stop(start, self.meeting_duration or 1.0),
+            "user_id": organizer.id,
+            "partner_ids": self._meeting_partners().ids,
+            "description": self._meeting_description(),
+        }
+
+    def _sync_meetings(self):
+        """Give each scheduled review its one meeting, created or brought in line
+        with the review (only what changed is written: Odoo mails the attendees a new
+        invitation or the new date). Called after the review is created or changed."""
+        reviews = self.filtered(lambda review: review.state == "scheduled" and review.date)
+        if not reviews:
+            return
+        # sudo: meetings follow the reviews the user just created or changed (access
+        # checked by that create or write), whatever the organizer's calendar privacy.
+        model_id = self.env["ir.model"]._get_id(self._name)
+        Event = self.env["calendar.event"].sudo()
+        create_for, vals_list = [], []
+        for review in reviews.sudo():
+            event = review.calendar_event_id
+            vals = review._prepare_meeting_values(event)
+            if event:
+                changes = {
+                    name: value
+                    for name, value in vals.items()
+                    if not self._meeting_value_equal(event, name, value)
+                }
+                if changes:
+                    event.write(changes)
+                continue
+            company = review.company_id
+            if company.msp_review_videocall:
+                token = uuid.uuid4().hex
+                vals["access_token"] = token
+                vals["videocall_location"] = (
+                    f"{review.get_base_url()}/{Event.DISCUSS_ROUTE}/{token}"
+                )
+            # No "Meeting" activity on the review (Calendar adds one for a document's
+            # event): the review is the meeting, and that activity would move the
+            # meeting back to its old duration when it follows a new date.
+            vals.update(
+                {"res_model_id": model_id, "res_id": review.id, "activity_ids": [Command.clear()]}
+            )
+            create_for.append(review)
+            vals_list.append(vals)
+        if not vals_list:
+            return
+        events = Event.create(vals_list)
+        for review, event in zip(create_for, events, strict=True):
+            super(MspBusinessReview, review).write({"calendar_event_id": event.id})
+
+    @api.model
+    def _meeting_value_equal(self, event, name, value):
+        current = event[name]
+        if name == "partner_ids":
+            return set(current.ids) == set(value)
+        if name == "user_id":
+            return current.id == value
+        if name == "description":
+            return str(current or "") == str(value or "")
+        return current == value
+
+    def _follow_meetings(self):
+        """The reviews' date and duration follow their meetings, moved in the Calendar
+        app. Nothing is written when they already agree (the review's own changes
+        come back here through the meeting)."""
+        for review in self.filtered(lambda r: r.state == "scheduled"):
+            event = review.calendar_event_id
+            if not event.start or not event.stop:
+                continue
+            day = meetings.meeting_day(event.start, review._meeting_organizer().tz)
+            hours = meetings.meeting_hours(event.start, event.stop)
+            vals = {}
+            if day != review.date:
+                vals["date"] = day
+            if hours > 0 and abs(hours - (review.meeting_duration or 0)) > 1e-4:
+                vals["meeting_duration"] = min(hours, 24.0)
+            if vals:
+                review.write(vals)
+
+    def _cancel_meetings(self, notify_on=None):
+        """Cancel the meetings of these reviews: the attendees still to meet get the
+        cancellation mail, then the meeting is deleted. The mail is posted on the
+        review, or on ``notify_on`` (the plan) when the review itself is deleted."""
+        # sudo: the meetings of reviews the user cancels or deletes (access checked by
+        # the action or the unlink).
+        reviews = self.sudo().filtered("calendar_event_id")
+        if not reviews:
+            return
+        now = fields.Datetime.now()
+        template = self.env.ref(
+            "msp_business_planning.mail_template_business_review_cancelled",
+            raise_if_not_found=False,
+        )
+        for review in reviews:
+            event = review.calendar_event_id
+            recipients = event.partner_ids - self.env.user.partner_id
+            if template and recipients and event.start >= now and review.state != "done":
+                if notify_on is None:
+                    review.message_post_with_source(
+                        template,
+                        message_type="comment",
+                        subtype_xmlid="mail.mt_comment",
+                        partner_ids=recipients.ids,
+                    )
+                else:
+                    rendered = template._generate_template(review.ids, ("subject", "body_html"))[
+                        review.id
+                    ]
+                    review.plan_id.message_notify(
+                        partner_ids=recipients.ids,
+                        subject=rendered["subject"],
+                        body=rendered["body_html"],
+                    )
+        events = reviews.calendar_event_id
+        # Unlinked from the reviews first: the meeting's deletion is then no surprise
+        # (see calendar.event.unlink).
+        super(MspBusinessReview, reviews).write({"calendar_event_id": False})
+        events.unlink()
+
+    def _notify_meeting_deleted(self):
+        """The meeting of these reviews was deleted in the Calendar app: the reviews
+        stay without one, and the channel team reads it in the chatter."""
+        for review in self:
+            review._msp_log_internal_note(
+                body=_(
+                    "The meeting of this review was deleted in the Calendar app. Use "
+                    "“Schedule Meeting” to invite the attendees again."
+                )
+            )

@@ -101,18 +101,27 @@ class MspBusinessReviewItem(models.Model):
         self._check_review_open(
             self.env["msp.business.review"].browse(review_ids - {None}), "create"
         )
-        return super().create(vals_list)
+        items = super().create(vals_list)
+        # The agenda is in the description of the review's meeting.
+        items.review_id.filtered("calendar_event_id")._sync_meetings()
+        return items
 
     def write(self, vals):
         reviews = self.review_id
         if vals.get("review_id"):
             reviews |= self.env["msp.business.review"].browse(vals["review_id"])
         self._check_review_open(reviews, "write")
-        return super().write(vals)
+        res = super().write(vals)
+        if vals.keys() & {"name", "sequence", "review_id"}:
+            reviews.filtered("calendar_event_id")._sync_meetings()
+        return res
 
     def unlink(self):
-        self._check_review_open(self.review_id, "unlink")
-        return super().unlink()
+        reviews = self.review_id
+        self._check_review_open(reviews, "unlink")
+        res = super().unlink()
+        reviews.filtered("calendar_event_id")._sync_meetings()
+        return res
 
     def _mark_activity_created(self):
         """Record that the follow-up activity of accepted items was planned, on

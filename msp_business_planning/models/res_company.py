@@ -28,6 +28,28 @@ class ResCompany(models.Model):
         "them when the partner has no running plan and no approver is set.",
     )
 
+    # Business reviews as calendar meetings (see msp.business.review._sync_meetings).
+    msp_review_meeting_duration = fields.Float(
+        string="Review Meeting Duration",
+        default=1.0,
+        groups="base.group_user",
+        help="How long the calendar meeting of a new business review lasts, in hours.",
+    )
+    msp_review_videocall = fields.Boolean(
+        string="Review Video Calls",
+        default=True,
+        groups="base.group_user",
+        help="Business review meetings get an Odoo Discuss video-call link.",
+    )
+
+    @api.constrains("msp_review_meeting_duration")
+    def _check_msp_review_meeting_duration(self):
+        for company in self:
+            if not 0 < company.msp_review_meeting_duration <= 24:
+                raise ValidationError(
+                    _("A review meeting lasts more than zero and at most 24 hours.")
+                )
+
     @api.constrains("msp_registration_approver_id", "msp_registration_team_id")
     def _check_msp_registration_approvers(self):
         for company in self:

@@ -23,6 +23,10 @@ class ResConfigSettings(models.TransientModel):
     msp_registration_team_id = fields.Many2one(
         related="company_id.msp_registration_team_id", readonly=False
     )
+    msp_review_meeting_duration = fields.Float(
+        related="company_id.msp_review_meeting_duration", readonly=False
+    )
+    msp_review_videocall = fields.Boolean(related="company_id.msp_review_videocall", readonly=False)
     msp_on_track_threshold = fields.Integer(
         string="On Track From (%)",
         config_parameter=PARAM_ON_TRACK,

@@ -4,6 +4,8 @@ from . import (
     test_business_plan,
     test_business_review,
     test_channel_heatmap,
+    test_collaboration,
+    test_collaboration_portal,
     test_compat,
     test_concurrency,
     test_db_constraints,

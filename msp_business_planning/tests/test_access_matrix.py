@@ -179,6 +179,7 @@ MATRIX = {
     "res.config.settings": {
         "create":     "A   A   A   A   A   A   A   A   A   A   A",
     },
+<<<<<<< HEAD
     # Plan templates: planning users read them, administrators edit them; never portal.
     "msp.business.plan.template": {
         "read":       "A   A   A   A   A   A   Y   Y   Y   Y   A",
@@ -201,6 +202,12 @@ MATRIX = {
     },
     # Preview lines: written by the wizard's preview only (its methods below).
     "msp.business.plan.generate.wizard.line": {},
+=======
+    # The KPIs the addon adds to Odoo's digest: the digest's own rights (employees read).
+    "digest.digest": {
+        "read":       "A   A   A   A   A   Y   Y   Y   Y   Y   Y",
+    },
+>>>>>>> collab
     # Abstract models: no records, so no row.
     "msp.business.plan.xlsx": {},
     "report.msp_business_planning.report_business_plan": {},
@@ -353,6 +360,7 @@ OPERATIONS = {
         "create": lambda f: {"msp_registration_protection_days": 30},
         "operations": ("create",),
     },
+<<<<<<< HEAD
     "msp.business.plan.template": {
         "subject": "plan_template",
         "field": "name",
@@ -377,6 +385,13 @@ OPERATIONS = {
         "operations": ("create",),
     },
     "msp.business.plan.generate.wizard.line": {"operations": ()},
+=======
+    "digest.digest": {
+        "subject": "digest",
+        "field": "kpi_msp_reviews_done",
+        "operations": ("read",),
+    },
+>>>>>>> collab
     # Abstract models hold no records: nothing to read, write or call but through
     # the models above.
     "msp.business.plan.xlsx": {"operations": ()},
@@ -435,6 +450,8 @@ METHODS = {
         "action_load_scorecard": ("review",),
         "action_view_plan": ("review",),
         "action_view_score_trend": ("review",),
+        "action_schedule_meeting": ("review",),
+        "action_open_meeting": ("review",),
         "action_submit_feedback": ("review_done", 5, "Useful review"),
         "web_read_group": lambda f, env: _kanban_count(env, f.review),
     },
@@ -509,6 +526,8 @@ METHOD_MATRIX = {
         "action_load_scorecard":                    "A   A   A   A   A   A   Y   A   Y   Y   A",
         "action_view_plan":                         "A   Y   Y   A   A   A   Y   A   Y   Y   A",
         "action_view_score_trend":                  "A   Y   Y   A   A   A   Y   A   Y   Y   A",
+        "action_schedule_meeting":                  "A   A   A   A   A   A   Y   A   Y   Y   A",
+        "action_open_meeting":                      "A   A   A   A   A   A   Y   A   Y   Y   A",
         "action_submit_feedback":                   "A   Y   Y   A   A   A   A   A   A   A   A",
         "web_read_group":                           "A   Y   Y   0   0   A   Y   0   Y   Y   0",
     },
@@ -632,6 +651,7 @@ class TestAccessMatrix(MspPlanningCase):
 
     @classmethod
     def _setup_matrix_fixtures(cls):
+        cls.digest = cls.env.ref("digest.digest_digest_default")
         Partner = cls.env["res.partner"]
         holding = Partner.create({"name": "Alpha Holding", "is_company": True})
         cls.partner_a.parent_id = holding

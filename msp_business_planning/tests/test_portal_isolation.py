@@ -53,6 +53,16 @@ ROUTES = {
         "/my/business-plans/{plan}/reviews/{review}/report",
         None,
     ),
+    "/my/business-plans/<int:plan_id>/reviews/<int:review_id>/meeting.ics": (
+        "GET",
+        "/my/business-plans/{plan}/reviews/{review}/meeting.ics",
+        None,
+    ),
+    "/my/business-plans/<int:plan_id>/progress-mail": (
+        "POST",
+        "/my/business-plans/{plan}/progress-mail",
+        {"receive": "0"},
+    ),
     "/my/deal-registrations": ("GET", "/my/deal-registrations", None),
     "/my/deal-registrations/page/<int:page>": ("GET", "/my/deal-registrations/page/2", None),
     "/my/deal-registrations/<int:lead_id>": ("GET", "/my/deal-registrations/{lead}", None),

@@ -92,13 +92,15 @@ class TestReviewSnapshotQueries(MspPlanningCase):
         self._reviews(1, 2).action_done()  # warm the caches
         reviews = self._reviews(1, 2)
         # 21 for the snapshot and follow-ups, 2 for what Mark as Done checks first
-        # (attendees, agenda items): the same for 1 review as for 3.
+        # (attendees, agenda items): the same for 1 review as for 3. Without the mail
+        # to the partner, one a review (rendered with its PDF), which Mark as Done
+        # sends after all this (issue 17).
         with self.assertQueryCount(23):
-            reviews.action_done()
+            reviews._mark_done(notify_partner=False)
             self.env.flush_all()
         reviews = self._reviews(3, 6)
         with self.assertQueryCount(23):
-            reviews.action_done()
+            reviews._mark_done(notify_partner=False)
             self.env.flush_all()
         self.assertEqual(len(reviews.snapshot_ids), 3 * 18)
         won = reviews.snapshot_ids.filtered(lambda s: s.name == "Won 1")

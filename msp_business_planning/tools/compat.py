@@ -18,6 +18,7 @@ Python:
     read_group(model, domain, groupby)    the public grouped read, ``__count`` a group (tests)
     port_vals(model_name, vals)           18.0 field names of a vals dict, for this version
     set_group_privilege(env, ...)         our groups under one category (18) / privilege (19)
+    cron_progress(env, processed, remaining)  a cron batch done (committed by the cron runner)
 Tests: MAIL_THREAD_DATA_ROUTE + mail_thread_data_params(...), uploaded_attachment(answer),
 message_post_params(...). Tours: static/tests/tours/tour_compat.js, unloads(step).
 """
@@ -325,3 +326,15 @@ def set_group_privilege(env, module, category_xmlid, privilege_name, group_xmlid
         ]
     )
     groups.write({"privilege_id": privilege.id})
+
+
+def cron_progress(env, processed, remaining):
+    """Report a batch of a cron job done: ``processed`` records, ``remaining`` left;
+    the cron runner commits it and calls the job again while some remain. Outside a
+    cron run (a test, a button), nothing: the caller's transaction stays whole."""
+    if not env.context.get("ir_cron_progress_id"):
+        return
+    if V19:  # 19.0: _commit_progress commits the batch (_notify_progress is deprecated)
+        env["ir.cron"]._commit_progress(processed, remaining=remaining)
+    else:  # 18.0: _notify_progress; the runner commits between the calls
+        env["ir.cron"]._notify_progress(done=processed, remaining=remaining)

@@ -71,6 +71,10 @@ class DemoStoryBuilder:
         self._build_other_plans(story, cast)
         self._build_reviews(story, today, cast, plan)
         plan.action_generate_review_schedule()
+        # The next review's meeting: CloudNine's contact is invited (Calendar, /my).
+        plan.review_ids.filtered(lambda r: r.state == "scheduled").write(
+            {"attendee_partner_ids": [Command.set(cast["cloudnine_contact"].ids)]}
+        )
         return self.built
 
     def _make(self, model, key, values):
@@ -362,7 +366,9 @@ class DemoStoryBuilder:
             if index == 0:
                 self._make_first_review_agenda(record, review, plan, cast)
             if review.held:
-                record.action_done()
+                # Held before the story starts: on record, without the mail (and
+                # its PDF) of a review done today.
+                record._mark_done(notify_partner=False)
         if held:
             self._follow_up_first_review(today, cast, self.built["review_cloudnine_q1"])
 
