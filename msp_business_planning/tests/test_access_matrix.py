@@ -179,7 +179,6 @@ MATRIX = {
     "res.config.settings": {
         "create":     "A   A   A   A   A   A   A   A   A   A   A",
     },
-<<<<<<< HEAD
     # Plan templates: planning users read them, administrators edit them; never portal.
     "msp.business.plan.template": {
         "read":       "A   A   A   A   A   A   Y   Y   Y   Y   A",
@@ -202,12 +201,10 @@ MATRIX = {
     },
     # Preview lines: written by the wizard's preview only (its methods below).
     "msp.business.plan.generate.wizard.line": {},
-=======
     # The KPIs the addon adds to Odoo's digest: the digest's own rights (employees read).
     "digest.digest": {
         "read":       "A   A   A   A   A   Y   Y   Y   Y   Y   Y",
     },
->>>>>>> collab
     # Abstract models: no records, so no row.
     "msp.business.plan.xlsx": {},
     "report.msp_business_planning.report_business_plan": {},
@@ -360,7 +357,6 @@ OPERATIONS = {
         "create": lambda f: {"msp_registration_protection_days": 30},
         "operations": ("create",),
     },
-<<<<<<< HEAD
     "msp.business.plan.template": {
         "subject": "plan_template",
         "field": "name",
@@ -385,13 +381,11 @@ OPERATIONS = {
         "operations": ("create",),
     },
     "msp.business.plan.generate.wizard.line": {"operations": ()},
-=======
     "digest.digest": {
         "subject": "digest",
         "field": "kpi_msp_reviews_done",
         "operations": ("read",),
     },
->>>>>>> collab
     # Abstract models hold no records: nothing to read, write or call but through
     # the models above.
     "msp.business.plan.xlsx": {"operations": ()},
