@@ -24,6 +24,7 @@ from . import (
     test_portal_isolation,
     test_portal_registration_outcome,
     test_portal_reviews,
+    test_readonly_routes,
     test_registration_review,
     test_report_dashboards,
     test_report_deal_registrations,
