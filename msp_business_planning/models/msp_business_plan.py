@@ -7,7 +7,7 @@ from odoo import Command, _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import html_sanitize
 
-from ..tools import compat, demo_builder, planning, values
+from ..tools import compat, cron_batch, demo_builder, planning, values
 from ..tools import figures as figure_rules
 from .msp_business_review import CARRIED_DECISIONS, fold_cancelled_groups
 
@@ -780,9 +780,16 @@ class MspBusinessPlan(models.Model):
 
     def _cron_refresh_pacing(self):
         """Daily: expected progress moves with the calendar even when nothing else
-        does, so running plans are recomputed once a day."""
-        plans = self.search([("state", "=", "in_progress")])
-        plans.objective_ids._recompute_pacing()
+        does, so running plans are recomputed once a day, partner company by partner
+        company, in batches committed one by one that resume after a crash
+        (``tools/cron_batch``)."""
+        domain = [("state", "=", "in_progress")]
+
+        def refresh(partner_ids):
+            plans = self.search([*domain, ("commercial_partner_id", "in", partner_ids)])
+            plans.objective_ids._recompute_pacing()
+
+        return cron_batch.run(self, "refresh_pacing", domain, "commercial_partner_id", refresh)
 
     # ------------------------------------------------------------
     # REPORTS

@@ -14,7 +14,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL, formatLang, mute_logger
 
-from ..tools import compat, deal_tracking, planning, values
+from ..tools import compat, cron_batch, deal_tracking, planning, values
 from ..tools import figures as figure_rules
 from ..tools.figures import FIGURE_KINDS
 from ..tools.portal_input import MAX_ABS_VALUE
@@ -1093,10 +1093,16 @@ class MspBusinessPlanObjective(models.Model):
     def _cron_refresh_actuals(self):
         """Daily safety net: actuals follow CRM changes as they happen, but also things
         no deal write announces (currency rates, a stage turned into a won stage, a
-        contact moved to another company)."""
-        self.search(
-            [("plan_state", "=", "in_progress"), ("objective_type", "!=", "manual")]
-        ).action_refresh_actuals()
+        contact moved to another company). Partner company by partner company, in
+        batches committed one by one that resume after a crash (``tools/cron_batch``)."""
+        domain = [("plan_state", "=", "in_progress"), ("objective_type", "!=", "manual")]
+
+        def refresh(partner_ids):
+            self.search(
+                [*domain, ("commercial_partner_id", "in", partner_ids)]
+            ).action_refresh_actuals()
+
+        return cron_batch.run(self, "refresh_actuals", domain, "commercial_partner_id", refresh)
 
     # ------------------------------------------------------------
     # DEAL TRACKING

@@ -6,6 +6,7 @@ from . import (
     test_channel_heatmap,
     test_compat,
     test_concurrency,
+    test_cron_batches,
     test_db_constraints,
     test_deal_registration,
     test_deal_tracking_math,
