@@ -19,6 +19,7 @@
         "data/mail_activity_type_data.xml",
         "data/ir_cron_registration_data.xml",
         "data/msp_business_review_topic_data.xml",
+        "data/msp_business_plan_data.xml",
         "report/msp_business_review_report.xml",
         "views/msp_business_plan_objective_views.xml",
         "views/msp_business_plan_objective_target_views.xml",

@@ -1,4 +1,5 @@
 import re
+import uuid
 from datetime import date
 
 from dateutil.relativedelta import relativedelta
@@ -73,6 +74,10 @@ class MspBusinessPlan(models.Model):
     activity_exception_decoration = fields.Selection(groups="base.group_user")
     activity_exception_icon = fields.Char(groups="base.group_user")
 
+    # portal.mixin's token, made with the plan: the plan page links its downloads with
+    # it (get_portal_url), and that page is served read-only (from a replica), where
+    # the first view could not write it.
+    access_token = fields.Char(default=lambda self: str(uuid.uuid4()))
     name = fields.Char(required=True, tracking=True)
     active = fields.Boolean(default=True)
     partner_id = fields.Many2one(
@@ -777,6 +782,17 @@ class MspBusinessPlan(models.Model):
     def _demo_load_story(self):
         """Called by the demo data: the demo story, dated from today."""
         demo_builder.load_story(self.env)
+
+    @api.model
+    def _ensure_access_tokens(self):
+        """Give their portal token to the plans made before plans came with one (run
+        by the data file at each install and upgrade; see ``access_token``)."""
+        self.env.cr.execute(
+            "UPDATE msp_business_plan SET access_token = gen_random_uuid()::text"
+            " WHERE access_token IS NULL"
+        )
+        if self.env.cr.rowcount:
+            self.invalidate_model(["access_token"])
 
     def _cron_refresh_pacing(self):
         """Daily: expected progress moves with the calendar even when nothing else

@@ -67,7 +67,6 @@ class TestRouteModes(MspPlanningHttpCase):
         )
         cls.review.action_done()
         cls.lead = cls._create_registration(cls.partner_a_contact, day=date(year, 2, 1))
-        cls.plan._portal_ensure_token()
 
     # ------------------------------------------------------------
     # THE TABLE
