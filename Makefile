@@ -49,7 +49,7 @@ PSQL = PGPASSWORD=msp psql -h localhost -p $$(sed -n 's/^db_port = //p' $(CONF))
 export CACHE PYTHON WITH_DEMO WITHOUT_DEMO
 
 .PHONY: help require setup setup-version run test test-version test-install test-upgrade \
-	test-pytest test-lifecycle test-elearning test-host bench lint pot clean
+	test-pytest test-lifecycle test-elearning test-host bench bench-load lint pot clean
 
 help:
 	@echo "Odoo versions found: $(or $(FOUND),none)   (ODOO_18_TREE=$(ODOO_18_TREE) ODOO_19_TREE=$(ODOO_19_TREE))"
@@ -57,6 +57,7 @@ help:
 	@echo "              serve it on :$(HTTP_PORT), on the newest version (ODOO_VERSION=18 to choose)"
 	@echo "make test   - set up and run the whole suite on every version found (ODOO_VERSION=19: one)"
 	@echo "make bench  - the performance benchmark (SIZE=small for a quick run)"
+	@echo "make bench-load - replica, two servers, Locust partner sessions (SIZE=small)"
 	@echo "make lint   - ruff (check + format) and pylint-odoo's mandatory checks"
 
 # Fails within seconds, saying what is missing, when a version asked for has no tree.
@@ -181,3 +182,14 @@ pot:
 
 clean:
 	rm -rf $(CACHE)
+
+# The load test (not part of `make test`): PostgreSQL primary + streaming replica and
+# two Odoo servers in multi-process mode on this machine's loopback, Locust partner
+# sessions, then "nothing lost" checks. SIZE=small (≤ 5 min) or default (≤ 15 min);
+# WRITE=1 appends the results to bench/RESULTS.md. Locust gets its own virtualenv.
+LOCUST_VENV := $(CACHE)/venv-locust
+bench-load:
+	@test -x $(LOCUST_VENV)/bin/locust || { $(BASE_PYTHON) -m venv $(LOCUST_VENV) \
+		&& $(LOCUST_VENV)/bin/pip install -q -r bench/load/requirements.txt; }
+	$(PYTHON) bench/load/run.py --version $(V) --python $(PYTHON) --odoo-bin $(TREE)/odoo-bin \
+		--addons-path=$(ADDONS_PATH) --size $(or $(SIZE),default) $(if $(WRITE),--write)
