@@ -87,10 +87,10 @@ class PartnerContact(HttpUser):
         self.done = 0
         self.plan_id = None
         self.deal_ids = []
-        for _attempt in range(3):
+        for attempt in range(4):
             if self._log_in():
                 break
-            gevent.sleep(1)
+            gevent.sleep(2**attempt)
         else:
             # Counted as the login's failures; the user makes no request.
             raise StopUser()

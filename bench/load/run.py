@@ -50,6 +50,7 @@ SIZES = {
     "default": {"partners": 300, "leads": 200_000, "users": 50, "requests": 40, "cap": 240},
 }
 SINGLE_USER_REQUESTS = 30
+SPAWN_RATE = 5
 # Partner companies per batch of the daily jobs during the run: small batches, so the
 # refresh spans the load and both servers' cron workers take turns.
 CRON_BATCH_SIZE = 3
@@ -268,6 +269,9 @@ with registry.cursor() as cr:
     # Odoo's report and link URLs: the first server.
     env["ir.config_parameter"].set_param("web.base.url", {base_url!r})
     env["ir.config_parameter"].set_param("web.base.url.freeze", "True")
+    # No lead enrichment: it calls Odoo's IAP service over the internet.
+    cr.execute("UPDATE ir_cron SET active = false WHERE cron_name::text ILIKE '%%enrich%%'")
+    env["ir.config_parameter"].set_param("crm.iap_lead_enrichment", "manual")
     cron = env.ref("msp_business_planning.ir_cron_refresh_actuals")
     print(json.dumps({{"counts": counts, "cron_id": cron.id}}))
 """
@@ -442,7 +446,10 @@ def locust(workdir, name, hosts, users, requests, cap, mix):
         [
             str(ROOT / ".cache" / "venv-locust" / "bin" / "locust"), "-f",
             str(HERE / "locustfile.py"), "--headless", "--users", str(users),
-            "--spawn-rate", str(users), "--run-time", f"{cap}s", "--stop-timeout", "30",
+            # A few sessions a second: Odoo's prefork server listens with a short
+            # backlog (8 per worker); in production a reverse proxy queues the rest.
+            "--spawn-rate", str(min(users, SPAWN_RATE)), "--run-time", f"{cap}s",
+            "--stop-timeout", "30",
             "--csv", str(out / "stats"), "--only-summary", "--loglevel", "WARNING",
         ],
         env=env,
