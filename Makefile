@@ -51,8 +51,8 @@ PSQL = PGPASSWORD=msp psql -h localhost -p $$(sed -n 's/^db_port = //p' $(CONF))
 export CACHE PYTHON WITH_DEMO WITHOUT_DEMO
 
 .PHONY: help require setup setup-version run test test-version test-install test-upgrade \
-	test-pytest test-lifecycle test-elearning test-dashboard test-host bench lint lint-python \
-	lint-xml lint-js readme readme-check pot clean
+	test-pytest test-lifecycle test-elearning test-dashboard test-host bench bench-load lint \
+	lint-python lint-xml lint-js readme readme-check pot clean
 
 help:
 	@echo "Odoo versions found: $(or $(FOUND),none)   (ODOO_18_TREE=$(ODOO_18_TREE) ODOO_19_TREE=$(ODOO_19_TREE))"
@@ -60,6 +60,7 @@ help:
 	@echo "              serve it on :$(HTTP_PORT), on the newest version (ODOO_VERSION=18 to choose)"
 	@echo "make test   - set up and run the whole suite on every version found (ODOO_VERSION=19: one)"
 	@echo "make bench  - the performance benchmark (SIZE=small for a quick run)"
+	@echo "make bench-load - replica, two servers, Locust partner sessions (SIZE=small)"
 	@echo "make lint   - ruff (check + format), pylint-odoo's mandatory checks, the XML files,"
 	@echo "              ESLint on the JavaScript, and the modules' README.rst up to date"
 	@echo "make readme - regenerate each module's README.rst from its readme/ fragments"
@@ -241,3 +242,14 @@ pot:
 
 clean:
 	rm -rf $(CACHE)
+
+# The load test (not part of `make test`): PostgreSQL primary + streaming replica and
+# two Odoo servers in multi-process mode on this machine's loopback, Locust partner
+# sessions, then "nothing lost" checks. SIZE=small (≤ 5 min) or default (≤ 15 min);
+# WRITE=1 appends the results to bench/RESULTS.md. Locust gets its own virtualenv.
+LOCUST_VENV := $(CACHE)/venv-locust
+bench-load:
+	@test -x $(LOCUST_VENV)/bin/locust || { $(BASE_PYTHON) -m venv $(LOCUST_VENV) \
+		&& $(LOCUST_VENV)/bin/pip install -q -r bench/load/requirements.txt; }
+	$(PYTHON) bench/load/run.py --version $(V) --python $(PYTHON) --odoo-bin $(TREE)/odoo-bin \
+		--addons-path=$(ADDONS_PATH) --size $(or $(SIZE),default) $(if $(WRITE),--write)

@@ -59,9 +59,10 @@ def seed(cr, partners, leads, year):
         """
         INSERT INTO msp_business_plan (name, partner_id, commercial_partner_id, user_id,
                                        company_id, currency_id, date_start, date_end, state,
-                                       review_cadence, active, create_date, write_date)
+                                       review_cadence, active, access_token, create_date,
+                                       write_date)
         SELECT 'Bench plan ' || p.id, p.id, p.id, 2, %s, %s, %s, %s, 'in_progress',
-               'quarterly', true, now(), now()
+               'quarterly', true, gen_random_uuid()::text, now(), now()
           FROM unnest(%s::int[]) AS p(id)
         RETURNING id, partner_id
         """,

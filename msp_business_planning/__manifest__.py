@@ -21,6 +21,7 @@
         "data/msp_business_review_topic_data.xml",
         "data/ir_cron_collaboration_data.xml",
         "data/digest_data.xml",
+        "data/msp_business_plan_data.xml",
         "report/msp_business_review_report.xml",
         "data/mail_template_collaboration_data.xml",
         "views/msp_business_plan_objective_views.xml",

@@ -8,7 +8,9 @@ XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.she
 
 
 class BusinessPlanExportController(http.Controller):
-    @http.route("/business-planning/export/xlsx", type="http", auth="user", methods=["GET"])
+    @http.route(
+        "/business-planning/export/xlsx", type="http", auth="user", methods=["GET"], readonly=True
+    )
     def export_business_plans_xlsx(self, plan_ids="", **kwargs):
         """Stream the Excel export of the given plans (comma-separated ids) to a user
         allowed to read every one of them; 404 for unknown ids, 403 otherwise. A portal

@@ -202,7 +202,13 @@ class MspBusinessPlanPortal(CustomerPortal):
         )
         return records, values
 
-    @http.route([PLAN_URL, f"{PLAN_URL}/page/<int:page>"], type="http", auth="user", website=True)
+    @http.route(
+        [PLAN_URL, f"{PLAN_URL}/page/<int:page>"],
+        type="http",
+        auth="user",
+        website=True,
+        readonly=True,
+    )
     def portal_my_business_plans(self, page=1, sortby=None, filterby=None, **kw):
         plans, values = self._msp_portal_list_values(
             "msp.business.plan",
@@ -283,7 +289,9 @@ class MspBusinessPlanPortal(CustomerPortal):
             self._business_plan_page_values(plan_sudo, access_token, **extra),
         )
 
-    @http.route(f"{PLAN_URL}/<int:plan_id>", type="http", auth="public", website=True)
+    @http.route(
+        f"{PLAN_URL}/<int:plan_id>", type="http", auth="public", website=True, readonly=True
+    )
     def portal_my_business_plan(self, plan_id, access_token=None, message=None, **kw):
         try:
             plan_sudo = self._business_plan_check_access(plan_id, access_token)
@@ -301,6 +309,7 @@ class MspBusinessPlanPortal(CustomerPortal):
         auth="public",
         website=True,
         methods=["GET"],
+        readonly=True,
     )
     def portal_business_plan_download(self, plan_id, file_format, access_token=None, **kw):
         """The plan as an Excel workbook (``xlsx``) or a PDF (``pdf``), for whoever may
@@ -515,6 +524,7 @@ class MspBusinessPlanPortal(CustomerPortal):
         auth="public",
         methods=["GET"],
         website=True,
+        readonly=True,
     )
     def portal_business_review_report(self, plan_id, review_id, access_token=None, **kw):
         """The QBR document (PDF) of a done review, for whoever may see the plan."""

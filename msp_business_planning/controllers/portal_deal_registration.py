@@ -3,6 +3,7 @@ from odoo.exceptions import AccessError, MissingError, UserError, ValidationErro
 from odoo.http import request
 
 from ..models.crm_lead import PORTAL_REGISTRATION_FIELDS
+from ..tools import compat
 from .portal import MspBusinessPlanPortal
 
 DEAL_URL = "/my/deal-registrations"
@@ -88,7 +89,13 @@ class MspDealRegistrationPortal(MspBusinessPlanPortal):
             filters[outcome] = {"label": labels[outcome], "domain": domain}
         return filters
 
-    @http.route([DEAL_URL, f"{DEAL_URL}/page/<int:page>"], type="http", auth="user", website=True)
+    @http.route(
+        [DEAL_URL, f"{DEAL_URL}/page/<int:page>"],
+        type="http",
+        auth="user",
+        website=True,
+        readonly=True,
+    )
     def portal_my_deal_registrations(self, page=1, sortby=None, filterby=None, message=None, **kw):
         leads, values = self._msp_portal_list_values(
             "crm.lead",
@@ -124,7 +131,7 @@ class MspDealRegistrationPortal(MspBusinessPlanPortal):
     # REGISTRATION PAGE
     # ------------------------------------------------------------
 
-    @http.route(f"{DEAL_URL}/<int:lead_id>", type="http", auth="user", website=True)
+    @http.route(f"{DEAL_URL}/<int:lead_id>", type="http", auth="user", website=True, readonly=True)
     def portal_my_deal_registration(self, lead_id, message=None, **kw):
         try:
             lead = self._deal_registration_check_access(lead_id)
@@ -178,6 +185,8 @@ class MspDealRegistrationPortal(MspBusinessPlanPortal):
         auth="user",
         methods=["GET", "POST"],
         website=True,
+        # The empty form (GET) only reads; the registration (POST) writes.
+        readonly=compat.route_readonly_unless_post,
     )
     def portal_deal_registration_new(self, form_key=None, **kw):
         if not self._deal_registration_user_can_register():

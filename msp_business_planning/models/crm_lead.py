@@ -8,7 +8,7 @@ from odoo import SUPERUSER_ID, _, api, fields, models, tools
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import email_normalize, escape_psql, mute_logger, plaintext2html
 
-from ..tools import compat, deal_tracking, portal_input
+from ..tools import compat, cron_batch, deal_tracking, portal_input
 from ..tools.values import number_issue
 
 _logger = logging.getLogger(__name__)
@@ -940,19 +940,33 @@ class CrmLead(models.Model):
     @api.model
     def _cron_expire_registrations(self):
         """Daily: approved registrations past their protection period and not won
-        expire (and stop counting); a week before, the partner is warned."""
+        expire (and stop counting); a week before, the partner is warned. Registering
+        company by registering company, in batches committed one by one that resume
+        after a crash (``tools/cron_batch``)."""
         today = self._registration_today()
-        candidates = self.search(
-            [
-                ("registration_state", "=", "approved"),
-                (
-                    "registration_expiry_date",
-                    "<=",
-                    today + timedelta(days=deal_tracking.EXPIRY_NOTICE_DAYS),
-                ),
-                ("stage_id.is_won", "=", False),
-            ]
+        domain = [
+            ("registration_state", "=", "approved"),
+            (
+                "registration_expiry_date",
+                "<=",
+                today + timedelta(days=deal_tracking.EXPIRY_NOTICE_DAYS),
+            ),
+            ("stage_id.is_won", "=", False),
+        ]
+
+        def expire(partner_ids):
+            self.search(
+                [*domain, ("registered_commercial_partner_id", "in", partner_ids)]
+            )._expire_registrations(today)
+
+        return cron_batch.run(
+            self, "expire_registrations", domain, "registered_commercial_partner_id", expire
         )
+
+    def _expire_registrations(self, today):
+        """Expire these candidate registrations that are past their protection period
+        on ``today``, and warn the partners of those about to be."""
+        candidates = self
         expired = candidates.filtered(
             lambda lead: deal_tracking.is_expired(lead.registration_expiry_date, today)
         )

@@ -1,5 +1,6 @@
 import json
 import re
+import uuid
 from datetime import date
 
 from dateutil.relativedelta import relativedelta
@@ -8,7 +9,7 @@ from odoo import Command, _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import format_date, html_sanitize
 
-from ..tools import compat, demo_builder, planning, portal_charts, values
+from ..tools import compat, cron_batch, demo_builder, planning, portal_charts, values
 from ..tools import figures as figure_rules
 from .msp_business_review import CARRIED_DECISIONS, fold_cancelled_groups
 
@@ -76,6 +77,10 @@ class MspBusinessPlan(models.Model):
     activity_exception_decoration = fields.Selection(groups="base.group_user")
     activity_exception_icon = fields.Char(groups="base.group_user")
 
+    # portal.mixin's token, made with the plan: the plan page links its downloads with
+    # it (get_portal_url), and that page is served read-only (from a replica), where
+    # the first view could not write it.
+    access_token = fields.Char(default=lambda self: str(uuid.uuid4()))
     name = fields.Char(required=True, tracking=True)
     active = fields.Boolean(default=True)
     partner_id = fields.Many2one(
@@ -819,13 +824,31 @@ class MspBusinessPlan(models.Model):
         """Called by the demo data: the demo story, dated from today."""
         demo_builder.load_story(self.env)
 
+    @api.model
+    def _ensure_access_tokens(self):
+        """Give their portal token to the plans made before plans came with one (run
+        by the data file at each install and upgrade; see ``access_token``)."""
+        self.env.cr.execute(
+            "UPDATE msp_business_plan SET access_token = gen_random_uuid()::text"
+            " WHERE access_token IS NULL"
+        )
+        if self.env.cr.rowcount:
+            self.invalidate_model(["access_token"])
+
     def _cron_refresh_pacing(self):
         """Daily: expected progress moves with the calendar even when nothing else
-        does, so running plans are recomputed once a day; objectives that fell off
-        track become an activity of their channel manager."""
-        plans = self.search([("state", "=", "in_progress")])
-        plans.objective_ids._recompute_pacing()
-        plans.objective_ids._sync_off_track_activities()
+        does, so running plans are recomputed once a day, partner company by partner
+        company, in batches committed one by one that resume after a crash
+        (``tools/cron_batch``); objectives that fell off track become an activity of their
+        channel manager."""
+        domain = [("state", "=", "in_progress")]
+
+        def refresh(partner_ids):
+            plans = self.search([*domain, ("commercial_partner_id", "in", partner_ids)])
+            plans.objective_ids._recompute_pacing()
+            plans.objective_ids._sync_off_track_activities()
+
+        return cron_batch.run(self, "refresh_pacing", domain, "commercial_partner_id", refresh)
 
     # ------------------------------------------------------------
     # MONTHLY PROGRESS MAIL

@@ -13,7 +13,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL, formatLang, mute_logger
 
-from ..tools import compat, deal_tracking, planning, values
+from ..tools import compat, cron_batch, deal_tracking, planning, values
 from ..tools import figures as figure_rules
 from ..tools.figures import FIGURE_KINDS
 
@@ -1070,10 +1070,18 @@ class MspBusinessPlanObjective(models.Model):
     def _cron_refresh_actuals(self):
         """Daily safety net: actuals follow CRM changes as they happen, but also things
         no deal write announces (currency rates, a stage turned into a won stage, a
-        contact moved to another company)."""
-        self.search(
-            [("plan_state", "=", "in_progress"), ("objective_type", "!=", "manual")]
-        ).action_refresh_actuals()
+        contact moved to another company). Partner company by partner company, in
+        batches committed one by one that resume after a crash (``tools/cron_batch``);
+        objectives that fell off track become an activity of their channel manager."""
+        domain = [("plan_state", "=", "in_progress"), ("objective_type", "!=", "manual")]
+
+        def refresh(partner_ids):
+            objectives = self.search([*domain, ("commercial_partner_id", "in", partner_ids)])
+            objectives.action_refresh_actuals()
+            # The news the refresh brings: objectives fallen off track (or back on it).
+            objectives._sync_off_track_activities()
+
+        return cron_batch.run(self, "refresh_actuals", domain, "commercial_partner_id", refresh)
 
     # ------------------------------------------------------------
     # DEAL TRACKING

@@ -1,4 +1,4 @@
-from odoo import _, api, fields, models
+from odoo import _, fields, models
 
 OFF_TRACK_ACTIVITY_TYPE = "msp_business_planning.mail_activity_type_objective_off_track"
 
@@ -27,14 +27,6 @@ class MspBusinessPlanObjective(models.Model):
         help="Start of the period in which the channel manager was last told the "
         "objective fell off track: once per period.",
     )
-
-    @api.model
-    def _cron_refresh_actuals(self):
-        # The daily refresh of actuals, then the news it brings (the pacing cron of
-        # the plans does the same): a batch a day, not a cost of every CRM change.
-        res = super()._cron_refresh_actuals()
-        self.search([("plan_state", "=", "in_progress")])._sync_off_track_activities()
-        return res
 
     def _sync_off_track_activities(self):
         """Schedule the "Objective off track" activity for the channel manager of each

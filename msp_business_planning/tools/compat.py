@@ -19,11 +19,14 @@ Python:
     port_vals(model_name, vals)           18.0 field names of a vals dict, for this version
     set_group_privilege(env, ...)         our groups under one category (18) / privilege (19)
     cron_progress(env, processed, remaining)  a cron batch done (committed by the cron runner)
+    route_readonly_unless_post            ``readonly`` of a GET form / POST submission route
+    cron_commit_progress(env, done, remaining)   report a cron batch (and commit it)
 Tests: MAIL_THREAD_DATA_ROUTE + mail_thread_data_params(...), uploaded_attachment(answer),
 message_post_params(...). Tours: static/tests/tours/tour_compat.js, unloads(step).
 """
 
 from odoo import release
+from odoo.http import request
 
 # The running series, as a tuple: (18, 0) or (19, 0).
 SERIES = tuple(release.version_info[:2])
@@ -338,3 +341,21 @@ def cron_progress(env, processed, remaining):
         env["ir.cron"]._commit_progress(processed, remaining=remaining)
     else:  # 18.0: _notify_progress; the runner commits between the calls
         env["ir.cron"]._notify_progress(done=processed, remaining=remaining)
+def route_readonly_unless_post(controller, *route_args):
+    """``readonly`` of an ``http.route`` serving a form (GET, read-only: the replica
+    may answer) and its submission (POST, read/write: the primary). Odoo calls it
+    with the controller on 18.0, with the controller, the rule and its arguments on
+    19.0; the answer depends on the request only."""
+    return request.httprequest.method not in ("POST", "PUT", "PATCH", "DELETE")
+
+
+def cron_commit_progress(env, done, remaining):
+    """Report a cron batch to Odoo's cron runner and commit it: ``done`` records of
+    this call, ``remaining`` still to do (Odoo calls the job again, or reschedules it,
+    while some remain). Outside a cron run it only commits."""
+    if V19:  # 19.0: _commit_progress (_notify_progress is deprecated and warns)
+        env["ir.cron"]._commit_progress(done, remaining=remaining)
+        return
+    # 18.0: _notify_progress records the figures, the caller commits
+    env["ir.cron"]._notify_progress(done=done, remaining=remaining)
+    env.cr.commit()

@@ -1,0 +1,776 @@
+"""`make bench-load`: several Odoo servers, a PostgreSQL replica, and nothing lost.
+
+On this machine's loopback only, it starts:
+
+* a PostgreSQL primary and its streaming replica: two clusters under
+  ``.cache/load/`` (initdb, pg_basebackup -R), run as the ``postgres`` user;
+* a database with the addon, seeded with a channel (bench/seed.py: partners, running
+  plans, leads), a portal contact per partner company, actuals refreshed, then made
+  stale on purpose (the daily refresh, run during the load, must put them right);
+* two Odoo servers in multi-process mode on that database (``--workers 2``,
+  ``--max-cron-threads 1``, the replica as ``--db_replica_host/--db_replica_port``);
+
+then three bounded Locust runs (headless, a fixed number of requests per user, a time
+cap): one user on the plan page (the single-user latency), N partner contacts mixing
+plan pages, registration lists, deal registrations (POST), progress reports (POST)
+and downloads across both servers while the daily refresh runs in the cron workers,
+and the same on one server. It reports requests per second, p50/p95/p99 per route,
+errors, the share of the reads the replica served (pg_stat_database of each cluster),
+then checks that nothing was lost: every accepted POST is in the database exactly
+once, and the stored actuals equal a fresh recomputation. Everything it started is
+stopped on exit, failure and Ctrl-C included. Results: bench/RESULTS.md (--write).
+"""
+
+import argparse
+import csv
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from contextlib import closing, suppress
+from datetime import date
+from pathlib import Path
+
+import psycopg2
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent.parent
+sys.path.insert(0, str(HERE.parent))
+
+PG_BIN = Path("/usr/lib/postgresql/15/bin")
+PG_PORTS = {"primary": 5440, "replica": 5441}
+HTTP_PORTS = [8222, 8224]  # each server's gevent port is the next one
+SIZES = {
+    # partners (one portal contact each), leads, users, requests per user, time cap (s)
+    "small": {"partners": 60, "leads": 20_000, "users": 50, "requests": 12, "cap": 90},
+    "default": {"partners": 300, "leads": 200_000, "users": 50, "requests": 40, "cap": 240},
+}
+SINGLE_USER_REQUESTS = 30
+SPAWN_RATE = 5
+# Partner companies per batch of the daily jobs during the run: small batches, so the
+# refresh spans the load and both servers' cron workers take turns.
+CRON_BATCH_SIZE = 3
+READ_ROUTES = (
+    "plan list",
+    "plan page",
+    "registration list",
+    "registration",
+    "registration form",
+    "download xlsx",
+)
+
+
+def log(message):
+    print(f"[bench-load {time.strftime('%H:%M:%S')}] {message}", flush=True)
+
+
+# ----------------------------------------------------------------------------
+# everything started is stopped
+# ----------------------------------------------------------------------------
+
+
+class Stack:
+    """What was started, stopped in reverse order on exit (also on SIGINT/SIGTERM)."""
+
+    def __init__(self):
+        self.stops = []
+
+    def push(self, name, stop):
+        self.stops.append((name, stop))
+
+    def close(self):
+        while self.stops:
+            name, stop = self.stops.pop()
+            log(f"stopping {name}")
+            try:
+                stop()
+            except Exception as error:
+                log(f"  could not stop {name}: {error}")
+
+
+def _terminate(process, timeout=20):
+    if process.poll() is None:
+        with suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            with suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
+            process.wait(5)
+
+
+def _as_postgres(*command, check=True, **kwargs):
+    return subprocess.run(["runuser", "-u", "postgres", "--", *command], check=check, **kwargs)
+
+
+# ----------------------------------------------------------------------------
+# PostgreSQL: a primary and its streaming replica
+# ----------------------------------------------------------------------------
+
+
+def start_clusters(stack, workdir):
+    pg = workdir / "pg"
+    if pg.exists():
+        shutil.rmtree(pg)
+    pg.mkdir(parents=True)
+    shutil.chown(pg, "postgres", "postgres")
+    primary, replica = pg / "primary", pg / "replica"
+    _as_postgres(
+        str(PG_BIN / "initdb"), "-D", str(primary), "-U", "postgres", "--auth=trust",
+        "-E", "UTF8", "--locale=C.UTF-8", stdout=subprocess.DEVNULL,
+    )  # fmt: skip
+    settings = {
+        "listen_addresses": "'127.0.0.1'",
+        "unix_socket_directories": f"'{pg}'",
+        "wal_level": "replica",
+        "max_wal_senders": "4",
+        "hot_standby": "on",
+        "hot_standby_feedback": "on",
+        "max_connections": "200",
+        "shared_buffers": "128MB",
+        "track_counts": "on",
+    }
+    with (primary / "postgresql.conf").open("a") as conf:
+        conf.write("".join(f"{key} = {value}\n" for key, value in settings.items()))
+        conf.write(f"port = {PG_PORTS['primary']}\n")
+    with (primary / "pg_hba.conf").open("a") as hba:
+        hba.write("host all all 127.0.0.1/32 trust\nhost replication all 127.0.0.1/32 trust\n")
+    _pg_ctl(stack, "primary", primary)
+    _as_postgres(
+        str(PG_BIN / "pg_basebackup"), "-h", "127.0.0.1", "-p", str(PG_PORTS["primary"]),
+        "-U", "postgres", "-D", str(replica), "-R", "-X", "stream",
+    )  # fmt: skip
+    with (replica / "postgresql.conf").open("a") as conf:
+        conf.write(f"port = {PG_PORTS['replica']}\n")
+    _pg_ctl(stack, "replica", replica)
+    with closing(_connect("primary", "postgres")) as cnx, cnx.cursor() as cr:
+        cr.execute("CREATE ROLE msp LOGIN SUPERUSER PASSWORD 'msp'")
+
+
+def _pg_ctl(stack, name, datadir):
+    _as_postgres(
+        str(PG_BIN / "pg_ctl"), "-D", str(datadir), "-l", str(datadir / "server.log"),
+        "-w", "-t", "60", "start", stdout=subprocess.DEVNULL,
+    )  # fmt: skip
+    stack.push(
+        f"PostgreSQL {name}",
+        lambda: _as_postgres(
+            str(PG_BIN / "pg_ctl"),
+            "-D",
+            str(datadir),
+            "-m",
+            "fast",
+            "-w",
+            "stop",
+            check=False,
+            stdout=subprocess.DEVNULL,
+        ),  # fmt: skip
+    )
+
+
+def _connect(cluster, dbname):
+    cnx = psycopg2.connect(host="127.0.0.1", port=PG_PORTS[cluster], user="postgres", dbname=dbname)
+    cnx.autocommit = True
+    return cnx
+
+
+def db_counters(dbname):
+    """{cluster: {counter: value}} of pg_stat_database for ``dbname``."""
+    counters = {}
+    for cluster in PG_PORTS:
+        with closing(_connect(cluster, dbname)) as cnx, cnx.cursor() as cr:
+            cr.execute("SELECT pg_stat_clear_snapshot()")
+            cr.execute(
+                "SELECT xact_commit + xact_rollback, tup_returned + tup_fetched"
+                "  FROM pg_stat_database WHERE datname = %s",
+                [dbname],
+            )
+            transactions, rows = cr.fetchone()
+            counters[cluster] = {"transactions": transactions, "rows read": rows}
+    return counters
+
+
+# ----------------------------------------------------------------------------
+# the database: addon, channel, portal contacts
+# ----------------------------------------------------------------------------
+
+
+def write_conf(workdir, version):
+    conf = workdir / f"odoo-{version}.conf"
+    conf.write_text(
+        "[options]\n"
+        "db_host = 127.0.0.1\n"
+        f"db_port = {PG_PORTS['primary']}\n"
+        "db_user = msp\n"
+        "db_password = msp\n"
+        "db_replica_host = 127.0.0.1\n"
+        f"db_replica_port = {PG_PORTS['replica']}\n"
+        "http_interface = 127.0.0.1\n"
+        f"data_dir = {workdir / 'data'}\n"
+        "list_db = False\n"
+    )
+    return conf
+
+
+def install(python, conf, addons_path, dbname, version, workdir):
+    log(f"installing the addon in {dbname} (Odoo {version}.0, no demo data)")
+    without_demo = ["--without-demo=all"] if version == "18" else []
+    subprocess.run(
+        [
+            python, "-m", "odoo", "-c", str(conf), f"--addons-path={addons_path}",
+            "-d", dbname, "-i", "msp_business_planning", *without_demo,
+            "--stop-after-init", "--log-level=warn", f"--logfile={workdir / 'install.log'}",
+        ],
+        check=True,
+    )  # fmt: skip
+
+
+PREPARE = r"""
+import csv, json, sys
+import odoo
+from odoo import SUPERUSER_ID, api
+odoo.tools.config.parse_config(["-c", {conf!r}, "--addons-path={addons}", "-d", {db!r},
+                                "--log-level=warn"])
+odoo.modules.module.initialize_sys_path()
+sys.path.insert(0, {bench!r})
+import seed as seeding
+registry = odoo.modules.registry.Registry({db!r})
+with registry.cursor() as cr:
+    counts = seeding.seed(cr, {partners}, {leads}, {year})
+with registry.cursor() as cr:
+    env = api.Environment(cr, SUPERUSER_ID, {{"tracking_disable": True}})
+    partners = env["res.partner"].search([("name", "=like", "Bench MSP %")], order="id")
+    portal = env.ref("base.group_portal")
+    rows = []
+    PASSWORD = "load-test-password"
+    for number, company in enumerate(partners[:{users}], 1):
+        contact = env["res.partner"].create(
+            {{"name": f"Load Contact {{number}}", "parent_id": company.id,
+              "email": f"contact{{number}}@load.test"}})
+        login = f"load{{number}}"
+        env["res.users"].with_context(no_reset_password=True).create(
+            {{"login": login, "partner_id": contact.id, "{groups}": [(6, 0, [portal.id])]}})
+        rows.append((login, PASSWORD))
+    # One password, hashed once with few rounds: logging in is not what is measured
+    # (Odoo's rounds cost a second of CPU per login, 150 logins a run on 2 cores).
+    users = env["res.users"].search([("login", "=like", "load%")])
+    cr.execute("UPDATE res_users SET password = %s WHERE id = ANY(%s)",
+               [users._crypt_context().hash(PASSWORD, rounds=1000), users.ids])
+    with open({users_csv!r}, "w", newline="") as out:
+        csv.writer(out).writerows(rows)
+    # Every figure true first (the seed leaves them at 0), in one pass.
+    env["msp.business.plan.objective"]._cron_refresh_actuals()
+    env["ir.config_parameter"].set_param("msp_business_planning.cron_batch_size", {batch!r})
+    # Odoo's report and link URLs: the first server.
+    env["ir.config_parameter"].set_param("web.base.url", {base_url!r})
+    env["ir.config_parameter"].set_param("web.base.url.freeze", "True")
+    # No lead enrichment: it calls Odoo's IAP service over the internet.
+    cr.execute("UPDATE ir_cron SET active = false WHERE cron_name::text ILIKE '%%enrich%%'")
+    env["ir.config_parameter"].set_param("crm.iap_lead_enrichment", "manual")
+    cron = env.ref("msp_business_planning.ir_cron_refresh_actuals")
+    print(json.dumps({{"counts": counts, "cron_id": cron.id}}))
+"""
+
+
+def prepare(python, conf, addons_path, dbname, version, size, workdir):
+    log(f"seeding {size['partners']} partner companies, {size['leads']} leads, portal users")
+    script = PREPARE.format(
+        bench=str(HERE.parent),
+        conf=str(conf),
+        addons=addons_path,
+        db=dbname,
+        partners=size["partners"],
+        leads=size["leads"],
+        year=date.today().year,
+        users=size["users"],
+        users_csv=str(workdir / "users.csv"),
+        groups="groups_id" if version == "18" else "group_ids",
+        batch=str(CRON_BATCH_SIZE),
+        base_url=f"http://127.0.0.1:{HTTP_PORTS[0]}",
+    )
+    return _odoo_script(python, script)
+
+
+def _odoo_script(python, script):
+    """The JSON the script prints last; its errors shown when it fails."""
+    done = subprocess.run([python, "-c", script], capture_output=True, text=True, check=False)
+    if done.returncode:
+        sys.stderr.write(done.stderr[-5000:])
+        raise RuntimeError("an Odoo script of the load test failed (its output is above)")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def make_actuals_stale(dbname):
+    """Stored actuals off by 1000 everywhere: the daily refresh run during the load
+    must put every one right again."""
+    with closing(_connect("primary", dbname)) as cnx, cnx.cursor() as cr:
+        cr.execute(
+            "UPDATE msp_business_plan_objective_target SET actual_value = actual_value + 1000"
+            " WHERE objective_type != 'manual' AND plan_state = 'in_progress'"
+        )
+        return cr.rowcount
+
+
+# ----------------------------------------------------------------------------
+# the Odoo servers
+# ----------------------------------------------------------------------------
+
+
+def gevent_env(python, workdir):
+    """Environment of the servers: in multi-process mode Odoo also runs its gevent
+    (websocket) process, whose monkey-patching loads gevent's entry points through
+    pkg_resources. An old pkg_resources does not recognise the zope.interface and
+    zope.event of a virtualenv by their new metadata names and the process dies at
+    start, over and over; then a directory with their metadata under the old names
+    goes on the servers' PYTHONPATH (nothing is installed)."""
+    check = [python, "-c", "from gevent import monkey; monkey.patch_all()"]
+    if subprocess.run(check, capture_output=True, check=False).returncode == 0:
+        return dict(os.environ)
+    shim = workdir / "gevent-shim"
+    versions = subprocess.run(
+        [python, "-c", "import importlib.metadata as m; print(*(m.version(n) for n in "
+         "('zope.interface', 'zope.event')))"],
+        capture_output=True, text=True, check=True,
+    ).stdout.split()  # fmt: skip
+    for name, version in zip(("zope.interface", "zope.event"), versions, strict=True):
+        info = shim / f"{name}-{version}.dist-info"
+        info.mkdir(parents=True, exist_ok=True)
+        (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n")
+    env = dict(os.environ, PYTHONPATH=str(shim))
+    subprocess.run(check, capture_output=True, check=True, env=env)
+    log("gevent's metadata shim on the servers' PYTHONPATH (see gevent_env)")
+    return env
+
+
+def start_servers(stack, python, odoo_bin, conf, addons_path, dbname, workdir, ports):
+    """The servers, started with odoo-bin: in multi-process mode, Odoo starts its
+    gevent (websocket) process by running its own command line again."""
+    env = gevent_env(python, workdir)
+    servers = []
+    for index, port in enumerate(ports):
+        logfile = workdir / f"server-{index + 1}.log"
+        process = subprocess.Popen(
+            [
+                python, odoo_bin, "-c", str(conf), f"--addons-path={addons_path}",
+                "-d", dbname, f"--db-filter=^{dbname}$", "--workers", "2",
+                "--max-cron-threads", "1", "--http-port", str(port),
+                "--gevent-port", str(port + 1), "--log-level=warn",
+                f"--logfile={logfile}", "--limit-time-real=300",
+                # the cron runner's lines: which server ran which batches
+                "--log-handler=odoo.addons.base.models.ir_cron:INFO",
+            ],
+            start_new_session=True,
+            env=env,
+        )  # fmt: skip
+        stack.push(f"Odoo server {index + 1} (:{port})", lambda p=process: _terminate(p))
+        servers.append((process, port, logfile))
+    for process, port, _logfile in servers:
+        _wait_http(process, port)
+    return servers
+
+
+def _wait_http(process, port, timeout=120):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the Odoo server on :{port} stopped (exit {process.returncode})")
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/web/login", timeout=10):
+                return
+        except OSError:
+            time.sleep(1)
+    raise RuntimeError(f"the Odoo server on :{port} did not answer within {timeout} s")
+
+
+def trigger_refresh(dbname, cron_id):
+    """The daily refresh, due now; the cron workers are woken up (as Odoo does)."""
+    with closing(_connect("primary", dbname)) as cnx, cnx.cursor() as cr:
+        cr.execute(
+            "UPDATE ir_cron SET nextcall = now() AT TIME ZONE 'UTC' - interval '1 minute'"
+            " WHERE id = %s",
+            [cron_id],
+        )
+    wake_crons(dbname)
+
+
+def wake_crons(dbname):
+    with closing(_connect("primary", "postgres")) as cnx, cnx.cursor() as cr:
+        cr.execute("SELECT pg_notify('cron_trigger', %s)", [dbname])
+
+
+def refresh_state(dbname, cron_id):
+    """(batches committed, partner companies still to do, pass finished?)."""
+    with closing(_connect("primary", dbname)) as cnx, cnx.cursor() as cr:
+        cr.execute(
+            "SELECT count(*), COALESCE(SUM(done), 0) FROM ir_cron_progress"
+            " WHERE cron_id = %s AND done > 0",
+            [cron_id],
+        )
+        batches, done = cr.fetchone()
+        cr.execute(
+            "SELECT value FROM ir_config_parameter WHERE key ="
+            " 'msp_business_planning.cron_resume.refresh_actuals'"
+        )
+        row = cr.fetchone()
+        cr.execute(
+            "SELECT nextcall > now() AT TIME ZONE 'UTC' FROM ir_cron WHERE id = %s", [cron_id]
+        )
+        rescheduled = cr.fetchone()[0]
+    return batches, done, bool(row) and row[0] == "0" and rescheduled
+
+
+# ----------------------------------------------------------------------------
+# Locust
+# ----------------------------------------------------------------------------
+
+
+def locust(workdir, name, hosts, users, requests, cap, mix):
+    out = workdir / name
+    out.mkdir(parents=True, exist_ok=True)
+    env = dict(
+        os.environ,
+        LOAD_USERS=str(workdir / "users.csv"),
+        LOAD_HOSTS=",".join(hosts),
+        LOAD_MIX=mix,
+        LOAD_REQUESTS=str(requests),
+        LOAD_OUT=str(out),
+    )
+    log(f"Locust run '{name}': {users} users, {requests} requests each, {cap} s at most")
+    started = time.monotonic()
+    subprocess.run(
+        [
+            str(ROOT / ".cache" / "venv-locust" / "bin" / "locust"), "-f",
+            str(HERE / "locustfile.py"), "--headless", "--users", str(users),
+            # A few sessions a second: Odoo's prefork server listens with a short
+            # backlog (8 per worker); in production a reverse proxy queues the rest.
+            "--spawn-rate", str(min(users, SPAWN_RATE)), "--run-time", f"{cap}s",
+            "--stop-timeout", "30",
+            "--csv", str(out / "stats"), "--only-summary", "--loglevel", "WARNING",
+        ],
+        env=env,
+        check=False,
+        stdout=(out / "locust.log").open("w"),
+        stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    wall = time.monotonic() - started
+    return read_stats(out, wall)
+
+
+def read_stats(out, wall):
+    routes = {}
+    with (out / "stats_stats.csv").open() as stats:
+        for row in csv.DictReader(stats):
+            # One line per method and name: the login's GET and POST make one route.
+            route = routes.setdefault(
+                row["Name"], {"requests": 0, "failures": 0, "p50": 0.0, "p95": 0.0, "p99": 0.0}
+            )
+            route["requests"] += int(row["Request Count"])
+            route["failures"] += int(row["Failure Count"])
+            for key in ("p50", "p95", "p99"):
+                route[key] = max(route[key], float(row[key[1:] + "%"] or 0))
+    timing = json.loads((out / "timing.json").read_text()) if (out / "timing.json").exists() else {}
+    counted = sum(v["requests"] for k, v in routes.items() if k not in ("login", "Aggregated"))
+    seconds = (timing.get("end") or 0) - (timing.get("start") or 0)
+    failures_file = out / "stats_failures.csv"
+    failures = list(csv.DictReader(failures_file.open())) if failures_file.exists() else []
+    return {
+        "routes": routes,
+        "requests": counted,
+        "seconds": seconds,
+        "rps": counted / seconds if seconds > 0 else 0.0,
+        # Logins included: a session that could not log in is an error too.
+        "errors": sum(v["failures"] for k, v in routes.items() if k != "Aggregated"),
+        "failures": failures,
+        "wall": wall,
+    }
+
+
+# ----------------------------------------------------------------------------
+# nothing lost
+# ----------------------------------------------------------------------------
+
+
+def accepted_posts(workdir, runs):
+    posts = []
+    for name in runs:
+        path = workdir / name / "accepted.jsonl"
+        if path.exists():
+            posts += [json.loads(line) for line in path.read_text().splitlines() if line]
+    return posts
+
+
+def check_posts(dbname, posts):
+    """{kind: (accepted, found exactly once, found in the database at all)}."""
+    result = {}
+    with closing(_connect("primary", dbname)) as cnx, cnx.cursor() as cr:
+        for kind, table, column, prefix, pattern in (
+            ("deal", "crm_lead", "name", "Load deal ", "Load deal %"),
+            ("progress", "msp_business_plan_objective_update", "note", "load ", "load %"),
+        ):
+            keys = [prefix + post["key"] for post in posts if post["kind"] == kind]
+            cr.execute(
+                f"SELECT {column}, count(*) FROM {table} WHERE {column} = ANY(%s)"
+                f" GROUP BY {column}",
+                [keys],
+            )
+            found = dict(cr.fetchall())
+            cr.execute(f"SELECT count(*) FROM {table} WHERE {column} LIKE %s", [pattern])
+            total = cr.fetchone()[0]
+            once = sum(1 for key in keys if found.get(key) == 1)
+            result[kind] = {"accepted": len(keys), "exactly once": once, "in database": total}
+    return result
+
+
+CHECK_ACTUALS = r"""
+import json, sys
+import odoo
+from odoo import SUPERUSER_ID, api
+odoo.tools.config.parse_config(["-c", {conf!r}, "--addons-path={addons}", "-d", {db!r},
+                                "--log-level=warn"])
+odoo.modules.module.initialize_sys_path()
+registry = odoo.modules.registry.Registry({db!r})
+with registry.cursor() as cr:
+    env = api.Environment(cr, SUPERUSER_ID, {{}})
+    cr.execute("SELECT id, actual_value FROM msp_business_plan_objective_target"
+               " WHERE plan_state = 'in_progress'")
+    stored = dict(cr.fetchall())
+    env["msp.business.plan.objective"].search(
+        [("plan_state", "=", "in_progress")]).action_refresh_actuals()
+    env.flush_all()
+    cr.execute("SELECT id, actual_value FROM msp_business_plan_objective_target"
+               " WHERE plan_state = 'in_progress'")
+    fresh = dict(cr.fetchall())
+    cr.rollback()
+wrong = [i for i in fresh if abs((stored.get(i) or 0) - (fresh[i] or 0)) > 1e-6]
+print(json.dumps({{"periods": len(fresh), "wrong": len(wrong), "examples": wrong[:5]}}))
+"""
+
+
+def check_actuals(python, conf, addons_path, dbname):
+    script = CHECK_ACTUALS.format(conf=str(conf), addons=addons_path, db=dbname)
+    return _odoo_script(python, script)
+
+
+def server_log_problems(servers):
+    problems = []
+    for _process, _port, logfile in servers:
+        if logfile.exists():
+            problems += [
+                line.strip()
+                for line in logfile.read_text(errors="replace").splitlines()
+                if " WARNING " in line or " ERROR " in line or " CRITICAL " in line
+            ]
+    return problems
+
+
+def cron_hosts(servers):
+    """How many batch calls of the refresh each server's cron worker made."""
+    return {
+        f"server {index + 1}": logfile.read_text(errors="replace").count(
+            "refresh actuals of running plans"
+        )
+        if logfile.exists()
+        else 0
+        for index, (_process, _port, logfile) in enumerate(servers)
+    }
+
+
+# ----------------------------------------------------------------------------
+# report
+# ----------------------------------------------------------------------------
+
+
+def report(args, size, seeded, runs, replica, posts, actuals, problems, refresh, load):
+    single, two, one = runs["single"], runs["two servers"], runs["one server"]
+    lines = [
+        f"### Odoo {args.version}.0, size {args.size} ({date.today().isoformat()})",
+        "",
+        f"`make bench-load SIZE={args.size} V={args.version}`: PostgreSQL 15 primary + "
+        "streaming replica, two Odoo servers `--workers 2 --max-cron-threads 1` with the "
+        f"replica configured; {seeded['partners']} partner companies, {seeded['leads']} "
+        f"leads, {size['users']} portal contacts (one company each), {size['requests']} "
+        "requests each after logging in. Machine: "
+        f"{os.cpu_count()} cores, load average {load[0]} before / {load[1]} after the runs.",
+        "",
+        f"Mixed load on both servers while the daily refresh runs ({two['requests']} "
+        f"requests, {two['seconds']:.1f} s, **{two['rps']:.1f} req/s**, "
+        f"**{two['errors']} errors**):",
+        "",
+        "| Route | Requests | Errors | p50 (ms) | p95 (ms) | p99 (ms) |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    for name, route in sorted(two["routes"].items()):
+        if name in ("Aggregated", "login"):
+            continue
+        lines.append(
+            f"| {name} | {route['requests']} | {route['failures']} | {route['p50']:.0f} | "
+            f"{route['p95']:.0f} | {route['p99']:.0f} |"
+        )
+    single_p95 = single["routes"].get("plan page", {}).get("p95", 0)
+    loaded_p95 = two["routes"].get("plan page", {}).get("p95", 0)
+    ratio = loaded_p95 / single_p95 if single_p95 else 0
+    speedup = two["rps"] / one["rps"] if one["rps"] else 0
+    read_requests = sum(two["routes"].get(name, {}).get("requests", 0) for name in READ_ROUTES)
+    lines += [
+        "",
+        "| Goal | Measured |",
+        "|---|---|",
+        f"| Zero errors at {size['users']} sessions | {two['errors']} errors "
+        f"(one server: {one['errors']}) |",
+        f"| Plan page p95 < 3× single user | {loaded_p95:.0f} ms vs {single_p95:.0f} ms "
+        f"single user: **{ratio:.1f}×** |",
+        f"| Replica serves the read-only share | replica {replica['transactions']:.0%} of the "
+        f"transactions, {replica['rows']:.0%} of the rows read; read-only routes were "
+        f"{read_requests / max(two['requests'], 1):.0%} of the requests |",
+        f"| Two servers ≥ 1.5× one | {two['rps']:.1f} vs {one['rps']:.1f} req/s: "
+        f"**{speedup:.2f}×** ({os.cpu_count()} cores shared by both servers, both "
+        "clusters and Locust) |",
+        f"| Nothing lost | deals: {posts['deal']['accepted']} accepted, "
+        f"{posts['deal']['exactly once']} in the database exactly once "
+        f"({posts['deal']['in database']} load deals in all); progress reports: "
+        f"{posts['progress']['accepted']} accepted, {posts['progress']['exactly once']} "
+        f"exactly once ({posts['progress']['in database']} in all) |",
+        f"| Stored actuals = fresh recomputation | {actuals['wrong']} of "
+        f"{actuals['periods']} periods differ (all {seeded['stale']} made stale before "
+        f"the run; the refresh committed {refresh['batches']} batches, "
+        f"{refresh['hosts']}) |",
+        f"| Server log | {len(problems)} warnings/errors |",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+LOAD_SECTION = "## Load test (`make bench-load`)"
+
+
+def write_results(path, version, text):
+    """This run's subsection in the load test section of ``path`` (the last one),
+    in place of the previous run on this version."""
+    content = path.read_text() if path.exists() else "# Benchmark results\n"
+    head, _sep, section = content.partition(LOAD_SECTION)
+    intro, *subsections = section.split("\n### ")
+    intro = intro.strip()
+    subsections = [
+        part for part in subsections if part.strip() and not part.startswith(f"Odoo {version}.0")
+    ]
+    subsections.append(text.removeprefix("### "))
+    parts = [head.rstrip() + "\n\n" + LOAD_SECTION + "\n"]
+    if intro:
+        parts.append("\n" + intro + "\n")
+    parts += ["\n### " + part.strip() + "\n" for part in sorted(subsections)]
+    path.write_text("".join(parts))
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--version", default="19", choices=("18", "19"))
+    parser.add_argument("--python", required=True, help="the Odoo virtualenv's python")
+    parser.add_argument("--addons-path", required=True)
+    parser.add_argument("--odoo-bin", required=True, help="the Odoo tree's odoo-bin")
+    parser.add_argument("--size", default="default", choices=sorted(SIZES))
+    parser.add_argument("--write", action="store_true", help="append to bench/RESULTS.md")
+    args = parser.parse_args()
+    size = SIZES[args.size]
+    workdir = ROOT / ".cache" / "load"
+    workdir.mkdir(parents=True, exist_ok=True)
+    for leftover in workdir.glob("*"):
+        if leftover.name != "pg":
+            shutil.rmtree(leftover) if leftover.is_dir() else leftover.unlink()
+    (workdir / "data").mkdir()
+    dbname = f"scl_load{args.version}"
+    stack = Stack()
+
+    def interrupted(signum, _frame):
+        raise KeyboardInterrupt(f"signal {signum}")
+
+    signal.signal(signal.SIGTERM, interrupted)
+    started = time.monotonic()
+    try:
+        log("starting the PostgreSQL primary and its replica")
+        start_clusters(stack, workdir)
+        conf = write_conf(workdir, args.version)
+        install(args.python, conf, args.addons_path, dbname, args.version, workdir)
+        prepared = prepare(args.python, conf, args.addons_path, dbname, args.version, size, workdir)
+        seeded = dict(prepared["counts"], stale=make_actuals_stale(dbname))
+        log(f"seeded: {seeded}")
+        servers = start_servers(
+            stack, args.python, args.odoo_bin, conf, args.addons_path, dbname, workdir, HTTP_PORTS
+        )
+        hosts = [f"http://127.0.0.1:{port}" for port in HTTP_PORTS]
+        load_before = os.getloadavg()[0]
+        runs = {}
+        runs["single"] = locust(
+            workdir, "single", hosts[:1], 1, SINGLE_USER_REQUESTS, size["cap"], "plan"
+        )
+        before = db_counters(dbname)
+        trigger_refresh(dbname, prepared["cron_id"])
+        runs["two servers"] = locust(
+            workdir, "two servers", hosts, size["users"], size["requests"], size["cap"], "mixed"
+        )
+        after = db_counters(dbname)
+        runs["one server"] = locust(
+            workdir, "one server", hosts[:1], size["users"], size["requests"], size["cap"],
+            "mixed",
+        )  # fmt: skip
+        load_after = os.getloadavg()[0]
+        # The refresh may still be at work: it must end by itself.
+        deadline = time.monotonic() + 120
+        while True:
+            batches, done, finished = refresh_state(dbname, prepared["cron_id"])
+            if finished or time.monotonic() > deadline:
+                break
+            wake_crons(dbname)
+            time.sleep(3)
+        log(f"daily refresh: {batches} batches, {done} companies, pass finished: {finished}")
+        delta = {
+            cluster: {key: after[cluster][key] - before[cluster][key] for key in after[cluster]}
+            for cluster in after
+        }
+        replica = {
+            "transactions": delta["replica"]["transactions"]
+            / max(delta["replica"]["transactions"] + delta["primary"]["transactions"], 1),
+            "rows": delta["replica"]["rows read"]
+            / max(delta["replica"]["rows read"] + delta["primary"]["rows read"], 1),
+        }
+        posts = check_posts(dbname, accepted_posts(workdir, runs))
+        actuals = check_actuals(args.python, conf, args.addons_path, dbname)
+        problems = server_log_problems(servers)
+        refresh = {"batches": batches, "finished": finished, "hosts": cron_hosts(servers)}
+        text = report(
+            args,
+            size,
+            seeded,
+            runs,
+            replica,
+            posts,
+            actuals,
+            problems,
+            refresh,
+            (f"{load_before:.1f}", f"{load_after:.1f}"),
+        )
+        print(text)
+        print(json.dumps({"db counters delta": delta, "refresh": refresh}, indent=1))
+        for problem in problems[:20]:
+            print("  server log:", problem)
+        for name, run in runs.items():
+            for failure in run["failures"][:10]:
+                print(f"  {name} failure:", dict(failure))
+        if args.write:
+            write_results(ROOT / "bench" / "RESULTS.md", args.version, text)
+        log(f"done in {time.monotonic() - started:.0f} s")
+        lost = any(p["accepted"] != p["exactly once"] for p in posts.values())
+        return 1 if lost or actuals["wrong"] else 0
+    except KeyboardInterrupt as stop:
+        log(f"interrupted ({stop}): stopping everything")
+        return 130
+    finally:
+        stack.close()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
