@@ -292,7 +292,8 @@ class TrackingEngine:
                 list(objective_ids),
             )
         )
-        return {row[0]: ObjectiveRow(*row) for row in rows}
+        objectives = map(ObjectiveRow._make, rows)
+        return {objective.id: objective for objective in objectives}
 
     @classmethod
     def for_targets(cls, targets, cut=None):
@@ -450,22 +451,21 @@ class TrackingEngine:
         # One total per span and measure: None counts the deals.
         totals = {name: defaultdict(float) for name in (None, *field_names)}
         foreign = []  # ((span index, field name), currency id, day, amount)
-        money_fields = [(index, names) for index, names in enumerate(money.values())]
-        width = 1 + len(money_fields) + bool(money_fields)
-        for row in rows:
-            span_index = row[0]
-            values = iter(row[width:])
+        money_fields = list(money.values())
+        converting = len(money_fields)  # the rows' currency columns (then their day)
+        for span_index, *columns in rows:
+            currencies, day = columns[:converting], columns[converting] if converting else None
+            values = iter(columns[converting + bool(converting) :])
             totals[None][span_index] += next(values)
             for name in plain:
                 totals[name][span_index] += next(values) or 0
-            for index, names in money_fields:
-                currency_id = row[1 + index]
+            for currency_id, names in zip(currencies, money_fields, strict=True):
                 for name in names:
                     value = next(values)
                     if currency_id is None:
                         totals[name][span_index] += value or 0
                     else:
-                        foreign.append(((span_index, name), currency_id, row[width - 1], value))
+                        foreign.append(((span_index, name), currency_id, day, value))
         if foreign:
             self._add_converted(foreign, spans, totals)
         return {
@@ -631,7 +631,8 @@ class TrackingEngine:
         span_currencies = {
             key: (spans[key[0]].currency_id, spans[key[0]].company_id) for key, *_r in foreign
         }
-        currency_ids = {row[1] for row in foreign} | {c for c, _co in span_currencies.values()}
+        currency_ids = {currency_id for _key, currency_id, _day, _amount in foreign}
+        currency_ids |= {currency_id for currency_id, _co in span_currencies.values()}
         companies = self.env["res.company"].browse({co for _c, co in span_currencies.values()})
         roots = {company: company.root_id.id for company in companies}
         self.env["res.currency.rate"].flush_model(["currency_id", "company_id", "name", "rate"])
