@@ -345,11 +345,15 @@ class TrackingEngine:
         """``{period id: actual}`` of ``period_ids`` (every period by default), each
         kind by its aggregate; the periods of a kind no installed module measures are
         left out (their last actuals stay)."""
-        if period_ids is None:
-            period_ids = [row[PERIOD_ID] for row in self.periods]
+        kinds = {objective.id: objective.kind for objective in self.objectives.values()}
         by_kind = defaultdict(list)
-        for period_id in period_ids:
-            by_kind[self.objective_of(period_id).kind].append(period_id)
+        if period_ids is None:
+            for row in self.periods:
+                by_kind[kinds[row[PERIOD_OBJECTIVE]]].append(row[PERIOD_ID])
+        else:
+            period = self.period
+            for period_id in period_ids:
+                by_kind[kinds[period(period_id)[PERIOD_OBJECTIVE]]].append(period_id)
         computers = self.Objective._get_actual_computers(engine=self)
         Target = self.env["msp.business.plan.objective.target"]
         actuals = {}
@@ -365,23 +369,27 @@ class TrackingEngine:
         (domain, [period ids])}, [period ids whose deal filter can no longer be
         used])``. Each distinct deal filter is parsed once."""
         parsed = {}  # filter text -> domain key, or None when it cannot be used
+        key_of = {}  # objective id -> domain key
         groups = {}
         broken = []
+        period = self.period
         for period_id in period_ids:
-            objective = self.objective_of(period_id)
-            text = objective.lead_domain
-            if text not in parsed:
-                try:
-                    domain = self.Objective.browse(objective.id)._parse_lead_domain(text)
-                except ValidationError as error:
-                    # A filter made invalid later (e.g. a field removed with its module)
-                    # must not block the CRM: keep the last actuals and say why.
-                    _logger.warning("Objective %s not refreshed: %s", objective.id, error)
-                    parsed[text] = None
-                else:
-                    parsed[text] = repr(domain)
-                    groups.setdefault(parsed[text], (domain, []))
-            key = parsed[text]
+            objective_id = period(period_id)[PERIOD_OBJECTIVE]
+            key = key_of.get(objective_id, False)
+            if key is False:
+                text = self.objectives[objective_id].lead_domain
+                if text not in parsed:
+                    try:
+                        domain = self.Objective.browse(objective_id)._parse_lead_domain(text)
+                    except ValidationError as error:
+                        # A filter made invalid later (e.g. a field removed with its
+                        # module) must not block the CRM: keep the last actuals, say why.
+                        _logger.warning("Objective %s not refreshed: %s", objective_id, error)
+                        parsed[text] = None
+                    else:
+                        parsed[text] = repr(domain)
+                        groups.setdefault(parsed[text], (domain, []))
+                key = key_of[objective_id] = parsed[text]
             if key is None:
                 broken.append(period_id)
             else:
@@ -405,22 +413,28 @@ class TrackingEngine:
         spans = {}
         span_of = {}
         cut = self.cut
+        period = self.period
+        currencies = {
+            objective.id: (objective.currency_id, objective.company_currency_id)
+            for objective in self.objectives.values()
+        }
         for period_id in period_ids:
-            row = self.period(period_id)
-            objective = self.objectives[row[PERIOD_OBJECTIVE]]
+            row = period(period_id)
             end = min(row[PERIOD_END], cut) if cut else row[PERIOD_END]
             if end < row[PERIOD_START]:
                 continue  # not started by the cut: nothing counted
-            span = Span(
+            span = (
                 row[PERIOD_PARTNER],
                 row[PERIOD_COMPANY],
                 row[PERIOD_START],
                 end,
-                objective.currency_id,
-                objective.company_currency_id,
+                *currencies[row[PERIOD_OBJECTIVE]],
             )
-            span_of[period_id] = spans.setdefault(span, len(spans))
-        return list(spans), span_of
+            index = spans.get(span)
+            if index is None:
+                index = spans[span] = len(spans)
+            span_of[period_id] = index
+        return list(map(Span._make, spans)), span_of
 
     def aggregate_deals(self, kind, domain, period_ids):
         """``{period id: actual}`` of periods of deal ``kind`` sharing the deal filter
@@ -434,9 +448,11 @@ class TrackingEngine:
         if not spans:
             return dict.fromkeys(period_ids, 0.0)
         Lead = self.env["crm.lead"]
-        measured = {pid: self.objective_of(pid).measured for pid in period_ids}
-        field_names = sorted(set(measured.values()) - {None})
-        one_currency = all(self.objective_of(pid).one_currency for pid in period_ids)
+        period = self.period
+        objectives = {period(pid)[PERIOD_OBJECTIVE] for pid in period_ids}
+        objectives = [self.objectives[objective_id] for objective_id in objectives]
+        field_names = sorted({objective.measured for objective in objectives} - {None})
+        one_currency = all(objective.one_currency for objective in objectives)
         plain, money = [], defaultdict(list)  # money: {deals' currency field: fields}
         for field_name in field_names:
             currency_field = None
@@ -468,9 +484,12 @@ class TrackingEngine:
                         foreign.append(((span_index, name), currency_id, day, value))
         if foreign:
             self._add_converted(foreign, spans, totals)
+        measured = {objective.id: totals[objective.measured] for objective in objectives}
         return {
-            period_id: totals[name].get(span_of[period_id], 0.0) if period_id in span_of else 0.0
-            for period_id, name in measured.items()
+            period_id: measured[period(period_id)[PERIOD_OBJECTIVE]].get(span_of[period_id], 0.0)
+            if period_id in span_of
+            else 0.0
+            for period_id in period_ids
         }
 
     def deal_query(self, kind, domain, spans, plain, money):
