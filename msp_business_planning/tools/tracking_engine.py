@@ -846,17 +846,19 @@ def write_figures(env, batches):
     differ; ``batches`` are ``(model, field names, FigureColumns)``, in the database's
     terms (no pacing status is None).
 
-    The cache gets the new values, and the ORM recomputes nothing of what was written
-    here: each figure's compute gives the value stored. Any other stored field
-    depending on them (another module's) is left to the ORM as usual."""
+    The cache gets the new values of the rows written (those of the others are what
+    the database holds already, when cached at all), and the ORM recomputes nothing of
+    what was refreshed here: each figure's compute gives the value stored. Any other
+    stored field depending on them (another module's) is left to the ORM as usual."""
     written = []
     for model, field_names, figures in batches:
         if figures.changed:
-            bulk_update(model, field_names, *figures.changed_columns())
-        records = model.browse(figures.ids)
-        for field_name, column in zip(field_names, figures.columns, strict=True):
-            env.cache.update(records, model._fields[field_name], column)
-        written.append((records, field_names))
+            ids, columns = figures.changed_columns()
+            bulk_update(model, field_names, ids, columns)
+            changed = model.browse(ids)
+            for field_name, column in zip(field_names, columns, strict=True):
+                env.cache.update(changed, model._fields[field_name], column)
+        written.append((model.browse(figures.ids), field_names))
     handled = {
         records._fields[field_name]
         for records, field_names in written
