@@ -528,7 +528,8 @@ class TrackingEngine:
         by_month = not money and all(month_aligned(s.date_start, s.date_end) for s in spans)
         day = SQL("(%s)::date", lead_date) if is_datetime else lead_date
         if by_month:
-            day = SQL("date_trunc('month', %s)::date", lead_date)
+            # (A date read as a timestamp, not in the session's time zone.)
+            day = SQL("date_trunc('month', %s::timestamp)::date", lead_date)
         if is_datetime:
             # Stored in UTC: the periods' days are taken in UTC too.
             window = SQL("%s >= %s AND %s < %s", lead_date, first, lead_date, last + ONE_DAY)
