@@ -610,11 +610,13 @@ def bench_shapes(env, sizes, runs, year):
             results.append(
                 (leads, shape, len(plan_ids), periods, (full, current, aggregates), floor)
             )
+            print("\n".join(shape_table(results[-1:])[2:3]), flush=True)
         partner = bench_partner_refresh(
             env, 1, env["res.partner"].browse(partner_ids), sample=min(20, len(partner_ids))
         )
         objectives = Objective.search_count([("commercial_partner_id", "=", partner_ids[0])])
         results.append((leads, None, objectives, None, partner, None))
+        print(shape_table(results[-1:])[-1], flush=True)
     return results
 
 
@@ -711,6 +713,9 @@ def main():
     parser.add_argument("--naive-sample", type=int, default=200)
     parser.add_argument("--database", default="msp_bench")
     parser.add_argument("--output", default=str(HERE / "RESULTS.md"))
+    parser.add_argument(
+        "--shapes-only", action="store_true", help="only the channel shapes (no main shape)"
+    )
     args = parser.parse_args()
 
     sizes = dict(SIZES[args.size])
@@ -723,6 +728,23 @@ def main():
 
     year = date.today().year
     rows = {}
+    if args.shapes_only:
+        with registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            shapes = bench_shapes(env, sizes, args.runs, year)
+        report = "\n".join(
+            [
+                "# Benchmark results: channel shapes",
+                "",
+                f"Machine: {machine()}. PostgreSQL: {_pg_version(registry)}.",
+                "",
+                *shape_table(shapes),
+                "",
+            ]
+        )
+        Path(args.output).write_text(report)
+        print(report)
+        return
     with registry.cursor() as cr:
         env = api.Environment(cr, SUPERUSER_ID, {})
         print(f"Seeding {sizes}...", flush=True)
