@@ -642,7 +642,9 @@ def bench_aggregates(env, runs, plan_ids):
     from odoo.addons.msp_business_planning.tools.tracking_engine import TrackingEngine
 
     Objective = env["msp.business.plan.objective"]
-    engine = TrackingEngine.read(Objective, SQL("target.plan_id = ANY(%s)", list(plan_ids)))
+    engine = TrackingEngine.for_condition(
+        Objective, SQL("target.plan_id = ANY(%s)", list(plan_ids))
+    )
 
     def block(measure):
         with measure.run():

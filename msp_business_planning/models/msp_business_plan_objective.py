@@ -659,7 +659,7 @@ class MspBusinessPlanObjective(models.Model):
         tracking engine (``tools/tracking_engine.py``): their period actuals (unless
         ``actuals`` is False: pacing only, which moves with the calendar), then the
         progress and pacing of the periods, the objectives and their plans."""
-        engine = TrackingEngine.read(self, condition)
+        engine = TrackingEngine.for_condition(self, condition)
         if engine is None:
             return True
         values = {row[PERIOD_ID]: row[PERIOD_ACTUAL] or 0.0 for row in engine.periods}
@@ -741,7 +741,9 @@ class MspBusinessPlanObjective(models.Model):
         objective. Nothing is written: a done review freezes these."""
         if not self:
             return {}
-        engine = TrackingEngine.read(self, SQL("target.objective_id = ANY(%s)", self.ids), day)
+        engine = TrackingEngine.for_condition(
+            self, SQL("target.objective_id = ANY(%s)", self.ids), day
+        )
         periods = engine.periods if engine else []
         actuals = {}
         if engine:

@@ -27,7 +27,7 @@ class TestTrackingEngine(MspPlanningCase):
         cls.Objective = cls.env["msp.business.plan.objective"]
 
     def _engine(self, objectives, cut=None):
-        return TrackingEngine.read(
+        return TrackingEngine.for_condition(
             self.Objective, SQL("target.objective_id = ANY(%s)", objectives.ids), cut=cut
         )
 

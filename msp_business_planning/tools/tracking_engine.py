@@ -3,7 +3,7 @@
 A refresh, however many objectives it covers, is a few queries (see
 ``docs/tracking_engine.md``):
 
-1. :meth:`TrackingEngine.read` reads the periods to refresh and every objective of their
+1. :meth:`TrackingEngine.for_condition` reads the periods to refresh and every objective of their
    plans (a plan's figures weigh all its objectives): two queries.
 2. :meth:`TrackingEngine.actuals` asks each objective kind's *aggregate* (the
    objective model's ``_get_actual_computers``, which other modules extend) for the
@@ -241,7 +241,7 @@ class TrackingEngine:
     # ------------------------------------------------------------
 
     @classmethod
-    def read(cls, objective_model, condition, cut=None):
+    def for_condition(cls, objective_model, condition, cut=None):
         """The engine of the periods matching ``condition`` (SQL on the period
         targets, ``target``; it selects whole objectives) and of every objective of
         their plans: two queries. None when no period matches."""
