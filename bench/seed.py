@@ -30,30 +30,114 @@ OBJECTIVE_MIX = [
 ]
 
 
+# The channel shapes (issue 15): a few hundred partners, each with objectives of one
+# population or a few, on the same leads; each shape is one plan per partner.
+FILTERS = ("[('expected_revenue', '>', 50000)]", "[('probability', '>=', 50)]")
+
+
+def _one_kind(periodicity, filtered):
+    """Ten registration objectives counting and adding up, the last six filtered
+    (two filters) when ``filtered``."""
+    return [
+        (
+            "deal_registration",
+            "sum" if index % 2 else "count",
+            periodicity,
+            FILTERS[index % 2] if filtered and index >= 4 else "[]",
+        )
+        for index in range(10)
+    ]
+
+
+SHAPES = {
+    "5 objectives, quarterly, one filtered": [
+        ("deal_registration", "count", "quarterly", "[]"),
+        ("deal_registration", "sum", "quarterly", "[]"),
+        ("qualified_deal_registration", "count", "quarterly", "[]"),
+        ("qualified_deal_registration", "sum", "quarterly", "[]"),
+        ("deal_registration", "count", "quarterly", FILTERS[0]),
+    ],
+    "10 registration objectives, quarterly": _one_kind("quarterly", False),
+    "10 registration objectives, monthly": _one_kind("monthly", False),
+    "10 registration objectives, quarterly, filtered": _one_kind("quarterly", True),
+    "10 registration objectives, monthly, filtered": _one_kind("monthly", True),
+}
+
+
+def seed_shapes(cr, partners, year):
+    """The partners of the channel shapes and one plan per partner and shape; returns
+    ``(partner ids, {shape: plan ids})``."""
+    company_id, currency_id, sum_field_id = basics(cr)
+    partner_ids = seed_partners(cr, partners, "Channel MSP")
+    plans = {
+        shape: [
+            plan_id
+            for plan_id, _partner in seed_plans(
+                cr, partner_ids, mix, year, company_id, currency_id, sum_field_id, shape
+            )
+        ]
+        for shape, mix in SHAPES.items()
+    }
+    return partner_ids, plans
+
+
 def seed(cr, partners, leads, year):
     """Insert everything; returns a dict of row counts."""
+    company_id, currency_id, sum_field_id = basics(cr)
+
+    partner_ids = seed_partners(cr, partners)
+    plans = seed_plans(cr, partner_ids, OBJECTIVE_MIX, year, company_id, currency_id, sum_field_id)
+    objective_rows = len(plans) * len(OBJECTIVE_MIX)
+    cr.execute("SELECT count(*) FROM msp_business_plan_objective_target")
+    target_rows = cr.fetchone()[0]
+    lead_rows = seed_leads(cr, partner_ids, leads, year, company_id)
+    cr.execute("ANALYZE")
+    return {
+        "partners": len(partner_ids),
+        "plans": len(plans),
+        "objectives": objective_rows,
+        "period targets": target_rows,
+        "leads": lead_rows,
+        "registrations": int(lead_rows * REGISTRATION_SHARE),
+    }
+
+
+def basics(cr):
+    """``(company id, its currency id, id of the expected revenue field)``."""
     cr.execute("SELECT id, currency_id FROM res_company ORDER BY id LIMIT 1")
     company_id, currency_id = cr.fetchone()
     cr.execute(
         "SELECT id FROM ir_model_fields WHERE model = 'crm.lead' AND name = 'expected_revenue'"
     )
-    sum_field_id = cr.fetchone()[0]
+    return company_id, currency_id, cr.fetchone()[0]
 
+
+def seed_partners(cr, count, label="Bench MSP"):
+    """``count`` partner companies; returns their ids."""
     cr.execute(
         """
         INSERT INTO res_partner (name, complete_name, is_company, active, type, create_date,
                                  write_date)
-        SELECT 'Bench MSP ' || n, 'Bench MSP ' || n, true, true, 'contact', now(), now()
+        SELECT %s || n, %s || n, true, true, 'contact', now(), now()
           FROM generate_series(1, %s) n
         RETURNING id
         """,
-        [partners],
+        [f"{label} ", f"{label} ", count],
     )
     partner_ids = [row[0] for row in cr.fetchall()]
     cr.execute(
         "UPDATE res_partner SET commercial_partner_id = id WHERE id = ANY(%s)", [partner_ids]
     )
 
+    return partner_ids
+
+
+def seed_plans(
+    cr, partner_ids, mix, year, company_id, currency_id, sum_field_id, label="Bench plan"
+):
+    """One running plan of ``year`` per partner holding the objectives of ``mix`` (kind,
+    measure, periodicity, deal filter) and their period targets; returns the plans'
+    ``(id, partner id)``."""
     start, end = date(year, 1, 1), date(year, 12, 31)
     cr.execute(
         """
@@ -61,17 +145,16 @@ def seed(cr, partners, leads, year):
                                        company_id, currency_id, date_start, date_end, state,
                                        review_cadence, active, access_token, create_date,
                                        write_date)
-        SELECT 'Bench plan ' || p.id, p.id, p.id, 2, %s, %s, %s, %s, 'in_progress',
+        SELECT %s || p.id, p.id, p.id, 2, %s, %s, %s, %s, 'in_progress',
                'quarterly', true, gen_random_uuid()::text, now(), now()
           FROM unnest(%s::int[]) AS p(id)
         RETURNING id, partner_id
         """,
-        [company_id, currency_id, start, end, partner_ids],
+        [f"{label} ", company_id, currency_id, start, end, partner_ids],
     )
     plans = cr.fetchall()
 
-    objective_rows = 0
-    for sequence, (kind, measure, periodicity, domain) in enumerate(OBJECTIVE_MIX):
+    for sequence, (kind, measure, periodicity, domain) in enumerate(mix):
         cr.execute(
             """
             INSERT INTO msp_business_plan_objective (
@@ -97,7 +180,6 @@ def seed(cr, partners, leads, year):
                 [plan_id for plan_id, _partner in plans],
             ],
         )
-        objective_rows += cr.rowcount
         periods = planning.split_periods(start, end, periodicity)
         shares = planning.spread_target(
             1_000_000.0 if measure == "sum" else 120.0, [p["weight"] for p in periods]
@@ -125,18 +207,7 @@ def seed(cr, partners, leads, year):
                     [plan_id for plan_id, _partner in plans],
                 ],
             )
-    cr.execute("SELECT count(*) FROM msp_business_plan_objective_target")
-    target_rows = cr.fetchone()[0]
-    lead_rows = seed_leads(cr, partner_ids, leads, year, company_id)
-    cr.execute("ANALYZE")
-    return {
-        "partners": len(partner_ids),
-        "plans": len(plans),
-        "objectives": objective_rows,
-        "period targets": target_rows,
-        "leads": lead_rows,
-        "registrations": int(lead_rows * REGISTRATION_SHARE),
-    }
+    return plans
 
 
 def seed_leads(cr, partner_ids, count, year, company_id):

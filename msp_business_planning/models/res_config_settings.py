@@ -2,8 +2,8 @@ from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 
 from ..tools import deal_tracking, planning
+from ..tools.tracking_engine import PARAM_AT_RISK, PARAM_ON_TRACK
 from .msp_business_plan import PARAM_REVIEW_CADENCE, REVIEW_CADENCES
-from .msp_business_plan_objective import PARAM_AT_RISK, PARAM_ON_TRACK
 
 
 class ResConfigSettings(models.TransientModel):

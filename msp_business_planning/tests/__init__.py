@@ -47,4 +47,5 @@ from . import (
     test_security,
     test_settings,
     test_timezone_language,
+    test_tracking_engine,
 )

@@ -326,7 +326,7 @@ class TestLiveUpdates(TrackingCase):
             ["[('x_gone', '=', 1)]", self.objective.id],
         )
         self.objective.invalidate_recordset(["lead_domain"])
-        logger = "odoo.addons.msp_business_planning.models.msp_business_plan_objective"
+        logger = "odoo.addons.msp_business_planning.tools.tracking_engine"
         with self.assertLogs(logger, "WARNING"):
             self._create_registration(self.partner_a, expected_revenue=10)
         self.assertEqual(self.objective.actual_value, 1, "kept, not zeroed")

@@ -341,6 +341,8 @@ def cron_progress(env, processed, remaining):
         env["ir.cron"]._commit_progress(processed, remaining=remaining)
     else:  # 18.0: _notify_progress; the runner commits between the calls
         env["ir.cron"]._notify_progress(done=processed, remaining=remaining)
+
+
 def route_readonly_unless_post(controller, *route_args):
     """``readonly`` of an ``http.route`` serving a form (GET, read-only: the replica
     may answer) and its submission (POST, read/write: the primary). Odoo calls it

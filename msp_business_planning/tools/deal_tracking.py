@@ -6,7 +6,6 @@ result never depends on the timezone of whoever computes it.
 
 import bisect
 from collections import defaultdict
-from collections.abc import Mapping
 from datetime import timedelta
 
 # An approved registration is protected for this many days unless configured otherwise.
@@ -78,52 +77,6 @@ def is_expired(expiry, today):
     (False, True)
     """
     return bool(expiry) and today > expiry
-
-
-class TargetInfo(Mapping):
-    """``{period target id: (objective id, measure, summed field name, deal filter,
-    plan currency id, plan company id, date start, date end)}`` over what a refresh
-    read: the period rows ``(id, objective id, date start, date end, ...)`` and
-    ``objectives`` ``{objective id: (objective id, measure, ...)}``. Each value is built
-    when asked for, rather than a tuple per period kept alive for the whole refresh.
-    ``one_currency`` says that every company and plan involved uses one currency, so
-    that no amount needs converting.
-
-    >>> from datetime import date
-    >>> info = TargetInfo(
-    ...     [(7, 1, date(2026, 1, 1), date(2026, 3, 31), 10.0)],
-    ...     {1: (1, "count", None, "[]", 2, 1)},
-    ... )
-    >>> info[7]
-    (1, 'count', None, '[]', 2, 1, datetime.date(2026, 1, 1), datetime.date(2026, 3, 31))
-    >>> list(info), len(info)
-    ([7], 1)
-    """
-
-    def __init__(self, periods, objectives, one_currency=False):
-        self._periods = {row[0]: row for row in periods}
-        self._objectives = objectives
-        self.one_currency = one_currency
-
-    def __getitem__(self, target_id):
-        row = self._periods[target_id]
-        return (*self._objectives[row[1]], row[2], row[3])
-
-    def objective_of(self, target_id):
-        """``(objective id, measure, summed field name, deal filter, plan currency id,
-        plan company id)`` of a period target, without building a tuple."""
-        return self._objectives[self._periods[target_id][1]]
-
-    def period_of(self, target_id):
-        """The row read for a period target: ``(id, objective id, date start, date
-        end, ...)``."""
-        return self._periods[target_id]
-
-    def __iter__(self):
-        return iter(self._periods)
-
-    def __len__(self):
-        return len(self._periods)
 
 
 class RateTable:

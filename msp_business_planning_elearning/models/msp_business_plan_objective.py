@@ -47,20 +47,21 @@ class MspBusinessPlanObjective(models.Model):
                     )
                 )
 
-    def _get_actual_computers(self, target_info=None):
+    def _get_actual_computers(self, engine=None):
+        # The tracking engine's extension point: the kind's aggregate.
         return {
-            **super()._get_actual_computers(target_info=target_info),
-            "course_completion": self._compute_course_completion_actuals,
+            **super()._get_actual_computers(engine=engine),
+            "course_completion": self._course_completion_actuals,
         }
 
     @api.model
     def _get_tracking_definition_fields(self):
         return super()._get_tracking_definition_fields() | {"course_ids"}
 
-    def _compute_course_completion_actuals(self, targets, cut=None):
-        """Completions of the chosen courses by contacts of each target's partner
-        company, dated inside the period (up to the day ``cut`` when given): one query
-        for all the targets."""
+    def _course_completion_actuals(self, targets, cut=None):
+        """The aggregate of the course completion kind: completions of the chosen
+        courses by contacts of each target's partner company, dated inside the period
+        (up to the day ``cut`` when given): one query for all the targets."""
         self.env["slide.channel.partner"].flush_model(
             ["channel_id", "partner_id", "member_status", "active", "msp_completed_date"]
         )

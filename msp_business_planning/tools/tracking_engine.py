@@ -1,0 +1,913 @@
+"""The tracking engine: the actuals of objectives' periods and the figures that follow.
+
+A refresh, however many objectives it covers, is a few queries (see
+``docs/tracking_engine.md``):
+
+1. :meth:`TrackingEngine.for_condition` reads the periods to refresh and every objective of their
+   plans (a plan's figures weigh all its objectives): two queries.
+2. :meth:`TrackingEngine.actuals` asks each objective kind's *aggregate* (the
+   objective model's ``_get_actual_computers``, which other modules extend) for the
+   actuals of its periods. The deal kinds share one aggregate,
+   :meth:`TrackingEngine.deal_actuals`: one query per population of deals measured
+   (kind and deal filter), which groups each deal once by (registering partner,
+   company, day or month), then buckets those groups into the *distinct* period ranges
+   of every objective measuring that population.
+3. :meth:`TrackingEngine.figures` computes the progress and pacing of the periods,
+   objectives and plans with the computed fields' own rules, and
+   :func:`write_figures` writes the rows whose figures changed, in one
+   ``UPDATE ... FROM unnest`` per table.
+
+Rows are named: :class:`ObjectiveRow` for the objectives, the ``PERIOD_*`` index
+constants for the (many) period rows, kept as plain tuples.
+"""
+
+import itertools
+import logging
+import operator
+from collections import defaultdict
+from datetime import timedelta
+from typing import NamedTuple
+
+from odoo.exceptions import ValidationError
+from odoo.tools import SQL
+
+from . import compat, deal_tracking, planning
+
+_logger = logging.getLogger(__name__)
+
+ONE_DAY = timedelta(days=1)
+# The figures a refresh computes and writes itself, after the actuals.
+PACING_FIELDS = ("progress", "expected_progress", "pacing_status")
+# Column types of the arrays of a bulk UPDATE, by field type.
+BULK_COLUMN_TYPES = {"float": "float8", "integer": "int4", "selection": "varchar"}
+# System parameters of the pacing thresholds (percent), set in Settings.
+PARAM_ON_TRACK = "msp_business_planning.on_track_threshold"
+PARAM_AT_RISK = "msp_business_planning.at_risk_threshold"
+
+# A period row, as the engine reads it: a plain tuple (a refresh may hold hundreds of
+# thousands), read by these indexes.
+(
+    PERIOD_ID,
+    PERIOD_OBJECTIVE,
+    PERIOD_PARTNER,  # the plan's partner company
+    PERIOD_COMPANY,  # the plan's company
+    PERIOD_START,
+    PERIOD_END,
+    PERIOD_TARGET,
+    PERIOD_ACTUAL,
+    PERIOD_PROGRESS,
+    PERIOD_EXPECTED,
+    PERIOD_STATUS,
+) = range(11)
+# The figures stored on a period, in the order of ``("actual_value", *PACING_FIELDS)``.
+PERIOD_STORED = slice(PERIOD_ACTUAL, PERIOD_STATUS + 1)
+
+PERIOD_COLUMNS = SQL(
+    """target.id, target.objective_id, target.commercial_partner_id, target.company_id,
+       target.date_start, target.date_end, COALESCE(target.target_value, 0),
+       target.actual_value, target.progress, target.expected_progress,
+       target.pacing_status"""
+)
+
+
+class ObjectiveRow(NamedTuple):
+    """An objective as a refresh reads it: its figures, what it measures, its plan's."""
+
+    id: int
+    plan_id: int
+    weight: float
+    target: float
+    actual: float
+    progress: float
+    expected_progress: float
+    pacing_status: str
+    kind: str
+    measure: str
+    sum_field: str  # the summed deal field's name (measure "sum")
+    lead_domain: str  # the deal filter, as text
+    currency_id: int  # the plan's currency
+    company_id: int  # the plan's company
+    company_currency_id: int  # that company's currency
+    plan_state: str
+    plan_progress: float
+    plan_expected_progress: float
+    plan_pacing_status: str
+    lowest_currency_id: int  # of every company: equal to the highest when they share one
+    highest_currency_id: int
+    on_track_percent: str  # the thresholds set in Settings (text, maybe None)
+    at_risk_percent: str
+
+    @property
+    def stored(self):
+        """``(actual, progress, expected progress, pacing status)`` as stored."""
+        return self.actual, self.progress, self.expected_progress, self.pacing_status
+
+    @property
+    def plan_stored(self):
+        """The plan's ``(progress, expected progress, pacing status)`` as stored."""
+        return self.plan_progress, self.plan_expected_progress, self.plan_pacing_status
+
+    @property
+    def one_currency(self):
+        """Whether the plan and every company share one currency: no deal to convert."""
+        return self.currency_id == self.lowest_currency_id == self.highest_currency_id
+
+    @property
+    def measured(self):
+        """What a period of it adds up: None (the number of deals) or a field name."""
+        return self.sum_field if self.measure == "sum" else None
+
+
+OBJECTIVE_COLUMNS = SQL(
+    """objective.id, objective.plan_id, objective.weight,
+       COALESCE(objective.target_value, 0), objective.actual_value, objective.progress,
+       objective.expected_progress, objective.pacing_status, objective.objective_type,
+       objective.measure, field.name, objective.lead_domain, plan.currency_id,
+       plan.company_id, plan_company.currency_id, plan.state, plan.progress,
+       plan.expected_progress, plan.pacing_status,
+       (SELECT MIN(currency_id) FROM res_company),
+       (SELECT MAX(currency_id) FROM res_company),
+       (SELECT value FROM ir_config_parameter WHERE key = %s),
+       (SELECT value FROM ir_config_parameter WHERE key = %s)""",
+    PARAM_ON_TRACK,
+    PARAM_AT_RISK,
+)
+OBJECTIVE_JOINS = SQL(
+    """JOIN msp_business_plan plan ON plan.id = objective.plan_id
+       JOIN res_company plan_company ON plan_company.id = plan.company_id
+  LEFT JOIN ir_model_fields field ON field.id = objective.sum_field_id"""
+)
+OBJECTIVE_WIDTH = len(ObjectiveRow._fields)
+
+
+class Span(NamedTuple):
+    """A distinct period range of a population: the deals of ``partner_id`` in
+    ``company_id`` (or without company) dated from ``date_start`` to ``date_end``,
+    counted in ``currency_id`` (the plan's), ``company_currency_id`` being the
+    currency of the deals without company or currency of their own."""
+
+    partner_id: int
+    company_id: int
+    date_start: object
+    date_end: object
+    currency_id: int
+    company_currency_id: int
+
+
+def array_literal(values):
+    """A PostgreSQL array literal of numbers, dates or the pacing keys (never user
+    text): one short string parameter instead of an ``ARRAY[...]`` expression of a
+    hundred thousand values to build and parse.
+
+    >>> from datetime import date
+    >>> array_literal([1, None, 2.5]), array_literal([date(2026, 1, 31)])
+    ('{1,NULL,2.5}', '{2026-01-31}')
+    """
+    if None in values:
+        values = ("NULL" if value is None else value for value in values)
+    return "{" + ",".join(map(str, values)) + "}"
+
+
+def month_aligned(start, end):
+    """Whether a period is whole months, so that deals grouped by month fall in it or
+    not as a whole.
+
+    >>> from datetime import date
+    >>> month_aligned(date(2026, 1, 1), date(2026, 3, 31))
+    True
+    >>> month_aligned(date(2026, 1, 1), date(2026, 3, 30))
+    False
+    """
+    return start.day == 1 and (end + ONE_DAY).day == 1
+
+
+class FigureColumns:
+    """Figures of records, one list per figure: the new values of every record, and
+    the indexes of those whose stored values differ.
+
+    >>> columns = FigureColumns(2)
+    >>> columns.add(1, (1.0, "on_track"), (1.0, "on_track"))
+    >>> columns.add(2, (0.0, None), (3.0, "at_risk"))
+    >>> columns.ids, columns.changed_columns()
+    ([1, 2], ([2], [[3.0], ['at_risk']]))
+    """
+
+    __slots__ = ("_appends", "changed", "columns", "ids")
+
+    def __init__(self, width):
+        self.ids = []
+        self.columns = [[] for _index in range(width)]
+        self._appends = [column.append for column in self.columns]
+        self.changed = []
+
+    def add(self, record_id, stored, figures):
+        """Add a record's new ``figures`` (a tuple), ``stored`` being what the database
+        holds (a sequence of the same length)."""
+        if tuple(stored) != figures:
+            self.changed.append(len(self.ids))
+        self.ids.append(record_id)
+        for append, value in zip(self._appends, figures, strict=True):
+            append(value)
+
+    def changed_columns(self):
+        """``(ids, columns)`` of the changed records only."""
+        changed = self.changed
+        ids = self.ids
+        return [ids[index] for index in changed], [
+            [column[index] for index in changed] for column in self.columns
+        ]
+
+
+class TrackingEngine:
+    """The actuals and figures of a set of periods (see the module's docstring).
+
+    ``objective_model`` is an ``msp.business.plan.objective`` recordset (its
+    environment runs the queries: callers acting for someone else pass it sudo),
+    ``periods`` the period rows (``PERIOD_*``) ordered by objective and date,
+    ``objectives`` ``{objective id: ObjectiveRow}`` (at least those of the periods),
+    ``cut`` (a day), when given, ends every period on that day at the latest.
+    """
+
+    def __init__(self, objective_model, periods, objectives, cut=None):
+        self.Objective = objective_model.browse()
+        self.env = objective_model.env
+        self.periods = periods
+        self.objectives = objectives
+        self.cut = cut
+        self._period_index = None
+
+    # ------------------------------------------------------------
+    # reading
+    # ------------------------------------------------------------
+
+    @classmethod
+    def for_condition(cls, objective_model, condition, cut=None):
+        """The engine of the periods matching ``condition`` (SQL on the period
+        targets, ``target``; it selects whole objectives) and of every objective of
+        their plans: two queries. None when no period matches."""
+        env = objective_model.env
+        # Every pending value first: the figures are read from the database, and a
+        # stale value flushed after the bulk writes would undo them.
+        env["msp.business.plan.objective.target"].flush_model()
+        objective_model.flush_model()
+        env["msp.business.plan"].flush_model()
+        periods = env.execute_query(
+            SQL(
+                """
+                SELECT %s
+                  FROM msp_business_plan_objective_target target
+                 WHERE %s
+              ORDER BY target.objective_id, target.date_start, target.id
+                """,
+                PERIOD_COLUMNS,
+                condition,
+            )
+        )
+        if not periods:
+            return None
+        objectives = cls.read_plan_objectives(
+            objective_model, {period[PERIOD_OBJECTIVE] for period in periods}
+        )
+        return cls(objective_model, periods, objectives, cut=cut)
+
+    @classmethod
+    def read_plan_objectives(cls, objective_model, objective_ids):
+        """``{objective id: ObjectiveRow}`` of every objective of the plans of
+        ``objective_ids``, in the plans' order, in one query."""
+        env = objective_model.env
+        env["res.company"].flush_model(["currency_id"])
+        env["ir.config_parameter"].flush_model(["key", "value"])
+        rows = env.execute_query(
+            SQL(
+                """
+                SELECT %s
+                  FROM msp_business_plan_objective objective
+                       %s
+                 WHERE objective.plan_id IN (
+                       SELECT plan_id FROM msp_business_plan_objective WHERE id = ANY(%s))
+              ORDER BY objective.plan_id, objective.sequence, objective.id
+                """,
+                OBJECTIVE_COLUMNS,
+                OBJECTIVE_JOINS,
+                list(objective_ids),
+            )
+        )
+        objectives = map(ObjectiveRow._make, rows)
+        return {objective.id: objective for objective in objectives}
+
+    @classmethod
+    def for_targets(cls, targets, cut=None):
+        """The engine of the stored period ``targets`` (a recordset) and of their own
+        objectives, read in one query: for aggregating (not for plan figures)."""
+        env = targets.env
+        Objective = env["msp.business.plan.objective"]
+        env["msp.business.plan"].flush_model()
+        Objective.flush_model()
+        targets.flush_recordset()
+        env["res.company"].flush_model(["currency_id"])
+        rows = env.execute_query(
+            SQL(
+                """
+                SELECT %s, %s
+                  FROM msp_business_plan_objective_target target
+                  JOIN msp_business_plan_objective objective
+                    ON objective.id = target.objective_id
+                       %s
+                 WHERE target.id = ANY(%s)
+              ORDER BY target.objective_id, target.date_start, target.id
+                """,
+                PERIOD_COLUMNS,
+                OBJECTIVE_COLUMNS,
+                OBJECTIVE_JOINS,
+                targets.ids,
+            )
+        )
+        width = PERIOD_STATUS + 1
+        periods = [row[:width] for row in rows]
+        objectives = {row[width]: ObjectiveRow(*row[width:]) for row in rows}
+        return cls(Objective, periods, objectives, cut=cut)
+
+    def period(self, period_id):
+        """The row of a period."""
+        if self._period_index is None:
+            self._period_index = {row[PERIOD_ID]: row for row in self.periods}
+        return self._period_index[period_id]
+
+    def objective_of(self, period_id):
+        """The :class:`ObjectiveRow` of a period's objective."""
+        return self.objectives[self.period(period_id)[PERIOD_OBJECTIVE]]
+
+    # ------------------------------------------------------------
+    # actuals
+    # ------------------------------------------------------------
+
+    def actuals(self, period_ids=None):
+        """``{period id: actual}`` of ``period_ids`` (every period by default), each
+        kind by its aggregate; the periods of a kind no installed module measures are
+        left out (their last actuals stay)."""
+        kinds = {objective.id: objective.kind for objective in self.objectives.values()}
+        by_kind = defaultdict(list)
+        if period_ids is None:
+            for row in self.periods:
+                by_kind[kinds[row[PERIOD_OBJECTIVE]]].append(row[PERIOD_ID])
+        else:
+            period = self.period
+            for period_id in period_ids:
+                by_kind[kinds[period(period_id)[PERIOD_OBJECTIVE]]].append(period_id)
+        computers = self.Objective._get_actual_computers(engine=self)
+        Target = self.env["msp.business.plan.objective.target"]
+        actuals = {}
+        for kind, ids in by_kind.items():
+            if kind not in computers:
+                continue  # measured by a module not installed: keep the last actuals
+            computed = computers[kind](Target.browse(ids), cut=self.cut)
+            actuals.update({period_id: computed.get(period_id) or 0.0 for period_id in ids})
+        return actuals
+
+    def populations(self, kind, period_ids):
+        """The periods of deal ``kind`` by population measured: ``({domain key:
+        (domain, [period ids])}, [period ids whose deal filter can no longer be
+        used])``. Each distinct deal filter is parsed once."""
+        parsed = {}  # filter text -> domain key, or None when it cannot be used
+        key_of = {}  # objective id -> domain key
+        groups = {}
+        broken = []
+        period = self.period
+        for period_id in period_ids:
+            objective_id = period(period_id)[PERIOD_OBJECTIVE]
+            key = key_of.get(objective_id, False)
+            if key is False:
+                text = self.objectives[objective_id].lead_domain
+                if text not in parsed:
+                    try:
+                        domain = self.Objective.browse(objective_id)._parse_lead_domain(text)
+                    except ValidationError as error:
+                        # A filter made invalid later (e.g. a field removed with its
+                        # module) must not block the CRM: keep the last actuals, say why.
+                        _logger.warning("Objective %s not refreshed: %s", objective_id, error)
+                        parsed[text] = None
+                    else:
+                        parsed[text] = repr(domain)
+                        groups.setdefault(parsed[text], (domain, []))
+                key = key_of[objective_id] = parsed[text]
+            if key is None:
+                broken.append(period_id)
+            else:
+                groups[key][1].append(period_id)
+        return groups, broken
+
+    def deal_actuals(self, kind, period_ids):
+        """``{period id: actual}`` of periods of deal ``kind``: one aggregate query per
+        deal filter (usually one for the kind), plus one for currency rates when some
+        deals are in another currency than their plan."""
+        groups, broken = self.populations(kind, period_ids)
+        actuals = {period_id: self.period(period_id)[PERIOD_ACTUAL] for period_id in broken}
+        for domain, ids in groups.values():
+            actuals.update(self.aggregate_deals(kind, domain, ids))
+        return actuals
+
+    def spans(self, period_ids):
+        """``([Span], {period id: index of its span})``: the distinct ranges of these
+        periods (cut at ``cut``), the deals of each counted once whatever the number of
+        objectives sharing it."""
+        spans = {}
+        span_of = {}
+        cut = self.cut
+        period = self.period
+        currencies = {
+            objective.id: (objective.currency_id, objective.company_currency_id)
+            for objective in self.objectives.values()
+        }
+        for period_id in period_ids:
+            row = period(period_id)
+            end = min(row[PERIOD_END], cut) if cut else row[PERIOD_END]
+            if end < row[PERIOD_START]:
+                continue  # not started by the cut: nothing counted
+            span = (
+                row[PERIOD_PARTNER],
+                row[PERIOD_COMPANY],
+                row[PERIOD_START],
+                end,
+                *currencies[row[PERIOD_OBJECTIVE]],
+            )
+            index = spans.get(span)
+            if index is None:
+                index = spans[span] = len(spans)
+            span_of[period_id] = index
+        return list(map(Span._make, spans)), span_of
+
+    def aggregate_deals(self, kind, domain, period_ids):
+        """``{period id: actual}`` of periods of deal ``kind`` sharing the deal filter
+        ``domain``: what each period measures (the number of deals or a summed field),
+        from one query (:meth:`deal_query`).
+
+        Monetary sums are in the plan currency: the deals in it are added up exactly by
+        the database; the others are grouped by currency and day, and converted at the
+        rates of their day (one query for all the rates), then rounded."""
+        spans, span_of = self.spans(period_ids)
+        if not spans:
+            return dict.fromkeys(period_ids, 0.0)
+        Lead = self.env["crm.lead"]
+        period = self.period
+        objectives = {period(pid)[PERIOD_OBJECTIVE] for pid in period_ids}
+        objectives = [self.objectives[objective_id] for objective_id in objectives]
+        field_names = sorted({objective.measured for objective in objectives} - {None})
+        one_currency = all(objective.one_currency for objective in objectives)
+        plain, money = [], defaultdict(list)  # money: {deals' currency field: fields}
+        for field_name in field_names:
+            currency_field = None
+            is_monetary = Lead._fields[field_name].type == "monetary"
+            if is_monetary:
+                currency_field = self._deal_currency_field(field_name)
+            if currency_field is None and (one_currency or not is_monetary):
+                plain.append(field_name)  # amounts the database can add up as they are
+            else:
+                money[currency_field].append(field_name)
+        rows = self.env.execute_query(self.deal_query(kind, domain, spans, plain, money))
+        # One total per span and measure: None counts the deals.
+        totals = {name: defaultdict(float) for name in (None, *field_names)}
+        foreign = []  # ((span index, field name), currency id, day, amount)
+        money_fields = list(money.values())
+        converting = len(money_fields)  # the rows' currency columns (then their day)
+        for span_index, *columns in rows:
+            currencies, day = columns[:converting], columns[converting] if converting else None
+            values = iter(columns[converting + bool(converting) :])
+            totals[None][span_index] += next(values)
+            for name in plain:
+                totals[name][span_index] += next(values) or 0
+            for currency_id, names in zip(currencies, money_fields, strict=True):
+                for name in names:
+                    value = next(values)
+                    if currency_id is None:
+                        totals[name][span_index] += value or 0
+                    else:
+                        foreign.append(((span_index, name), currency_id, day, value))
+        if foreign:
+            self._add_converted(foreign, spans, totals)
+        measured = {objective.id: totals[objective.measured] for objective in objectives}
+        return {
+            period_id: measured[period(period_id)[PERIOD_OBJECTIVE]].get(span_of[period_id], 0.0)
+            if period_id in span_of
+            else 0.0
+            for period_id in period_ids
+        }
+
+    def deal_query(self, kind, domain, spans, plain, money):
+        """The one query behind a population's actuals. Its inner part scans the deals
+        of ``kind`` matching ``domain`` once, grouped by (registering partner company,
+        company, day — or month when every span is whole months and nothing needs
+        converting —, and the currency of each ``money`` group); its outer part joins
+        those groups to the distinct ``spans`` (partner, company, first and last day).
+        A deal counts for a span when it belongs to the span's partner company, is
+        active, is in the span's company (or has no company) and its day (UTC) lies
+        inside it. Rows: ``(span index, [currency of each money group unless the
+        plan's], [day when some currency is not the plan's], number of deals, sum of
+        each plain field, sum of each money field)``."""
+        spec = deal_tracking.TRACKED_KINDS[kind]
+        Lead = self.env["crm.lead"]
+        date_field = spec["date_field"]
+        money_names = [name for names in money.values() for name in names]
+        Lead.flush_model(
+            [
+                "registered_commercial_partner_id",
+                "registration_state",
+                "active",
+                "company_id",
+                "stage_id",
+                date_field,
+                *plain,
+                *money_names,
+                *(field for field in money if field),
+            ]
+        )
+        self.env["crm.stage"].flush_model(["is_won"])
+        lead_date = SQL.identifier("crm_lead", date_field)
+        is_datetime = Lead._fields[date_field].type == "datetime"
+        first = min(span.date_start for span in spans)
+        last = max(span.date_end for span in spans)
+        by_month = not money and all(month_aligned(s.date_start, s.date_end) for s in spans)
+        day = SQL("(%s)::date", lead_date) if is_datetime else lead_date
+        if by_month:
+            # (A date read as a timestamp, not in the session's time zone.)
+            day = SQL("date_trunc('month', %s::timestamp)::date", lead_date)
+        if is_datetime:
+            # Stored in UTC: the periods' days are taken in UTC too.
+            window = SQL("%s >= %s AND %s < %s", lead_date, first, lead_date, last + ONE_DAY)
+        else:
+            window = SQL("%s BETWEEN %s AND %s", lead_date, first, last)
+        conditions = [
+            SQL(
+                "crm_lead.registered_commercial_partner_id = ANY(%s::int4[])",
+                array_literal(sorted({span.partner_id for span in spans})),
+            ),
+            SQL("crm_lead.active"),
+            SQL("crm_lead.registration_state IN %s", spec["states"]),
+            window,
+        ]
+        if spec["won"]:
+            conditions.append(
+                SQL("EXISTS(SELECT 1 FROM crm_stage WHERE id = crm_lead.stage_id AND is_won)")
+            )
+        conditions += deal_domain_sql(self.env, domain)
+        # The deals' groups: one column per money group's currency, one sum per field.
+        currencies = [
+            SQL("COALESCE(%s, lead_company.currency_id)", SQL.identifier("crm_lead", field))
+            if field
+            else SQL("lead_company.currency_id")
+            for field in money
+        ]
+        inner = [
+            SQL("crm_lead.registered_commercial_partner_id AS partner_id"),
+            SQL("crm_lead.company_id AS company_id"),
+            SQL("%s AS day", day),
+            *(SQL("%s AS %s", cur, SQL.identifier(f"cur{i}")) for i, cur in enumerate(currencies)),
+            SQL("COUNT(*) AS deals"),
+            *(
+                SQL("SUM(%s) AS %s", SQL.identifier("crm_lead", name), SQL.identifier(f"sum{i}"))
+                for i, name in enumerate([*plain, *money_names])
+            ),
+        ]
+        joins = SQL()
+        if money:
+            self.env["res.company"].flush_model(["currency_id"])
+            joins = SQL(
+                "LEFT JOIN res_company lead_company ON lead_company.id = crm_lead.company_id"
+            )
+        # The outer part: per span, the currency of each money group unless the plan's.
+        converted = [
+            SQL(
+                "NULLIF(COALESCE(deal.%s, span.company_currency_id), span.currency_id)",
+                SQL.identifier(f"cur{i}"),
+            )
+            for i in range(len(currencies))
+        ]
+        keys = [SQL("span.nr"), *converted]
+        if converted:
+            keys.append(
+                SQL(
+                    "CASE WHEN %s THEN deal.day END",
+                    SQL(" OR ").join(SQL("%s IS NOT NULL", cur) for cur in converted),
+                )
+            )
+        sums = [
+            SQL("SUM(deal.deals)"),
+            *(
+                SQL("SUM(deal.%s)", SQL.identifier(f"sum{i}"))
+                for i in range(len(plain) + len(money_names))
+            ),
+        ]
+        columns = list(zip(*spans, strict=True))
+        return SQL(
+            """
+            WITH deal AS (
+                SELECT %(inner)s
+                  FROM crm_lead
+                       %(joins)s
+                 WHERE %(where)s
+              GROUP BY 1, 2, 3%(currency_keys)s
+            )
+            SELECT %(keys)s, %(sums)s
+              FROM unnest(%(nr)s::int4[], %(partner)s::int4[], %(company)s::int4[],
+                          %(start)s::date[], %(end)s::date[], %(currency)s::int4[],
+                          %(company_currency)s::int4[])
+                   AS span(nr, partner_id, company_id, date_start, date_end, currency_id,
+                           company_currency_id)
+              JOIN deal
+                ON deal.partner_id = span.partner_id
+               AND (deal.company_id IS NULL OR deal.company_id = span.company_id)
+               AND deal.day BETWEEN span.date_start AND span.date_end
+          GROUP BY %(group_by)s
+            """,
+            inner=SQL(", ").join(inner),
+            joins=joins,
+            where=SQL(" AND ").join(conditions),
+            currency_keys=SQL("".join(f", {4 + i}" for i in range(len(currencies)))),
+            keys=SQL(", ").join(keys),
+            sums=SQL(", ").join(sums),
+            nr=array_literal(range(len(spans))),
+            partner=array_literal(columns[0]),
+            company=array_literal(columns[1]),
+            start=array_literal(columns[2]),
+            end=array_literal(columns[3]),
+            currency=array_literal(columns[4]),
+            company_currency=array_literal(columns[5]),
+            group_by=SQL(", ").join(SQL(str(index + 1)) for index in range(len(keys))),
+        )
+
+    def _deal_currency_field(self, field_name):
+        """The stored currency field of a monetary deal field, or None when it has none
+        (crm's revenues: they are in the deal's company currency)."""
+        Lead = self.env["crm.lead"]
+        currency_field = Lead._fields[field_name].get_currency_field(Lead)
+        column = Lead._fields.get(currency_field)
+        if column is not None and column.store and column.type == "many2one":
+            return currency_field
+        return None
+
+    def _add_converted(self, foreign, spans, totals):
+        """Add ``(key, currency id, day, amount)`` rows, ``key`` being ``(span index,
+        field name)``, to ``totals``, each converted into its span's plan currency at
+        the rates of its day (one query for all the rates), and round those totals."""
+        span_currencies = {
+            key: (spans[key[0]].currency_id, spans[key[0]].company_id) for key, *_r in foreign
+        }
+        currency_ids = {currency_id for _key, currency_id, _day, _amount in foreign}
+        currency_ids |= {currency_id for currency_id, _co in span_currencies.values()}
+        companies = self.env["res.company"].browse({co for _c, co in span_currencies.values()})
+        roots = {company: company.root_id.id for company in companies}
+        self.env["res.currency.rate"].flush_model(["currency_id", "company_id", "name", "rate"])
+        rates = self.env.execute_query(
+            SQL(
+                """
+                SELECT currency_id, name, rate, company_id
+                  FROM res_currency_rate
+                 WHERE currency_id = ANY(%s)
+                   AND (company_id IS NULL OR company_id = ANY(%s))
+                """,
+                list(currency_ids),
+                list(set(roots.values())),
+            )
+        )
+        tables = {
+            company.id: deal_tracking.RateTable(
+                (currency_id, day, rate, company_id is not None)
+                for currency_id, day, rate, company_id in rates
+                if company_id in (None, root_id)
+            )
+            for company, root_id in roots.items()
+        }
+        converted = deal_tracking.sum_converted(foreign, span_currencies, tables)
+        by_id = {
+            currency.id: currency
+            for currency in self.env["res.currency"].browse(
+                {currency_id for currency_id, _company in span_currencies.values()}
+            )
+        }
+        for (span_index, name), amount in converted.items():
+            currency = by_id[spans[span_index].currency_id]
+            totals[name][span_index] = currency.round(totals[name][span_index] + amount)
+
+    # ------------------------------------------------------------
+    # figures
+    # ------------------------------------------------------------
+
+    def figures(self, values):
+        """What to write for ``{period id: actual}`` (every period of the engine): the
+        actuals with the progress and pacing that follow from them for the periods,
+        their objectives and their plans, as :func:`write_figures` batches.
+
+        The rules are the computed fields' own (the same functions); the ORM would
+        apply them record by record, in minutes at channel scale. Figures are kept in
+        columns (lists of numbers) rather than a tuple per period: a million small
+        objects alive at once would keep Python's garbage collector busy."""
+        env = self.env
+        Objective = self.Objective
+        Target = env["msp.business.plan.objective.target"]
+        Plan = env["msp.business.plan"]
+        today = Objective._pacing_today()
+        any_objective = next(iter(self.objectives.values()))
+        thresholds = planning.thresholds_from_percent(
+            any_objective.on_track_percent, any_objective.at_risk_percent
+        )
+        period_figures = Target._period_figures
+        targets = FigureColumns(4)
+        elapsed = {}  # (start, end): expected progress of such a period today
+        objective_figures = {}  # objective id: (actual, progress, expected, status)
+        by_objective = operator.itemgetter(PERIOD_OBJECTIVE)
+        for objective_id, rows in itertools.groupby(self.periods, key=by_objective):
+            state = self.objectives[objective_id].plan_state
+            period_actuals, spans = [], []
+            for row in rows:
+                start, end, target = row[PERIOD_START], row[PERIOD_END], row[PERIOD_TARGET]
+                actual = values[row[PERIOD_ID]]
+                expected = elapsed.get((start, end))
+                if expected is None:
+                    expected = elapsed[start, end] = planning.period_expected(start, end, today)
+                progress, expected, status = period_figures(
+                    actual, target, start, end, state, today, thresholds, expected
+                )
+                targets.add(
+                    row[PERIOD_ID], row[PERIOD_STORED], (actual, progress, expected, status or None)
+                )
+                period_actuals.append(actual)
+                spans.append((start, end, target))
+            actual = sum(period_actuals)
+            progress, expected, status = Objective._objective_figures(
+                actual, self.objectives[objective_id].target, spans, state, today, thresholds
+            )
+            objective_figures[objective_id] = (actual, progress, expected, status or None)
+
+        objective_columns = FigureColumns(4)
+        plan_items = defaultdict(list)  # plan id: [(progress, expected, weight, target)]
+        plans = {}  # plan id: one of its ObjectiveRow
+        for objective in self.objectives.values():
+            figures = objective_figures.get(objective.id)
+            if figures:
+                objective_columns.add(objective.id, objective.stored, figures)
+            else:
+                figures = objective.stored
+            plan_items[objective.plan_id].append(
+                (figures[1] or 0.0, figures[2] or 0.0, objective.weight, objective.target)
+            )
+            plans[objective.plan_id] = objective
+        plan_columns = FigureColumns(3)
+        for plan_id, objective in plans.items():
+            progress, expected, status = Plan._progress_figures(
+                plan_items[plan_id], objective.plan_state, thresholds
+            )
+            plan_columns.add(plan_id, objective.plan_stored, (progress, expected, status or None))
+        return [
+            (Target, ("actual_value", *PACING_FIELDS), targets),
+            (Objective, ("actual_value", *PACING_FIELDS), objective_columns),
+            (Plan, PACING_FIELDS, plan_columns),
+        ]
+
+
+# ----------------------------------------------------------------
+# the deals behind the figures
+# ----------------------------------------------------------------
+
+
+def deal_domain_sql(env, domain):
+    """The conditions of a deal filter on ``crm_lead``, applied without anyone's record
+    rules (actuals are the same whoever triggers the refresh): none for an empty
+    filter, the filter's own WHERE clause when it needs no join, else a sub-query."""
+    if compat.Domain.is_true(domain):
+        return []
+    query = env["crm.lead"].sudo().with_context(active_test=False)._search(domain)
+    if query.is_empty():
+        return [SQL("FALSE")]
+    if list(query._tables) == ["crm_lead"] and not query._joins:
+        return [query.where_clause] if query._where_clauses else []
+    return [SQL("crm_lead.id IN %s", query.subselect())]
+
+
+def period_deals_query(env, kind, target_ids, domain, select):
+    """The deals of ``kind`` joined to the period targets ``target_ids`` that count
+    them, by the rules of :meth:`TrackingEngine.deal_query` (the same conditions), for
+    listing them: ``select`` uses ``target`` and ``crm_lead``."""
+    spec = deal_tracking.TRACKED_KINDS[kind]
+    Lead = env["crm.lead"]
+    date_field = spec["date_field"]
+    Lead.flush_model(
+        [
+            "registered_commercial_partner_id",
+            "registration_state",
+            "active",
+            "company_id",
+            "stage_id",
+            date_field,
+        ]
+    )
+    env["msp.business.plan.objective.target"].flush_model(
+        ["objective_id", "commercial_partner_id", "company_id", "date_start", "date_end"]
+    )
+    env["crm.stage"].flush_model(["is_won"])
+    lead_date = SQL.identifier("crm_lead", date_field)
+    if Lead._fields[date_field].type == "datetime":
+        # Stored in UTC: the period's days are taken in UTC too.
+        in_period = SQL(
+            "%s >= target.date_start AND %s < target.date_end + 1", lead_date, lead_date
+        )
+    else:
+        in_period = SQL("%s BETWEEN target.date_start AND target.date_end", lead_date)
+    conditions = [
+        SQL("target.id = ANY(%s)", list(target_ids)),
+        SQL("crm_lead.active"),
+        SQL("crm_lead.registration_state IN %s", spec["states"]),
+        SQL("(crm_lead.company_id IS NULL OR crm_lead.company_id = target.company_id)"),
+    ]
+    if spec["won"]:
+        conditions.append(
+            SQL("EXISTS(SELECT 1 FROM crm_stage WHERE id = crm_lead.stage_id AND is_won)")
+        )
+    conditions += deal_domain_sql(env, domain)
+    return SQL(
+        """
+        SELECT %s
+          FROM msp_business_plan_objective_target target
+          JOIN crm_lead
+            ON crm_lead.registered_commercial_partner_id = target.commercial_partner_id
+           AND %s
+         WHERE %s
+        """,
+        select,
+        in_period,
+        SQL(" AND ").join(conditions),
+    )
+
+
+# ----------------------------------------------------------------
+# the writer
+# ----------------------------------------------------------------
+
+
+def write_figures(env, batches):
+    """Write computed figures in one UPDATE per model, for the rows whose stored figures
+    differ; ``batches`` are ``(model, field names, FigureColumns)``, in the database's
+    terms (no pacing status is None).
+
+    The cache gets the new values of the rows written (those of the others are what
+    the database holds already, when cached at all), and the ORM recomputes nothing of
+    what was refreshed here: each figure's compute gives the value stored. Any other
+    stored field depending on them (another module's) is left to the ORM as usual."""
+    written = []
+    for model, field_names, figures in batches:
+        if figures.changed:
+            ids, columns = figures.changed_columns()
+            bulk_update(model, field_names, ids, columns)
+            changed = model.browse(ids)
+            for field_name, column in zip(field_names, columns, strict=True):
+                env.cache.update(changed, model._fields[field_name], column)
+        written.append((model.browse(figures.ids), field_names))
+    handled = {
+        records._fields[field_name]
+        for records, field_names in written
+        for field_name in field_names
+    }
+    cache = env.cache
+
+    def depends_elsewhere(field):
+        return field not in handled and (
+            (field.compute and field.store) or cache.contains_field(field)
+        )
+
+    for records, field_names in written:
+        fields_ = [records._fields[field_name] for field_name in field_names]
+        if env.registry.get_trigger_tree(fields_, select=depends_elsewhere):
+            records.modified(field_names)
+    # What the ORM would have recomputed here is already stored and cached.
+    for records, field_names in written:
+        for field_name in field_names:
+            env.remove_to_compute(records._fields[field_name], records)
+
+
+def bulk_update(model, field_names, ids, columns):
+    """``UPDATE`` of ``field_names`` on the records ``ids`` with ``columns`` (one list
+    of values per field) in one statement: one array per column, passed as one literal
+    each rather than an expression of a hundred thousand values to build and parse."""
+    env = model.env
+    types = [SQL("int4")] + [
+        SQL(BULK_COLUMN_TYPES[model._fields[field_name].type]) for field_name in field_names
+    ]
+    names = [SQL.identifier(field_name) for field_name in field_names]
+    env.execute_query(
+        SQL(
+            """
+            UPDATE %(table)s record
+               SET %(assignments)s, write_uid = %(uid)s, write_date = %(now)s
+              FROM unnest(%(arrays)s) AS new(id, %(names)s)
+             WHERE record.id = new.id
+            """,
+            table=SQL.identifier(model._table),
+            assignments=SQL(", ").join(SQL("%s = new.%s", name, name) for name in names),
+            uid=env.uid,
+            now=env.cr.now(),
+            arrays=SQL(", ").join(
+                SQL("%s::%s[]", array_literal(column), type_)
+                for column, type_ in zip([ids, *columns], types, strict=True)
+            ),
+            names=SQL(", ").join(names),
+        )
+    )
+    model.browse(ids).invalidate_recordset(["write_uid", "write_date"])
