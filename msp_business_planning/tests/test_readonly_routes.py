@@ -10,7 +10,7 @@ answers from the read-only cursor it was given, without being retried on the pri
 
 import inspect
 import threading
-from datetime import date
+from datetime import date, timedelta
 from unittest.mock import patch
 
 from odoo import http
@@ -33,6 +33,8 @@ ROUTE_MODES = {
     "portal_business_plan_objective_update": READ_WRITE,
     "portal_business_plan_commitment": READ_WRITE,
     "portal_business_review_feedback": READ_WRITE,
+    "portal_business_review_meeting_ics": READ_ONLY,
+    "portal_business_plan_progress_mail": READ_WRITE,
     "portal_my_deal_registrations": READ_ONLY,
     "portal_my_deal_registration": READ_ONLY,
     "portal_deal_registration_new": READ_ONLY_UNLESS_POST,
@@ -174,6 +176,16 @@ class TestRouteModes(MspPlanningHttpCase):
             f"{portal.PLAN_URL}/{self.plan.id}/download/xlsx?access_token={self.plan.access_token}",
             "portal_business_plan_download",
         )
+
+    def test_meeting_file_answers_from_the_read_only_cursor(self):
+        review = self._create_review(self.plan, date=date.today() + timedelta(days=7))
+        self.assertTrue(review.calendar_event_id)
+        self.authenticate("msp_portal_a", "msp_portal_a")
+        response = self.assertServedReadOnly(
+            f"{portal.PLAN_URL}/{self.plan.id}/reviews/{review.id}/meeting.ics",
+            "portal_business_review_meeting_ics",
+        )
+        self.assertIn(b"BEGIN:VCALENDAR", response.content)
 
     def test_refused_pages_answer_from_the_read_only_cursor_too(self):
         self.authenticate("msp_portal_b", "msp_portal_b")
