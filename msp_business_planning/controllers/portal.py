@@ -546,7 +546,8 @@ class MspBusinessPlanPortal(CustomerPortal):
         type="http",
         auth="public",
         methods=["GET"],
-        website=True,        readonly=True,
+        website=True,
+        readonly=True,
     )
     def portal_business_review_meeting_ics(self, plan_id, review_id, access_token=None, **kw):
         """The meeting of a scheduled review as an iCalendar file (Odoo's own, as in
