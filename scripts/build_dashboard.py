@@ -376,7 +376,7 @@ def build():
             ),
             "2": pivot(
                 "2",
-                "Progress against expected per channel manager",
+                "Channel manager",
                 "msp.business.plan",
                 RUNNING,
                 ["progress", "expected_progress"],
