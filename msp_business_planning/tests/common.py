@@ -4,6 +4,8 @@ from datetime import date
 from odoo import Command
 from odoo.tests import BaseCase, HttpCase, TransactionCase, new_test_user
 
+from ..tools import compat
+
 
 class MspDoctestCase(BaseCase):
     """Tests of a pure module (no ORM), with its doctests run as one test."""
@@ -213,4 +215,6 @@ class MspPlanningHttpCase(MspPlanningCommon, HttpCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
+        # Before any request: see compat.warm_static_files().
+        compat.warm_static_files()
         cls._setup_msp_data()

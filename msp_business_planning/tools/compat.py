@@ -22,10 +22,11 @@ Python:
     route_readonly_unless_post            ``readonly`` of a GET form / POST submission route
     cron_commit_progress(env, done, remaining)   report a cron batch (and commit it)
 Tests: MAIL_THREAD_DATA_ROUTE + mail_thread_data_params(...), uploaded_attachment(answer),
-message_post_params(...). Tours: static/tests/tours/tour_compat.js, unloads(step).
+message_post_params(...), warm_static_files().
+Tours: static/tests/tours/tour_compat.js, unloads(step).
 """
 
-from odoo import release
+from odoo import http, release
 from odoo.http import request
 
 # The running series, as a tuple: (18, 0) or (19, 0).
@@ -361,3 +362,13 @@ def cron_commit_progress(env, done, remaining):
     # 18.0: _notify_progress records the figures, the caller commits
     env["ir.cron"]._notify_progress(done=done, remaining=remaining)
     env.cr.commit()
+
+
+def warm_static_files():
+    """Tests: build the HTTP server's table of static folders now, in one thread.
+    18.0 builds it on the first request for a file by parsing every manifest. A
+    browser asks for many files at once, so several server threads parse together,
+    and CPython 3.11.7 can fail then with "AST constructor recursion depth mismatch"
+    (gh-106905). 19.0 builds no such table."""
+    if not V19:
+        http.root.statics  # noqa: B018
