@@ -371,4 +371,4 @@ def warm_static_files():
     and CPython 3.11.7 can fail then with "AST constructor recursion depth mismatch"
     (gh-106905). 19.0 builds no such table."""
     if not V19:
-        http.root.statics  # noqa: B018
+        getattr(http.root, "statics")  # noqa: B009 (reading the lazy property builds it)

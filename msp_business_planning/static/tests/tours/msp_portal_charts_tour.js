@@ -132,5 +132,11 @@ registry.category("web_tour.tours").add("msp_portal_charts_tour", {
                 }
             },
         },
+        {
+            // The tour ends once the page has loaded, not while its chatter still
+            // fetches its assets (the browser would be closed under that request).
+            content: "The page's chatter is loaded",
+            trigger: "#chatterRoot:shadow .o-mail-Thread",
+        },
     ],
 });
