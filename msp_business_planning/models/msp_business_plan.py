@@ -11,6 +11,7 @@ from odoo.tools import format_date, html_sanitize
 
 from ..tools import compat, cron_batch, demo_builder, planning, portal_charts, values
 from ..tools import figures as figure_rules
+from ..tools import forecast as forecast_rules
 from .msp_business_review import CARRIED_DECISIONS, fold_cancelled_groups
 
 PARTNER_VISIBLE_STATES = ("draft", "in_progress", "completed")
@@ -187,6 +188,21 @@ class MspBusinessPlan(models.Model):
         help="Progress compared with the expected progress: on track from 90% of the "
         "expected pace, at risk from 70%, off track below.",
     )
+    forecast_progress = fields.Float(
+        compute="_compute_forecast_progress",
+        store=True,
+        aggregator="avg",
+        help="The progress the plan would reach if its open registered deals closed as "
+        "their probability says: the weighted mean of each objective's forecast over its "
+        "target, each capped at 100% (the rule of the progress). As of the last refresh.",
+    )
+    forecast_to_miss = fields.Boolean(
+        string="Forecast to Miss",
+        compute="_compute_forecast_progress",
+        store=True,
+        help="The plan is running and not over, and its forecast progress is below 100%: "
+        "at least one objective is forecast below its target.",
+    )
     color = fields.Integer()
     registered_deal_count = fields.Integer(
         string="Registered Deals",
@@ -321,6 +337,23 @@ class MspBusinessPlan(models.Model):
                 ],
                 plan.state,
                 thresholds,
+            )
+
+    @api.depends(
+        "state",
+        "date_end",
+        "objective_ids.weight",
+        "objective_ids.forecast_value",
+        "objective_ids.target_value",
+    )
+    def _compute_forecast_progress(self):
+        today = self.env["msp.business.plan.objective"]._pacing_today()
+        for plan in self:
+            plan.forecast_progress, plan.forecast_to_miss = forecast_rules.plan_forecast(
+                [(o.forecast_value, o.target_value, o.weight) for o in plan.objective_ids],
+                plan.state,
+                plan.date_end,
+                today,
             )
 
     @api.model

@@ -11,6 +11,7 @@ from odoo.tools import SQL, formatLang, mute_logger
 
 from ..tools import compat, cron_batch, deal_tracking, planning, tracking_engine, values
 from ..tools import figures as figure_rules
+from ..tools import forecast as forecast_rules
 from ..tools.figures import FIGURE_KINDS
 from ..tools.tracking_engine import (
     PARAM_AT_RISK,
@@ -183,6 +184,22 @@ class MspBusinessPlanObjective(models.Model):
         compute="_compute_pacing",
         store=True,
     )
+    forecast_value = fields.Float(
+        string="Forecast",
+        compute="_compute_forecast",
+        store=True,
+        aggregator="sum",
+        help="Sum of the period forecasts: the actual plus the partner's open registered "
+        "deals expected to close within the plan, weighted by their probability (won-deal "
+        "objectives; for the others the forecast is the actual). As of the last refresh.",
+    )
+    forecast_to_miss = fields.Boolean(
+        string="Forecast to Miss",
+        compute="_compute_forecast",
+        store=True,
+        help="The plan is running and not over, and the forecast (actual plus weighted "
+        "open pipeline) is below the target.",
+    )
 
     template_line_id = fields.Many2one(
         "msp.business.plan.template.line",
@@ -308,6 +325,19 @@ class MspBusinessPlanObjective(models.Model):
         for objective in self:
             objective.progress = planning.progress_percent(
                 objective.actual_value, objective.target_value
+            )
+
+    @api.depends("target_ids.forecast_value", "target_value", "plan_state", "date_end")
+    def _compute_forecast(self):
+        today = self._pacing_today()
+        for objective in self:
+            objective.forecast_value = sum(objective.target_ids.mapped("forecast_value"))
+            objective.forecast_to_miss = forecast_rules.objective_to_miss(
+                objective.forecast_value,
+                objective.target_value,
+                objective.date_end,
+                objective.plan_state,
+                today,
             )
 
     @api.depends("progress", "target_ids.target_value", "target_ids.date_start", "plan_state")
@@ -557,6 +587,22 @@ class MspBusinessPlanObjective(models.Model):
             lambda number, digits: formatLang(self.env, number, digits=digits),
             (currency.symbol, currency.position, currency.decimal_places) if currency else None,
         )
+
+    def _format_forecast(self, value):
+        """Text of a forecast (or weighted pipeline) of this objective: as its figures,
+        but a count's with one decimal, being weighted by probabilities."""
+        return self._format_figure(value, kind=figure_rules.forecast_kind(self.figure_kind))
+
+    def _has_pipeline(self):
+        """Whether this objective's forecast weighs open deals (its kind has a pipeline):
+        for the others the forecast is the actual."""
+        self.ensure_one()
+        return bool(deal_tracking.TRACKED_KINDS.get(self.objective_type, {}).get("pipeline"))
+
+    def _pipeline_value(self):
+        """The weighted open pipeline of this objective: its forecast less its actual."""
+        self.ensure_one()
+        return forecast_rules.pipeline_of(self.forecast_value, self.actual_value)
 
     @api.model
     def _format_percent(self, value):

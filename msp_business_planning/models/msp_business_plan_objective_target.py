@@ -36,6 +36,16 @@ class MspBusinessPlanObjectiveTarget(models.Model):
     )
     target_value = fields.Float(string="Target", aggregator="sum")
     actual_value = fields.Float(string="Actual", readonly=True, aggregator="sum")
+    forecast_value = fields.Float(
+        string="Forecast",
+        readonly=True,
+        aggregator="sum",
+        help="The actual plus the partner's open registered deals expected to close in "
+        "this period (by their expected closing date; today when they have none or it "
+        "is past), each weighted by its probability. Only won-deal objectives have a "
+        "pipeline: for the others the forecast is the actual. As of the last refresh "
+        "(on every change of a registered deal, and daily).",
+    )
     progress = fields.Float(compute="_compute_progress", store=True, aggregator="avg")
     expected_progress = fields.Float(
         compute="_compute_pacing",

@@ -14,6 +14,7 @@ from . import (
     test_deal_tracking_math,
     test_demo_story,
     test_figures,
+    test_forecast,
     test_host_isolation,
     test_initiative,
     test_migration,

@@ -616,6 +616,15 @@ STAFF_ONLY_PATHS = (
     ("crm.lead", "activity_ids.summary"),
     ("crm.lead", "description"),
 )
+# The forecast's figures: the partner's own pipeline, so its contacts read them like
+# the records' other figures, and whoever may not read the record reaches none of
+# them, by id, search, count or read_group (the rows "read", "search", "read_group"
+# of MATRIX).
+FORECAST_FIELDS = {
+    "msp.business.plan": ("forecast_progress", "forecast_to_miss"),
+    "msp.business.plan.objective": ("forecast_value", "forecast_to_miss"),
+    "msp.business.plan.objective.target": ("forecast_value",),
+}
 # Every field the addon adds to leads is either for the partner too or in
 # STAFF_ONLY_FIELDS: a new one must be put on one side.
 LEAD_FIELDS_FOR_PARTNERS = (
@@ -923,6 +932,39 @@ class TestAccessMatrix(MspPlanningCase):
                 "Y",
                 model,
             )
+
+    def test_forecast_fields_follow_the_records_access(self):
+        def found(records):
+            return "Y" if records else "0"
+
+        mismatches = []
+        for model, field_names in FORECAST_FIELDS.items():
+            subject = getattr(self, OPERATIONS[model]["subject"])
+            for field_name in field_names:
+                # Any value, false or not: the field's domain on the subject's id.
+                domain = [
+                    ("id", "=", subject.id),
+                    "|",
+                    (field_name, "=", False),
+                    (field_name, "!=", False),
+                ]
+                calls = {
+                    "read": lambda env, m=model, f=field_name, i=subject.id: (
+                        env[m].browse(i).read([f])
+                    ),
+                    "search": lambda env, m=model, d=domain: found(env[m].search(d)),
+                    "search_count": lambda env, m=model, d=domain: found(env[m].search_count(d)),
+                    "read_group": lambda env, m=model, d=domain, f=field_name: found(
+                        sum(group["__count"] for group in compat.read_group(env[m], d, [f]))
+                    ),
+                }
+                for operation, call in calls.items():
+                    row = "search" if operation == "search_count" else operation
+                    expected = MATRIX[model][row].split()
+                    actual = [self._play(persona, call) for persona in PERSONAS]
+                    if actual != expected:
+                        mismatches.append(f"{model}.{field_name} {operation}: {'   '.join(actual)}")
+        self.assertFalse(mismatches, "Forecast fields reached otherwise:\n" + "\n".join(mismatches))
 
     def test_staff_fields_are_not_searchable_through_relations(self):
         leaks = [

@@ -233,15 +233,24 @@ FIGURES = {
         "actual_value",
         "progress",
         "expected_progress",
+        "forecast_value",
         "pacing_status",
     ),
     "msp.business.plan.objective": (
         "actual_value",
         "progress",
         "expected_progress",
+        "forecast_value",
+        "forecast_to_miss",
         "pacing_status",
     ),
-    "msp.business.plan": ("progress", "expected_progress", "pacing_status"),
+    "msp.business.plan": (
+        "progress",
+        "expected_progress",
+        "forecast_progress",
+        "forecast_to_miss",
+        "pacing_status",
+    ),
 }
 
 
@@ -291,6 +300,21 @@ class TestBulkRefresh(MspPlanningCase):
                 cls._create_registration(
                     partner, day=day, state=state, expected_revenue=revenue
                 ).write({"stage_id": cls._won_stage().id})
+            # The open pipeline of the forecast: one expected in Q3, one today (Q2).
+            open_stage = cls.env["crm.stage"].search([("is_won", "=", False)], limit=1)
+            for deadline, state, probability, revenue in (
+                (date(2026, 8, 20), "approved", 40, 5000),
+                (False, "submitted", 60, 2500.5),
+            ):
+                cls._create_registration(
+                    partner,
+                    day=date(2026, 4, 2),
+                    state=state,
+                    probability=probability,
+                    date_deadline=deadline,
+                    expected_revenue=revenue,
+                    stage_id=open_stage.id,
+                )
             cls.env["msp.business.plan.objective.update"].create(
                 [
                     {"objective_id": objective.id, "date": date(2026, 2, 10), "value": 3.0}
@@ -306,14 +330,20 @@ class TestBulkRefresh(MspPlanningCase):
             self.env.cr.execute(
                 SQL(
                     "UPDATE %s SET actual_value = 999, progress = NULL, expected_progress = NULL,"
-                    " pacing_status = NULL WHERE plan_id = ANY(%s)",
+                    " pacing_status = NULL, forecast_value = 999 WHERE plan_id = ANY(%s)",
                     SQL.identifier(table),
                     plans.ids,
                 )
             )
         self.env.cr.execute(
+            "UPDATE msp_business_plan_objective SET forecast_to_miss = NULL"
+            " WHERE plan_id = ANY(%s)",
+            [plans.ids],
+        )
+        self.env.cr.execute(
             "UPDATE msp_business_plan SET progress = NULL, expected_progress = NULL, "
-            "pacing_status = NULL WHERE id = ANY(%s)",
+            "pacing_status = NULL, forecast_progress = NULL, forecast_to_miss = NULL "
+            "WHERE id = ANY(%s)",
             [plans.ids],
         )
         self.env.invalidate_all()
@@ -349,6 +379,10 @@ class TestBulkRefresh(MspPlanningCase):
         self.assertFalse(pending, "nothing left for the ORM to recompute")
         refreshed = self._stored(plans)
         self.assertNotIn(999.0, [row[1] for row in refreshed["msp.business.plan.objective"]])
+        self.assertTrue(
+            [row for row in refreshed["msp.business.plan.objective"] if row[4] > row[1]],
+            "an open pipeline is forecast",
+        )
         self.assertTrue(
             {"on_track", "at_risk", "off_track"}
             & {row[-1] for rows in refreshed.values() for row in rows},

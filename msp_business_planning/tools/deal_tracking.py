@@ -18,18 +18,29 @@ EXPIRY_NOTICE_DAYS = 7
 # - deal registrations: submitted or approved, by registration day;
 # - qualified: approved registrations turned opportunities, by the day that became true;
 # - won deals: approved registrations in a won stage, by the UTC day of closing.
+# ``pipeline``: whether the kind's forecast adds the open deals weighted by their
+# probability (``tools/forecast.py``). Only won deals have a pipeline: a registration
+# counts the day it is registered, a qualified one the day it is qualified, so every
+# open deal those kinds will count is counted already (their forecast is the actual).
 TRACKED_KINDS = {
     "deal_registration": {
         "states": ("submitted", "approved"),
         "date_field": "registration_date",
         "won": False,
+        "pipeline": False,
     },
     "qualified_deal_registration": {
         "states": ("approved",),
         "date_field": "registration_qualified_date",
         "won": False,
+        "pipeline": False,
     },
-    "won_deal": {"states": ("approved",), "date_field": "date_closed", "won": True},
+    "won_deal": {
+        "states": ("approved",),
+        "date_field": "date_closed",
+        "won": True,
+        "pipeline": True,
+    },
 }
 
 

@@ -18,6 +18,9 @@ FIGURE_KINDS = [
 
 # Decimals shown for a number reported by hand, when it is not a whole number.
 NUMBER_DIGITS = 2
+# Decimals shown for a weighted count (a forecast: deals times their probability is
+# not a whole number of deals), whole or not, so that it never reads as a count.
+WEIGHTED_DIGITS = 1
 
 
 def round_figure(value, digits=0):
@@ -63,9 +66,13 @@ def figure_digits(kind, value=0.0, currency_digits=2):
     (0, 0, 2)
     >>> figure_digits("number", 12.0), figure_digits("number", 12.5), figure_digits("number", 3.001)
     (0, 2, 0)
+    >>> figure_digits("weighted", 4.0)
+    1
     """
     if kind == "count":
         return 0
+    if kind == "weighted":
+        return WEIGHTED_DIGITS
     if kind == "amount":
         return currency_digits
     rounded = round_figure(value, NUMBER_DIGITS)
@@ -81,6 +88,18 @@ def figure_value(value, kind, currency_digits=2):
     """
     digits = figure_digits(kind, value, currency_digits)
     return round_figure(value, digits)
+
+
+def forecast_kind(kind):
+    """How a forecast of an objective of ``kind`` reads: a count's is weighted (one
+    decimal, :data:`WEIGHTED_DIGITS`); an amount or a number reads as its actual.
+
+    >>> forecast_kind("count"), forecast_kind("amount"), forecast_kind("number")
+    ('weighted', 'amount', 'number')
+    >>> figure_value(2.25, forecast_kind("count")), figure_value(3.0, forecast_kind("count"))
+    (2.3, 3.0)
+    """
+    return "weighted" if kind == "count" else kind
 
 
 def format_figure(value, kind, lang_format, currency=None):

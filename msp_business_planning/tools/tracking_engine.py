@@ -32,6 +32,7 @@ from odoo.exceptions import ValidationError
 from odoo.tools import SQL
 
 from . import compat, deal_tracking, planning
+from . import forecast as forecast_rules
 
 _logger = logging.getLogger(__name__)
 
@@ -39,7 +40,19 @@ ONE_DAY = timedelta(days=1)
 # The figures a refresh computes and writes itself, after the actuals.
 PACING_FIELDS = ("progress", "expected_progress", "pacing_status")
 # Column types of the arrays of a bulk UPDATE, by field type.
-BULK_COLUMN_TYPES = {"float": "float8", "integer": "int4", "selection": "varchar"}
+BULK_COLUMN_TYPES = {
+    "boolean": "bool",
+    "float": "float8",
+    "integer": "int4",
+    "selection": "varchar",
+}
+# The forecast's figures, written by the same refresh: the period's forecast value,
+# the objective's and whether it is forecast to miss, the plan's forecast progress.
+FORECAST_FIELDS = ("forecast_value", "forecast_to_miss")
+PLAN_FORECAST_FIELDS = ("forecast_progress", "forecast_to_miss")
+# The key of the weighted open pipeline's totals in an aggregate (the actual's are
+# the field names).
+PIPELINE = "pipeline"
 # System parameters of the pacing thresholds (percent), set in Settings.
 PARAM_ON_TRACK = "msp_business_planning.on_track_threshold"
 PARAM_AT_RISK = "msp_business_planning.at_risk_threshold"
@@ -58,15 +71,17 @@ PARAM_AT_RISK = "msp_business_planning.at_risk_threshold"
     PERIOD_PROGRESS,
     PERIOD_EXPECTED,
     PERIOD_STATUS,
-) = range(11)
-# The figures stored on a period, in the order of ``("actual_value", *PACING_FIELDS)``.
-PERIOD_STORED = slice(PERIOD_ACTUAL, PERIOD_STATUS + 1)
+    PERIOD_FORECAST,
+) = range(12)
+# The figures stored on a period, in the order of ``("actual_value", *PACING_FIELDS,
+# "forecast_value")``.
+PERIOD_STORED = slice(PERIOD_ACTUAL, PERIOD_FORECAST + 1)
 
 PERIOD_COLUMNS = SQL(
     """target.id, target.objective_id, target.commercial_partner_id, target.company_id,
        target.date_start, target.date_end, COALESCE(target.target_value, 0),
        target.actual_value, target.progress, target.expected_progress,
-       target.pacing_status"""
+       target.pacing_status, target.forecast_value"""
 )
 
 
@@ -96,16 +111,36 @@ class ObjectiveRow(NamedTuple):
     highest_currency_id: int
     on_track_percent: str  # the thresholds set in Settings (text, maybe None)
     at_risk_percent: str
+    forecast: float
+    forecast_to_miss: bool
+    plan_date_end: object
+    plan_forecast_progress: float
+    plan_forecast_to_miss: bool
 
     @property
     def stored(self):
-        """``(actual, progress, expected progress, pacing status)`` as stored."""
-        return self.actual, self.progress, self.expected_progress, self.pacing_status
+        """``(actual, progress, expected progress, pacing status, forecast, forecast to
+        miss)`` as stored."""
+        return (
+            self.actual,
+            self.progress,
+            self.expected_progress,
+            self.pacing_status,
+            self.forecast,
+            self.forecast_to_miss,
+        )
 
     @property
     def plan_stored(self):
-        """The plan's ``(progress, expected progress, pacing status)`` as stored."""
-        return self.plan_progress, self.plan_expected_progress, self.plan_pacing_status
+        """The plan's ``(progress, expected progress, pacing status, forecast progress,
+        forecast to miss)`` as stored."""
+        return (
+            self.plan_progress,
+            self.plan_expected_progress,
+            self.plan_pacing_status,
+            self.plan_forecast_progress,
+            self.plan_forecast_to_miss,
+        )
 
     @property
     def one_currency(self):
@@ -128,7 +163,9 @@ OBJECTIVE_COLUMNS = SQL(
        (SELECT MIN(currency_id) FROM res_company),
        (SELECT MAX(currency_id) FROM res_company),
        (SELECT value FROM ir_config_parameter WHERE key = %s),
-       (SELECT value FROM ir_config_parameter WHERE key = %s)""",
+       (SELECT value FROM ir_config_parameter WHERE key = %s),
+       objective.forecast_value, objective.forecast_to_miss, plan.date_end,
+       plan.forecast_progress, plan.forecast_to_miss""",
     PARAM_ON_TRACK,
     PARAM_AT_RISK,
 )
@@ -235,6 +272,10 @@ class TrackingEngine:
         self.objectives = objectives
         self.cut = cut
         self._period_index = None
+        # {period id: weighted open pipeline}, filled by the deal aggregates of the
+        # kinds with a pipeline, in the same pass as their actuals (none with a cut).
+        self.pipeline = {}
+        self.today = objective_model._pacing_today()
 
     # ------------------------------------------------------------
     # reading
@@ -322,7 +363,7 @@ class TrackingEngine:
                 targets.ids,
             )
         )
-        width = PERIOD_STATUS + 1
+        width = PERIOD_FORECAST + 1
         periods = [row[:width] for row in rows]
         objectives = {row[width]: ObjectiveRow(*row[width:]) for row in rows}
         return cls(Objective, periods, objectives, cut=cut)
@@ -443,7 +484,10 @@ class TrackingEngine:
 
         Monetary sums are in the plan currency: the deals in it are added up exactly by
         the database; the others are grouped by currency and day, and converted at the
-        rates of their day (one query for all the rates), then rounded."""
+        rates of their day (one query for all the rates), then rounded.
+
+        For a kind with a pipeline (:meth:`forecasts`), the same query weighs the open
+        deals by their probability: their totals go to :attr:`pipeline`."""
         spans, span_of = self.spans(period_ids)
         if not spans:
             return dict.fromkeys(period_ids, 0.0)
@@ -464,33 +508,56 @@ class TrackingEngine:
             else:
                 money[currency_field].append(field_name)
         rows = self.env.execute_query(self.deal_query(kind, domain, spans, plain, money))
-        # One total per span and measure: None counts the deals.
-        totals = {name: defaultdict(float) for name in (None, *field_names)}
-        foreign = []  # ((span index, field name), currency id, day, amount)
+        forecasting = self.forecasts(kind)
+        # One total per span and measure: None counts the deals; the open pipeline's
+        # are keyed (PIPELINE, name).
+        measures = (None, *field_names)
+        keys = {False: {name: name for name in measures}}
+        if forecasting:
+            keys[True] = {name: (PIPELINE, name) for name in measures}
+        totals = {key: defaultdict(float) for names in keys.values() for key in names.values()}
+        foreign = []  # ((span index, total's key), currency id, day, amount)
         money_fields = list(money.values())
         converting = len(money_fields)  # the rows' currency columns (then their day)
         for span_index, *columns in rows:
             currencies, day = columns[:converting], columns[converting] if converting else None
-            values = iter(columns[converting + bool(converting) :])
-            totals[None][span_index] += next(values)
+            start = converting + bool(converting)
+            key = keys[bool(forecasting and columns[start])]  # then whether deals are open
+            values = iter(columns[start + forecasting :])
+            totals[key[None]][span_index] += next(values)
             for name in plain:
-                totals[name][span_index] += next(values) or 0
+                totals[key[name]][span_index] += next(values) or 0
             for currency_id, names in zip(currencies, money_fields, strict=True):
                 for name in names:
                     value = next(values)
                     if currency_id is None:
-                        totals[name][span_index] += value or 0
+                        totals[key[name]][span_index] += value or 0
                     else:
-                        foreign.append(((span_index, name), currency_id, day, value))
+                        foreign.append(((span_index, key[name]), currency_id, day, value))
         if foreign:
             self._add_converted(foreign, spans, totals)
-        measured = {objective.id: totals[objective.measured] for objective in objectives}
-        return {
-            period_id: measured[period(period_id)[PERIOD_OBJECTIVE]].get(span_of[period_id], 0.0)
-            if period_id in span_of
-            else 0.0
-            for period_id in period_ids
-        }
+
+        def by_period(measured):
+            return {
+                period_id: measured[period(period_id)[PERIOD_OBJECTIVE]].get(
+                    span_of[period_id], 0.0
+                )
+                if period_id in span_of
+                else 0.0
+                for period_id in period_ids
+            }
+
+        if forecasting:
+            self.pipeline.update(
+                by_period({o.id: totals[PIPELINE, o.measured] for o in objectives})
+            )
+        return by_period({objective.id: totals[objective.measured] for objective in objectives})
+
+    def forecasts(self, kind):
+        """Whether the aggregate of deal ``kind`` weighs its open pipeline too: for a
+        kind with one (``deal_tracking.TRACKED_KINDS``), in a refresh (not as of a
+        cut day)."""
+        return deal_tracking.TRACKED_KINDS[kind]["pipeline"] and not self.cut
 
     def deal_query(self, kind, domain, spans, plain, money):
         """The one query behind a population's actuals. Its inner part scans the deals
@@ -501,8 +568,14 @@ class TrackingEngine:
         A deal counts for a span when it belongs to the span's partner company, is
         active, is in the span's company (or has no company) and its day (UTC) lies
         inside it. Rows: ``(span index, [currency of each money group unless the
-        plan's], [day when some currency is not the plan's], number of deals, sum of
-        each plain field, sum of each money field)``."""
+        plan's], [day when some currency is not the plan's], [whether the deals are
+        open], number of deals, sum of each plain field, sum of each money field)``.
+
+        When the kind :meth:`forecasts`, the deals scanned are also the *open* ones
+        (registration submitted or approved, active, not in a won stage, probability
+        above 0) that the kind does not count yet, dated by the day they are expected
+        to close (:func:`forecast.expected_day`: ``date_deadline``, or today when it has
+        none or it is past), their number and sums weighted by their probability."""
         spec = deal_tracking.TRACKED_KINDS[kind]
         Lead = self.env["crm.lead"]
         date_field = spec["date_field"]
@@ -544,10 +617,29 @@ class TrackingEngine:
             SQL("crm_lead.registration_state IN %s", spec["states"]),
             window,
         ]
+        won = SQL("EXISTS(SELECT 1 FROM crm_stage WHERE id = crm_lead.stage_id AND is_won)")
         if spec["won"]:
-            conditions.append(
-                SQL("EXISTS(SELECT 1 FROM crm_stage WHERE id = crm_lead.stage_id AND is_won)")
+            conditions.append(won)
+        forecasting = self.forecasts(kind)
+        if forecasting:
+            # The open deals the kind does not count yet, in the same scan.
+            Lead.flush_model(["probability", "date_deadline"])
+            counted = SQL(" AND ").join(conditions[2:])
+            expected = SQL("GREATEST(crm_lead.date_deadline, %s::date)", self.today)
+            is_open = SQL("NOT COALESCE(%s, FALSE)", counted)
+            pipeline = SQL(
+                "crm_lead.registration_state IN %s AND NOT %s AND crm_lead.probability > 0"
+                " AND %s BETWEEN %s AND %s",
+                forecast_rules.OPEN_STATES,
+                won,
+                expected,
+                first,
+                last,
             )
+            conditions[2:] = [SQL("((%s) OR (%s))", counted, pipeline)]
+            day = SQL("CASE WHEN %s THEN %s ELSE %s END", is_open, expected, day)
+            if by_month:
+                day = SQL("date_trunc('month', %s::timestamp)::date", day)
         conditions += deal_domain_sql(self.env, domain)
         # The deals' groups: one column per money group's currency, one sum per field.
         currencies = [
@@ -556,15 +648,26 @@ class TrackingEngine:
             else SQL("lead_company.currency_id")
             for field in money
         ]
+        deals = SQL("COUNT(*)")
+        summed = [SQL.identifier("crm_lead", name) for name in [*plain, *money_names]]
+        if forecasting:
+            # Weighted by probability when open (numeric: the sums stay exact).
+            weight = SQL("crm_lead.probability::numeric / 100")
+            deals = SQL("SUM(CASE WHEN %s THEN %s ELSE 1 END)", is_open, weight)
+            summed = [
+                SQL("CASE WHEN %s THEN %s * %s ELSE %s END", is_open, field, weight, field)
+                for field in summed
+            ]
         inner = [
             SQL("crm_lead.registered_commercial_partner_id AS partner_id"),
             SQL("crm_lead.company_id AS company_id"),
             SQL("%s AS day", day),
             *(SQL("%s AS %s", cur, SQL.identifier(f"cur{i}")) for i, cur in enumerate(currencies)),
-            SQL("COUNT(*) AS deals"),
+            *([SQL("%s AS is_open", is_open)] if forecasting else []),
+            SQL("%s AS deals", deals),
             *(
-                SQL("SUM(%s) AS %s", SQL.identifier("crm_lead", name), SQL.identifier(f"sum{i}"))
-                for i, name in enumerate([*plain, *money_names])
+                SQL("SUM(%s) AS %s", field, SQL.identifier(f"sum{i}"))
+                for i, field in enumerate(summed)
             ),
         ]
         joins = SQL()
@@ -589,6 +692,8 @@ class TrackingEngine:
                     SQL(" OR ").join(SQL("%s IS NOT NULL", cur) for cur in converted),
                 )
             )
+        if forecasting:
+            keys.append(SQL("deal.is_open"))
         sums = [
             SQL("SUM(deal.deals)"),
             *(
@@ -621,7 +726,9 @@ class TrackingEngine:
             inner=SQL(", ").join(inner),
             joins=joins,
             where=SQL(" AND ").join(conditions),
-            currency_keys=SQL("".join(f", {4 + i}" for i in range(len(currencies)))),
+            currency_keys=SQL(
+                "".join(f", {4 + i}" for i in range(len(currencies) + bool(forecasting)))
+            ),
             keys=SQL(", ").join(keys),
             sums=SQL(", ").join(sums),
             nr=array_literal(range(len(spans))),
@@ -646,8 +753,9 @@ class TrackingEngine:
 
     def _add_converted(self, foreign, spans, totals):
         """Add ``(key, currency id, day, amount)`` rows, ``key`` being ``(span index,
-        field name)``, to ``totals``, each converted into its span's plan currency at
-        the rates of its day (one query for all the rates), and round those totals."""
+        total's key)`` (a field name, or ``(PIPELINE, field name)``), to ``totals``,
+        each converted into its span's plan currency at the rates of its day (one query
+        for all the rates), and round those totals."""
         span_currencies = {
             key: (spans[key[0]].currency_id, spans[key[0]].company_id) for key, *_r in foreign
         }
@@ -710,13 +818,18 @@ class TrackingEngine:
             any_objective.on_track_percent, any_objective.at_risk_percent
         )
         period_figures = Target._period_figures
-        targets = FigureColumns(4)
+        targets = FigureColumns(5)
         elapsed = {}  # (start, end): expected progress of such a period today
-        objective_figures = {}  # objective id: (actual, progress, expected, status)
+        objective_figures = {}  # objective id: (actual, progress, expected, status, forecast...)
         by_objective = operator.itemgetter(PERIOD_OBJECTIVE)
+        pipelines = self.pipeline
         for objective_id, rows in itertools.groupby(self.periods, key=by_objective):
-            state = self.objectives[objective_id].plan_state
-            period_actuals, spans = [], []
+            objective = self.objectives[objective_id]
+            state = objective.plan_state
+            # A kind with a pipeline whose deals were not aggregated now (pacing only, a
+            # deal filter that no longer parses) keeps its stored forecast.
+            keeps_forecast = deal_tracking.TRACKED_KINDS.get(objective.kind, {}).get("pipeline")
+            period_actuals, period_forecasts, spans = [], [], []
             for row in rows:
                 start, end, target = row[PERIOD_START], row[PERIOD_END], row[PERIOD_TARGET]
                 actual = values[row[PERIOD_ID]]
@@ -726,19 +839,39 @@ class TrackingEngine:
                 progress, expected, status = period_figures(
                     actual, target, start, end, state, today, thresholds, expected
                 )
+                pipeline = pipelines.get(row[PERIOD_ID])
+                if pipeline is None and keeps_forecast and row[PERIOD_FORECAST] is not None:
+                    forecast = row[PERIOD_FORECAST]
+                else:
+                    forecast = forecast_rules.period_forecast(actual, pipeline)
                 targets.add(
-                    row[PERIOD_ID], row[PERIOD_STORED], (actual, progress, expected, status or None)
+                    row[PERIOD_ID],
+                    row[PERIOD_STORED],
+                    (actual, progress, expected, status or None, forecast),
                 )
                 period_actuals.append(actual)
+                period_forecasts.append(forecast)
                 spans.append((start, end, target))
             actual = sum(period_actuals)
             progress, expected, status = Objective._objective_figures(
-                actual, self.objectives[objective_id].target, spans, state, today, thresholds
+                actual, objective.target, spans, state, today, thresholds
             )
-            objective_figures[objective_id] = (actual, progress, expected, status or None)
+            forecast = sum(period_forecasts)
+            to_miss = forecast_rules.objective_to_miss(
+                forecast, objective.target, objective.plan_date_end, state, today
+            )
+            objective_figures[objective_id] = (
+                actual,
+                progress,
+                expected,
+                status or None,
+                forecast,
+                to_miss,
+            )
 
-        objective_columns = FigureColumns(4)
-        plan_items = defaultdict(list)  # plan id: [(progress, expected, weight, target)]
+        objective_columns = FigureColumns(6)
+        # plan id: [(progress, expected, weight, target, forecast)]
+        plan_items = defaultdict(list)
         plans = {}  # plan id: one of its ObjectiveRow
         for objective in self.objectives.values():
             figures = objective_figures.get(objective.id)
@@ -747,19 +880,36 @@ class TrackingEngine:
             else:
                 figures = objective.stored
             plan_items[objective.plan_id].append(
-                (figures[1] or 0.0, figures[2] or 0.0, objective.weight, objective.target)
+                (
+                    figures[1] or 0.0,
+                    figures[2] or 0.0,
+                    objective.weight,
+                    objective.target,
+                    figures[4] or 0.0,
+                )
             )
             plans[objective.plan_id] = objective
-        plan_columns = FigureColumns(3)
+        plan_columns = FigureColumns(5)
         for plan_id, objective in plans.items():
+            items = plan_items[plan_id]
             progress, expected, status = Plan._progress_figures(
-                plan_items[plan_id], objective.plan_state, thresholds
+                items, objective.plan_state, thresholds
             )
-            plan_columns.add(plan_id, objective.plan_stored, (progress, expected, status or None))
+            forecast_progress, to_miss = forecast_rules.plan_forecast(
+                [(item[4], item[3], item[2]) for item in items],
+                objective.plan_state,
+                objective.plan_date_end,
+                today,
+            )
+            plan_columns.add(
+                plan_id,
+                objective.plan_stored,
+                (progress, expected, status or None, forecast_progress, to_miss),
+            )
         return [
-            (Target, ("actual_value", *PACING_FIELDS), targets),
-            (Objective, ("actual_value", *PACING_FIELDS), objective_columns),
-            (Plan, PACING_FIELDS, plan_columns),
+            (Target, ("actual_value", *PACING_FIELDS, "forecast_value"), targets),
+            (Objective, ("actual_value", *PACING_FIELDS, *FORECAST_FIELDS), objective_columns),
+            (Plan, (*PACING_FIELDS, *PLAN_FORECAST_FIELDS), plan_columns),
         ]
 
 

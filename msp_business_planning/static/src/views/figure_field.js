@@ -5,6 +5,8 @@ import { formatFloat, formatMonetary } from "@web/views/fields/formatters";
 
 // Decimals of a number reported by hand that is not whole (tools/figures.py).
 const NUMBER_DIGITS = 2;
+// Decimals of a weighted count, a forecast (tools/figures.py, WEIGHTED_DIGITS).
+const WEIGHTED_DIGITS = 1;
 
 /**
  * The one rounding rule of tools/figures.py, round_figure(): halves away from zero,
@@ -30,13 +32,20 @@ function many2oneId(value) {
  * A target or actual of an objective as people read it (the record's figure_kind):
  * a whole number for a count, the plan currency's symbol for an amount, decimals for
  * a number reported by hand only when it has some. With options="{'kind': 'score'}",
- * an excellence score (0-100): a whole number, as its topics' scores read.
+ * an excellence score (0-100): a whole number, as its topics' scores read. With
+ * options="{'weighted': true}", a forecast: a count weighted by probabilities reads
+ * with one decimal (tools/figures.py, forecast_kind()).
  */
 export class FigureField extends FloatField {
-    static props = { ...FloatField.props, kind: { type: String, optional: true } };
+    static props = {
+        ...FloatField.props,
+        kind: { type: String, optional: true },
+        weighted: { type: Boolean, optional: true },
+    };
 
     get figureKind() {
-        return this.props.kind || this.props.record.data.figure_kind || "number";
+        const kind = this.props.kind || this.props.record.data.figure_kind || "number";
+        return this.props.weighted && kind === "count" ? "weighted" : kind;
     }
 
     get currencyId() {
@@ -47,6 +56,9 @@ export class FigureField extends FloatField {
         const kind = this.figureKind;
         if (kind === "count" || kind === "score") {
             return 0;
+        }
+        if (kind === "weighted") {
+            return WEIGHTED_DIGITS;
         }
         if (kind === "amount") {
             return getCurrency(this.currencyId)?.digits?.[1] ?? 2;
@@ -77,6 +89,7 @@ export const figureField = {
     extractProps: (fieldInfo, dynamicInfo) => ({
         ...floatField.extractProps(fieldInfo, dynamicInfo),
         kind: fieldInfo.options.kind,
+        weighted: Boolean(fieldInfo.options.weighted),
     }),
     fieldDependencies: ({ options }) =>
         options.kind
