@@ -7,6 +7,8 @@ from . import xlsx_builder as xlsx
 
 # Counts are whole numbers, in whatever plan: no currency, no decimals.
 COUNT_FORMAT = xlsx.CurrencyFormat("", digits=0)
+# A count's forecast is weighted by probabilities: one decimal (tools/figures.py).
+WEIGHTED_FORMAT = xlsx.CurrencyFormat("", digits=figure_rules.WEIGHTED_DIGITS)
 
 
 @dataclass
@@ -41,6 +43,12 @@ class PlanExportData:
             value, objective.figure_kind, currency.digits if currency else 2
         )
 
+    def forecast(self, objective, value):
+        """A forecast as it reads everywhere: a count's weighted, with one decimal."""
+        if objective.figure_kind != "count":
+            return self.figure(objective, value)
+        return xlsx.Cell(figure_rules.figure_value(value, "weighted"), WEIGHTED_FORMAT)
+
 
 class MspBusinessPlanXlsx(models.AbstractModel):
     """Excel export of business plans: one function per sheet, fed by data read in a
@@ -64,6 +72,8 @@ class MspBusinessPlanXlsx(models.AbstractModel):
         "progress",
         "expected_progress",
         "pacing_status",
+        "forecast_progress",
+        "forecast_to_miss",
     )
     _objective_fields = (
         "plan_id",
@@ -79,6 +89,8 @@ class MspBusinessPlanXlsx(models.AbstractModel):
         "progress",
         "expected_progress",
         "pacing_status",
+        "forecast_value",
+        "forecast_to_miss",
     )
     _target_fields = (
         "objective_id",
@@ -90,6 +102,7 @@ class MspBusinessPlanXlsx(models.AbstractModel):
         "progress",
         "expected_progress",
         "pacing_status",
+        "forecast_value",
     )
     # Never ``internal_note``: the workbook may be the partner's.
     _review_fields = (
@@ -229,6 +242,8 @@ class MspBusinessPlanXlsx(models.AbstractModel):
                 xlsx.Column(_("Progress"), xlsx.PERCENT),
                 xlsx.Column(_("Expected Progress"), xlsx.PERCENT),
                 xlsx.Column(_("Pacing")),
+                xlsx.Column(_("Forecast Progress"), xlsx.PERCENT),
+                xlsx.Column(_("Forecast to Miss")),
             ],
         )
         for plan in data.plans:
@@ -245,6 +260,8 @@ class MspBusinessPlanXlsx(models.AbstractModel):
                     figure_rules.percent(plan.progress),
                     figure_rules.percent(plan.expected_progress),
                     pacing.get(plan.pacing_status),
+                    figure_rules.percent(plan.forecast_progress),
+                    _("Yes") if plan.forecast_to_miss else None,
                 ]
             )
         return sheet
@@ -271,6 +288,8 @@ class MspBusinessPlanXlsx(models.AbstractModel):
                 xlsx.Column(_("Progress"), xlsx.PERCENT),
                 xlsx.Column(_("Expected Progress"), xlsx.PERCENT),
                 xlsx.Column(_("Pacing")),
+                xlsx.Column(_("Forecast"), xlsx.AMOUNT),
+                xlsx.Column(_("Forecast to Miss")),
             ],
         )
         for plan in data.plans:
@@ -293,6 +312,8 @@ class MspBusinessPlanXlsx(models.AbstractModel):
                         figure_rules.percent(objective.progress),
                         figure_rules.percent(objective.expected_progress),
                         pacing.get(objective.pacing_status),
+                        data.forecast(objective, objective.forecast_value),
+                        _("Yes") if objective.forecast_to_miss else None,
                     ],
                     currency=data.currency(objective),
                 )
@@ -315,6 +336,7 @@ class MspBusinessPlanXlsx(models.AbstractModel):
                 xlsx.Column(_("Progress"), xlsx.PERCENT),
                 xlsx.Column(_("Expected Progress"), xlsx.PERCENT),
                 xlsx.Column(_("Pacing")),
+                xlsx.Column(_("Forecast"), xlsx.AMOUNT),
             ],
         )
         for plan in data.plans:
@@ -335,6 +357,7 @@ class MspBusinessPlanXlsx(models.AbstractModel):
                             figure_rules.percent(target.progress),
                             figure_rules.percent(target.expected_progress),
                             pacing.get(target.pacing_status),
+                            data.forecast(objective, target.forecast_value),
                         ],
                         currency=currency,
                     )

@@ -86,6 +86,28 @@ class Column:
             raise ValueError(f"Unknown column kind {self.kind!r}")
 
 
+@dataclass(frozen=True)
+class Cell:
+    """A value of an ``AMOUNT`` column read in its own :class:`CurrencyFormat` rather
+    than its row's (a weighted count, one decimal, in a row of whole counts)."""
+
+    value: object
+    currency: CurrencyFormat | None = None
+
+
+def _unwrap(value, currency):
+    """``(value, currency)`` of a cell: its own format when it is a :class:`Cell`.
+
+    >>> _unwrap(Cell(0.3, CurrencyFormat("", digits=1)), None)
+    (0.3, CurrencyFormat(symbol='', position='after', digits=1))
+    >>> _unwrap(2, None)
+    (2, None)
+    """
+    if isinstance(value, Cell):
+        return value.value, value.currency
+    return value, currency
+
+
 @dataclass
 class Sheet:
     """A named sheet: columns and rows of values, one per column. A row may carry a
@@ -159,8 +181,10 @@ def column_widths(sheet):
             continue
         longest = max(
             (
-                _display_length(values[index], column.kind, currency)
-                for values, currency in sheet.rows
+                _display_length(value, column.kind, cell_currency)
+                for value, cell_currency in (
+                    _unwrap(values[index], currency) for values, currency in sheet.rows
+                )
             ),
             default=0,
         )
@@ -213,7 +237,10 @@ def _write_sheet(workbook, formats, sheet, name):
     for row, (values, currency) in enumerate(sheet.rows, start=1):
         row_formats = [formats.get(kind, currency) for kind in kinds] if currency else plain_formats
         for col, value in enumerate(values):
-            _write_cell(worksheet, row, col, value, kinds[col], row_formats[col])
+            cell_format = row_formats[col]
+            if isinstance(value, Cell):
+                value, cell_format = value.value, formats.get(kinds[col], value.currency)
+            _write_cell(worksheet, row, col, value, kinds[col], cell_format)
     for col, width in enumerate(column_widths(sheet)):
         worksheet.set_column(col, col, width)
     worksheet.freeze_panes(1, 0)

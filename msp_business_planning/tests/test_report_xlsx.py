@@ -247,6 +247,51 @@ class TestBusinessPlanXlsx(MspPlanningCase):
         self.assertIn("$", rows["US revenue"]["Target"].number_format)
         self.assertNotIn("$", rows["-Registered revenue"]["Target"].number_format)
 
+    def test_forecast_columns(self):
+        won = self._create_objective(
+            self.plan_a, name="Won deals", objective_type="won_deal", target_value=4
+        )
+        won_revenue = self._create_objective(
+            self.plan_a,
+            name="Won revenue",
+            objective_type="won_deal",
+            measure="sum",
+            target_value=10000,
+            periodicity="annual",
+        )
+        open_stage = self.env["crm.stage"].search([("is_won", "=", False)], limit=1)
+        with freeze_time("2026-05-16"):
+            self._create_registration(
+                self.partner_a,
+                state="approved",
+                probability=35,
+                date_deadline=date(2026, 8, 1),
+                expected_revenue=1000,
+                stage_id=open_stage.id,
+            )
+            workbook = self._export()
+        rows = {row["Objective"].value: row for row in sheet_rows(workbook["Objectives"])}
+        # A weighted count: one decimal, not a whole number of deals.
+        self.assertEqual(rows["Won deals"]["Forecast"].value, 0.4)
+        self.assertEqual(rows["Won deals"]["Forecast"].number_format, "#,##0.0")
+        self.assertEqual(rows["Won deals"]["Target"].number_format, "#,##0")
+        self.assertEqual(rows["Won deals"]["Forecast to Miss"].value, "Yes")
+        # 35% of 1 000 (company currency), in the plan's euros at the expected day.
+        in_euros = self.usd._convert(350, self.eur, self.plan_a.company_id, date(2026, 8, 1))
+        self.assertEqual(rows["Won revenue"]["Forecast"].value, in_euros)
+        self.assertIn("€", rows["Won revenue"]["Forecast"].number_format)
+        self.assertEqual(rows["+31 new logos"]["Forecast"].value, 30, "manual: the actual")
+        periods = [
+            row for row in sheet_rows(workbook["Periods"]) if row["Objective"].value == won.name
+        ]
+        self.assertEqual([row["Forecast"].value for row in periods], [0, 0, 0.4, 0])
+        alpha = sheet_rows(workbook["Summary"])[0]
+        self.assertAlmostEqual(
+            alpha["Forecast Progress"].value * 100, percent(self.plan_a.forecast_progress)
+        )
+        self.assertEqual(alpha["Forecast to Miss"].value, "Yes")
+        self.assertEqual(won_revenue.forecast_value, in_euros)
+
     def test_periods_sheet_has_one_row_per_period_target(self):
         rows = sheet_rows(self._export()["Periods"])
         self.assertEqual(len(rows), len(self.plans.target_ids))
