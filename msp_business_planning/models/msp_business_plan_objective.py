@@ -590,8 +590,9 @@ class MspBusinessPlanObjective(models.Model):
 
     def _format_forecast(self, value):
         """Text of a forecast (or weighted pipeline) of this objective: as its figures,
-        but a count's with one decimal, being weighted by probabilities."""
-        return self._format_figure(value, kind=figure_rules.forecast_kind(self.figure_kind))
+        but a count's with one decimal when it weighs open deals by probability."""
+        kind = figure_rules.forecast_kind(self.figure_kind, self._has_pipeline())
+        return self._format_figure(value, kind=kind)
 
     def _has_pipeline(self):
         """Whether this objective's forecast weighs open deals (its kind has a pipeline):

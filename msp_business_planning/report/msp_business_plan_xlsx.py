@@ -44,8 +44,11 @@ class PlanExportData:
         )
 
     def forecast(self, objective, value):
-        """A forecast as it reads everywhere: a count's weighted, with one decimal."""
-        if objective.figure_kind != "count":
+        """A forecast as it reads everywhere: a count's weighted, with one decimal, when
+        the objective has a pipeline."""
+        if figure_rules.forecast_kind(objective.figure_kind, objective._has_pipeline()) != (
+            "weighted"
+        ):
             return self.figure(objective, value)
         return xlsx.Cell(figure_rules.figure_value(value, "weighted"), WEIGHTED_FORMAT)
 

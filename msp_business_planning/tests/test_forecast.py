@@ -127,6 +127,9 @@ class TestForecastArithmetic(ForecastCase):
         self.assertEqual(registrations.actual_value, 1)
         self.assertEqual(registrations.forecast_value, 1)
         self.assertEqual((manual.actual_value, manual.forecast_value), (3, 3))
+        # A forecast that weighs nothing reads as the count it is; a weighted one not.
+        self.assertEqual(registrations._format_forecast(1.0), "1")
+        self.assertEqual(self.won_count._format_forecast(1.0), "1.0")
 
 
 class TestForecastLiveUpdates(ForecastCase):

@@ -90,16 +90,19 @@ def figure_value(value, kind, currency_digits=2):
     return round_figure(value, digits)
 
 
-def forecast_kind(kind):
+def forecast_kind(kind, pipeline=True):
     """How a forecast of an objective of ``kind`` reads: a count's is weighted (one
-    decimal, :data:`WEIGHTED_DIGITS`); an amount or a number reads as its actual.
+    decimal, :data:`WEIGHTED_DIGITS`) when the objective has a pipeline (otherwise its
+    forecast is its actual, a count); an amount or a number reads as its actual.
 
     >>> forecast_kind("count"), forecast_kind("amount"), forecast_kind("number")
     ('weighted', 'amount', 'number')
+    >>> forecast_kind("count", pipeline=False)
+    'count'
     >>> figure_value(2.25, forecast_kind("count")), figure_value(3.0, forecast_kind("count"))
     (2.3, 3.0)
     """
-    return "weighted" if kind == "count" else kind
+    return "weighted" if kind == "count" and pipeline else kind
 
 
 def format_figure(value, kind, lang_format, currency=None):

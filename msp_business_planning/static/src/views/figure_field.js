@@ -7,6 +7,9 @@ import { formatFloat, formatMonetary } from "@web/views/fields/formatters";
 const NUMBER_DIGITS = 2;
 // Decimals of a weighted count, a forecast (tools/figures.py, WEIGHTED_DIGITS).
 const WEIGHTED_DIGITS = 1;
+// The objective kinds whose forecast weighs open deals (tools/deal_tracking.py,
+// TRACKED_KINDS' "pipeline"); the others' forecast is their actual.
+const PIPELINE_KINDS = ["won_deal"];
 
 /**
  * The one rounding rule of tools/figures.py, round_figure(): halves away from zero,
@@ -45,7 +48,8 @@ export class FigureField extends FloatField {
 
     get figureKind() {
         const kind = this.props.kind || this.props.record.data.figure_kind || "number";
-        return this.props.weighted && kind === "count" ? "weighted" : kind;
+        const pipeline = PIPELINE_KINDS.includes(this.props.record.data.objective_type);
+        return this.props.weighted && pipeline && kind === "count" ? "weighted" : kind;
     }
 
     get currencyId() {
@@ -91,13 +95,15 @@ export const figureField = {
         kind: fieldInfo.options.kind,
         weighted: Boolean(fieldInfo.options.weighted),
     }),
-    fieldDependencies: ({ options }) =>
-        options.kind
+    fieldDependencies: ({ options }) => [
+        ...(options.kind
             ? []
             : [
                   { name: "figure_kind", type: "selection" },
                   { name: "currency_id", type: "many2one", relation: "res.currency" },
-              ],
+              ]),
+        ...(options.weighted ? [{ name: "objective_type", type: "selection" }] : []),
+    ],
 };
 
 registry.category("fields").add("msp_figure", figureField);
