@@ -213,7 +213,9 @@ def dashboard_cells():
             name="Won Registered Deals",
         ),
         "F24": view_link(
-            "Progress against expected, per channel manager", "msp.business.plan", RUNNING
+            "Progress against expected and forecast, per channel manager",
+            "msp.business.plan",
+            RUNNING,
         ),
         "F25": {"content": "=PIVOT(2)"},
         "A39": view_link(
@@ -228,9 +230,10 @@ def dashboard_cells():
             cells[f"{col}{41 + row}"] = {"content": f'=ODOO.LIST(1,{row + 1},"{field}")'}
             if field in PERCENT_FIELDS:
                 cells[f"{col}{41 + row}"]["format"] = 1
-    # Where PIVOT(2) spills its progress and expected progress per channel manager.
+    # Where PIVOT(2) spills its progress, expected and forecast progress per channel
+    # manager.
     for row in range(27, 40):
-        for col in "GH":
+        for col in "GHI":
             cells[f"{col}{row}"] = {"format": 1}
     return cells
 
@@ -242,7 +245,8 @@ def data_cells():
         (
             "Average expected progress",
             '=PIVOT.VALUE(1,"expected_progress")',
-            '="expected by today: "&ROUND(B3,0)&"%"',
+            # The forecast (Data!B7) beside it: what the open pipeline would bring.
+            '="expected by today: "&ROUND(B3,0)&"% · forecast: "&ROUND(B7,0)&"%"',
         ),
         (
             "Reviews done this quarter",
@@ -257,6 +261,11 @@ def data_cells():
             '=IF(PIVOT.VALUE(4,"__count")>0,ROUND(B5,0)&" / 100","-")',
         ),
         ("Done reviews scored", '=PIVOT.VALUE(4,"__count")', '="over "&B6&" done reviews"'),
+        (
+            "Average forecast progress",
+            '=PIVOT.VALUE(1,"forecast_progress")',
+            '=ROUND(B7,0)&"%"',
+        ),
     ]
     cells = {}
     for index, (label, value, text) in enumerate(rows, start=1):
@@ -371,7 +380,7 @@ def build():
                 "Running plans",
                 "msp.business.plan",
                 RUNNING,
-                ["__count", "progress", "expected_progress"],
+                ["__count", "progress", "expected_progress", "forecast_progress"],
                 fieldmatching=PLAN_MATCHING,
             ),
             "2": pivot(
@@ -379,7 +388,7 @@ def build():
                 "Channel manager",
                 "msp.business.plan",
                 RUNNING,
-                ["progress", "expected_progress"],
+                ["progress", "expected_progress", "forecast_progress"],
                 rows=["user_id"],
                 fieldmatching=PLAN_MATCHING,
             ),

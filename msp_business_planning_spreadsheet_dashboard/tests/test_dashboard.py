@@ -149,13 +149,22 @@ class TestDashboardDefinition(MspPlanningCase):
 
     def test_percentages_are_never_stacked_nor_added_up(self):
         for chart in self.charts:
-            if chart["metaData"]["measure"] in ("progress", "expected_progress"):
+            if chart["metaData"]["measure"] in (
+                "progress",
+                "expected_progress",
+                "forecast_progress",
+            ):
                 self.assertFalse(chart.get("stacked"))
         for pivot in self.data["pivots"].values():
             Model = self.env[pivot["model"]]
             for measure in pivot["measures"]:
                 name = measure["fieldName"]
-                if name in ("progress", "expected_progress", "excellence_score"):
+                if name in (
+                    "progress",
+                    "expected_progress",
+                    "forecast_progress",
+                    "excellence_score",
+                ):
                     self.assertEqual(Model._fields[name].aggregator, "avg")
 
 
@@ -181,5 +190,13 @@ class TestDashboardTour(MspPlanningHttpCase):
                 ],
             )
             review.action_done()
+            if partner == self.partner_a:
+                # An open deal in the pipeline: the forecast is above the progress.
+                self._create_objective(
+                    plan, name="Won deals", objective_type="won_deal", target_value=4
+                )
+                self._create_registration(
+                    partner, day=today, state="approved", probability=50, date_deadline=False
+                )
         self._create_registration(self.partner_a, day=today)
         self.start_tour("/odoo/dashboards", "msp_dashboard_tour", login=self.user_all.login)

@@ -25,7 +25,7 @@ function findSpreadsheetModel(node) {
 
 function dataColumn(model) {
     const sheetId = model.getters.getSheetIdByName("Data");
-    return [0, 1, 2, 3, 4, 5].map((row) => {
+    return [0, 1, 2, 3, 4, 5, 6].map((row) => {
         const cell = model.getters.getEvaluatedCell({ sheetId, col: 1, row });
         return cell.message ? `${cell.value}: ${cell.message}` : cell.value;
     });
@@ -80,7 +80,7 @@ registry.category("web_tour.tours").add("msp_dashboard_tour", {
             content: "Its figures are the ORM's",
             trigger: ".o_spreadsheet_dashboard_action .o-figure",
             async run() {
-                const [plans, progress, expected, quarterReviews, excellence, scored] =
+                const [plans, progress, expected, quarterReviews, excellence, scored, forecast] =
                     await evaluatedFigures();
                 const today = new Date();
                 const year = today.getFullYear();
@@ -91,7 +91,7 @@ registry.category("web_tour.tours").add("msp_dashboard_tour", {
                 const running = await searchRead(
                     "msp.business.plan",
                     [["state", "=", "in_progress"], ...inYear("date_start")],
-                    ["progress", "expected_progress"]
+                    ["progress", "expected_progress", "forecast_progress"]
                 );
                 assertClose(plans, running.length, "Running plans");
                 assertClose(progress, mean(running.map((p) => p.progress)), "Progress");
@@ -100,6 +100,14 @@ registry.category("web_tour.tours").add("msp_dashboard_tour", {
                     mean(running.map((p) => p.expected_progress)),
                     "Expected progress"
                 );
+                assertClose(
+                    forecast,
+                    mean(running.map((p) => p.forecast_progress)),
+                    "Forecast progress"
+                );
+                if (forecast === progress) {
+                    throw new Error("The test expects an open pipeline: a forecast above progress");
+                }
                 const quarterStart = new Date(year, Math.floor(today.getMonth() / 3) * 3, 1);
                 const quarterEnd = new Date(year, quarterStart.getMonth() + 3, 0);
                 const iso = (day) =>
