@@ -312,6 +312,10 @@ class DemoStoryBuilder:
                 }
                 if deal.closed:
                     values["date_closed"] = datetime.combine(deal.closed, time(15))
+                if deal.probability:
+                    # An open deal: the forecast weighs it by these.
+                    values["probability"] = deal.probability
+                    values["date_deadline"] = deal.deadline
                 if deal.state == "rejected":
                     values["registration_reject_reason"] = (
                         f"{deal.account} is already served directly by our enterprise team."

@@ -18,9 +18,13 @@ from datetime import date, timedelta
 
 from . import planning
 
+# An open deal (approved or submitted, not won) also has the probability of winning
+# it and the day it is expected to close: the forecast weighs it by them.
 Deal = namedtuple(
     "Deal",
-    "key name account email revenue state registered qualified closed expiry",
+    "key name account email revenue state registered qualified closed expiry "
+    "probability deadline",
+    defaults=(False, False),
 )
 Update = namedtuple("Update", "key objective date value note")
 Review = namedtuple("Review", "key date period_start period_end held")
@@ -95,6 +99,26 @@ PACE_MARGIN = 1.1
 # An approved registration is won after this many days, or expires unprotected.
 DAYS_TO_WIN = 35
 DAYS_TO_QUALIFY = 5
+# Open deals: the probability of winning them, by registration state, and the days
+# from registration to their expected closing.
+OPEN_PROBABILITIES = {"approved": (60, 35), "submitted": (20, 20)}
+DAYS_TO_EXPECTED_CLOSE = 75
+
+
+def open_outlook(index, state, registered):
+    """``(probability, deadline)`` of an open deal: approved ones alternate between
+    a likely and a less likely one, submitted ones are early; each is expected to
+    close :data:`DAYS_TO_EXPECTED_CLOSE` days after its registration, by the end of
+    its year at the latest (the partner pushes to close within its plan).
+
+    >>> open_outlook(0, "approved", date(2026, 5, 1))
+    (60, datetime.date(2026, 7, 15))
+    >>> open_outlook(1, "submitted", date(2026, 11, 20))
+    (20, datetime.date(2026, 12, 31))
+    """
+    probability = OPEN_PROBABILITIES[state][index % 2]
+    deadline = registered + timedelta(days=DAYS_TO_EXPECTED_CLOSE)
+    return probability, min(deadline, year_span(registered.year)[1])
 
 
 def year_span(year):
@@ -133,7 +157,17 @@ def cloudnine_deals(today):
         email = f"it@{domain}.example.com"
         if index >= approved_count:
             deals.append(
-                Deal(key, name, account, email, revenue, "submitted", registered, *[False] * 3)
+                Deal(
+                    key,
+                    name,
+                    account,
+                    email,
+                    revenue,
+                    "submitted",
+                    registered,
+                    *[False] * 3,
+                    *open_outlook(index, "submitted", registered),
+                )
             )
             continue
         qualified = min(registered + timedelta(days=DAYS_TO_QUALIFY), today)
@@ -160,6 +194,7 @@ def cloudnine_deals(today):
                     qualified,
                     False,
                     expiry,
+                    *open_outlook(index, "approved", registered),
                 )
             )
     elapsed = (today - start).days
@@ -226,6 +261,7 @@ def bytewise_deals(today):
             ago(40),
             False,
             ago(40) + timedelta(days=90),
+            *open_outlook(0, "approved", ago(45)),
         ),
         Deal(
             "bytewise_austin_legal",
@@ -238,6 +274,7 @@ def bytewise_deals(today):
             False,
             False,
             False,
+            *open_outlook(0, "submitted", ago(10)),
         ),
     ]
 
