@@ -4,6 +4,8 @@ import importlib.util
 from datetime import date
 from pathlib import Path
 
+from freezegun import freeze_time
+
 from odoo.tests import tagged
 
 from .common import MspPlanningCase
@@ -44,3 +46,38 @@ class TestMigration1_10_0(MspPlanningCase):
         lines.invalidate_recordset(["figure_kind"])
         load_migration("1.10.0", "post-migrate").migrate(self.env.cr, "18.0.1.9.0")
         self.assertEqual({line.name: line.figure_kind for line in lines}, expected)
+
+
+@tagged("post_install", "-at_install")
+class TestMigration1_12_0(MspPlanningCase):
+    @freeze_time("2026-05-16 10:00:00")
+    def test_forecasts_computed_on_upgrade(self):
+        plan = self._create_plan(state="in_progress")
+        won = self._create_objective(plan, name="Won", objective_type="won_deal", target_value=2)
+        open_stage = self.env["crm.stage"].search([("is_won", "=", False)], limit=1)
+        self._create_registration(
+            self.partner_a,
+            state="approved",
+            probability=50,
+            date_deadline=date(2026, 8, 1),
+            stage_id=open_stage.id,
+        )
+        self.assertEqual(won.forecast_value, 0.5)
+        # As the upgrade finds them: new, empty columns.
+        self.env.flush_all()
+        self.env.cr.execute(
+            "UPDATE msp_business_plan_objective_target SET forecast_value = NULL"
+            " WHERE plan_id = %s",
+            (plan.id,),
+        )
+        self.env.cr.execute(
+            "UPDATE msp_business_plan_objective SET forecast_value = 0 WHERE plan_id = %s",
+            (plan.id,),
+        )
+        self.env.cr.execute(
+            "UPDATE msp_business_plan SET forecast_progress = 0 WHERE id = %s", (plan.id,)
+        )
+        self.env.invalidate_all()
+        load_migration("1.12.0", "post-migrate").migrate(self.env.cr, "18.0.1.11.0")
+        self.assertEqual(won.forecast_value, 0.5)
+        self.assertEqual(plan.forecast_progress, 25.0)
