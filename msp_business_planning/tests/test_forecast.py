@@ -16,7 +16,11 @@ class TestForecastRules(MspDoctestCase):
         self.assertDoctests(forecast, at_least=16)
 
 
-@freeze_time("2026-05-16 10:00:00")
+# Each test class is frozen on 16 May 2026 (freeze_time on the class itself: a frozen
+# base class would leave the clock frozen for the classes run after it).
+FROZEN_DAY = "2026-05-16 10:00:00"
+
+
 class ForecastCase(MspPlanningCase):
     @classmethod
     def setUpClass(cls):
@@ -59,6 +63,7 @@ class ForecastCase(MspPlanningCase):
         return {t.name: round(t.forecast_value, 6) for t in objective.target_ids}
 
 
+@freeze_time(FROZEN_DAY)
 class TestForecastArithmetic(ForecastCase):
     def test_count_and_sum_weighted_by_probability_in_the_period_expected(self):
         self._won(datetime(2026, 2, 10, 9, 0), revenue=20000)
@@ -132,6 +137,7 @@ class TestForecastArithmetic(ForecastCase):
         self.assertEqual(self.won_count._format_forecast(1.0), "1.0")
 
 
+@freeze_time(FROZEN_DAY)
 class TestForecastLiveUpdates(ForecastCase):
     def test_probability_stage_and_deadline_changes(self):
         lead = self._open(30, date(2026, 8, 10), revenue=10000)
@@ -179,6 +185,7 @@ class TestForecastLiveUpdates(ForecastCase):
         self.assertEqual(self._forecasts(self.won_count)["Q3 2026"], 0.5)
 
 
+@freeze_time(FROZEN_DAY)
 class TestPlanForecast(ForecastCase):
     def test_weighted_and_capped_like_progress(self):
         self._won(datetime(2026, 2, 10, 9, 0), revenue=150000)  # revenue: 150% forecast
