@@ -18,7 +18,6 @@ Python:
     read_group(model, domain, groupby)    the public grouped read, ``__count`` a group (tests)
     port_vals(model_name, vals)           18.0 field names of a vals dict, for this version
     set_group_privilege(env, ...)         our groups under one category (18) / privilege (19)
-    cron_progress(env, processed, remaining)  a cron batch done (committed by the cron runner)
     route_readonly_unless_post            ``readonly`` of a GET form / POST submission route
     cron_commit_progress(env, done, remaining)   report a cron batch (and commit it)
 Tests: MAIL_THREAD_DATA_ROUTE + mail_thread_data_params(...), uploaded_attachment(answer),
@@ -332,18 +331,6 @@ def set_group_privilege(env, module, category_xmlid, privilege_name, group_xmlid
     groups.write({"privilege_id": privilege.id})
 
 
-def cron_progress(env, processed, remaining):
-    """Report a batch of a cron job done: ``processed`` records, ``remaining`` left;
-    the cron runner commits it and calls the job again while some remain. Outside a
-    cron run (a test, a button), nothing: the caller's transaction stays whole."""
-    if not env.context.get("ir_cron_progress_id"):
-        return
-    if V19:  # 19.0: _commit_progress commits the batch (_notify_progress is deprecated)
-        env["ir.cron"]._commit_progress(processed, remaining=remaining)
-    else:  # 18.0: _notify_progress; the runner commits between the calls
-        env["ir.cron"]._notify_progress(done=processed, remaining=remaining)
-
-
 def route_readonly_unless_post(controller, *route_args):
     """``readonly`` of an ``http.route`` serving a form (GET, read-only: the replica
     may answer) and its submission (POST, read/write: the primary). Odoo calls it
@@ -353,9 +340,12 @@ def route_readonly_unless_post(controller, *route_args):
 
 
 def cron_commit_progress(env, done, remaining):
-    """Report a cron batch to Odoo's cron runner and commit it: ``done`` records of
-    this call, ``remaining`` still to do (Odoo calls the job again, or reschedules it,
-    while some remain). Outside a cron run it only commits."""
+    """Report a batch of a cron job to Odoo's cron runner and commit it: ``done``
+    records of this call, ``remaining`` still to do (Odoo calls the job again, or
+    reschedules it, while some remain). Outside a cron run (a test, a button, a settings
+    change), nothing: the caller's transaction stays whole."""
+    if not env.context.get("ir_cron_progress_id"):
+        return
     if V19:  # 19.0: _commit_progress (_notify_progress is deprecated and warns)
         env["ir.cron"]._commit_progress(done, remaining=remaining)
         return
