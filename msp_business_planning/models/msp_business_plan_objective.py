@@ -34,6 +34,9 @@ class FiguresToDate(NamedTuple):
 
 AUTOMATIC_TYPES = ("deal_registration", "qualified_deal_registration", "won_deal")
 NUMERIC_FIELD_TYPES = ("integer", "float", "monetary")
+# What an objective measures and how its target is split; templates offer the same.
+MEASURES = [("count", "Count"), ("sum", "Sum")]
+PERIODICITIES = [("annual", "Annual"), ("quarterly", "Quarterly"), ("monthly", "Monthly")]
 
 
 class MspBusinessPlanObjective(models.Model):
@@ -86,7 +89,7 @@ class MspBusinessPlanObjective(models.Model):
         "Won deals: registered deals won (by closing date).",
     )
     measure = fields.Selection(
-        [("count", "Count"), ("sum", "Sum")],
+        MEASURES,
         required=True,
         default="count",
         help="Count the matching deals, or add up one of their numeric fields.",
@@ -131,7 +134,7 @@ class MspBusinessPlanObjective(models.Model):
         help="Relative importance (1 to 100) of the objective in the plan's progress.",
     )
     periodicity = fields.Selection(
-        [("annual", "Annual"), ("quarterly", "Quarterly"), ("monthly", "Monthly")],
+        PERIODICITIES,
         required=True,
         default="quarterly",
         help="How the target is split over the plan: one period, calendar quarters or "
