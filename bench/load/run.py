@@ -615,8 +615,8 @@ def cursor_modes(servers, offsets):
 def server_log_problems(servers, start, end=None):
     """``{kind: [line]}``: the warnings and errors the servers logged between the
     ``start`` and ``end`` offsets of their logs. ``conflict``: a serialization failure
-    (two transactions writing the same rows; Odoo logs the statement as a "bad query"
-    and retries); ``timeout``: a client that did not send or read in time (the
+    or a deadlock (two transactions writing the same rows; Odoo logs the statement as a
+    "bad query" and retries); ``timeout``: a client that did not send or read in time (the
     prefork workers' 2 s socket timeout); ``other``: anything else."""
     problems = {"conflict": [], "timeout": [], "other": []}
     for index, (_process, _port, logfile) in enumerate(servers):
@@ -633,7 +633,9 @@ def server_log_problems(servers, start, end=None):
                 (later for later in lines[number + 1 : number + 40] if later.startswith("ERROR:")),
                 "",
             )
-            if "bad query" in line and "could not serialize access" in following:
+            if "bad query" in line and (
+                "could not serialize access" in following or "deadlock detected" in following
+            ):
                 problems["conflict"].append(line.strip())
             elif "Request timed out" in line:
                 problems["timeout"].append(line.strip())
@@ -644,7 +646,8 @@ def server_log_problems(servers, start, end=None):
 
 def _problem_counts(problems):
     return (
-        f"{len(problems['conflict'])} serialization conflicts (each retried; Odoo logs the "
+        f"{len(problems['conflict'])} serialization conflicts or deadlocks (each retried; "
+        "Odoo logs the "
         f"statement as a bad query), {len(problems['timeout'])} socket timeouts, "
         f"{len(problems['other'])} other"
     )
