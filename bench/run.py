@@ -22,10 +22,13 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 import psycopg2  # noqa: E402
+import results  # noqa: E402
 
 import odoo  # noqa: E402
 from odoo import SUPERUSER_ID, api, sql_db  # noqa: E402
 from odoo.tools import SQL  # noqa: E402
+
+SERIES = odoo.release.series
 
 SIZES = {
     "small": {"partners": 100, "leads": 50_000, "shape_partners": 50, "shape_leads": (20_000,)},
@@ -787,6 +790,7 @@ def main():
         "--shapes-only", action="store_true", help="only the channel shapes (no main shape)"
     )
     args = parser.parse_args()
+    load_before = _load_average()
 
     sizes = dict(SIZES[args.size])
     sizes["partners"] = args.partners or sizes["partners"]
@@ -804,15 +808,19 @@ def main():
             shapes = bench_shapes(env, sizes, args.runs, year)
         report = "\n".join(
             [
-                "# Benchmark results: channel shapes",
+                f"### Odoo {SERIES}: channel shapes (`bench/run.py --shapes-only`, "
+                f"size `{args.size}`)",
                 "",
-                f"Machine: {machine()}. PostgreSQL: {_pg_version(registry)}.",
+                f"Machine: {machine()}. PostgreSQL: {_pg_version(registry)}. "
+                f"Load average before / after: {load_before} / {_load_average()}. "
+                f"Each figure is the median of {args.runs} runs.",
                 "",
                 *shape_table(shapes),
-                "",
             ]
         )
-        Path(args.output).write_text(report)
+        results.write_section(
+            args.output, f"bench/run.py --shapes-only {SERIES}", report, before="## "
+        )
         print(report)
         return
     with registry.cursor() as cr:
@@ -935,7 +943,9 @@ def main():
     table += [f"| {figure} | {value} | {goal} |" for figure, value, goal in rows]
     report = "\n".join(
         [
-            "# Benchmark results",
+            f"### Odoo {SERIES}: `make bench` (size `{args.size}`)",
+            "",
+            f"Load average before / after: {load_before} / {_load_average()}.",
             "",
             f"Machine: {machine()}. PostgreSQL: {_pg_version(registry)}.",
             f"Size `{args.size}`: {counts['partners']} partners, {counts['plans']} running plans, "
@@ -945,7 +955,7 @@ def main():
             "",
             *table,
             "",
-            "## Channel shapes",
+            "#### Channel shapes",
             "",
             "Ratios are to the SQL floor of the same row. *Aggregates alone* is "
             "`TrackingEngine.actuals()` (the queries over the deals and their bucketing "
@@ -961,12 +971,17 @@ def main():
             "the full refresh writes every period (actuals reset first).",
             "",
             *shape_table(shapes),
-            "",
         ]
     )
-    Path(args.output).write_text(report)
+    results.write_section(args.output, f"bench/run.py {SERIES}", report, before="## ")
     print()
     print(report)
+
+
+def _load_average():
+    """The machine's load average over the last minute (it is shared: the figures
+    depend on it)."""
+    return f"{os.getloadavg()[0]:.1f}"
 
 
 def _pg_version(registry):
