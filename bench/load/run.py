@@ -757,24 +757,28 @@ def report(args, size, seeded, runs, replica, modes, posts, actuals, problems, r
 
 
 LOAD_SECTION = "## Load test (`make bench-load`)"
+# The section of bench/RESULTS.md this benchmark writes (see bench/results.py).
+LOAD_MARKER = "bench/load/run.py"
 
 
 def write_results(path, version, text):
-    """This run's subsection in the load test section of ``path`` (the last one),
-    in place of the previous run on this version."""
-    content = path.read_text() if path.exists() else "# Benchmark results\n"
-    head, _sep, section = content.partition(LOAD_SECTION)
-    intro, *subsections = section.split("\n### ")
+    """This run's subsection in the load test section of ``path``, in place of the
+    previous run on this version; the other sections of the file are kept."""
+    import results  # bench/results.py
+
+    section = results.read_section(path, LOAD_MARKER) or LOAD_SECTION
+    _head, _sep, rest = section.partition(LOAD_SECTION)
+    intro, *subsections = rest.split("\n### ")
     intro = intro.strip()
     subsections = [
         part for part in subsections if part.strip() and not part.startswith(f"Odoo {version}.0")
     ]
     subsections.append(text.removeprefix("### "))
-    parts = [head.rstrip() + "\n\n" + LOAD_SECTION + "\n"]
+    parts = [LOAD_SECTION + "\n"]
     if intro:
         parts.append("\n" + intro + "\n")
     parts += ["\n### " + part.strip() + "\n" for part in sorted(subsections)]
-    path.write_text("".join(parts))
+    results.write_section(path, LOAD_MARKER, "".join(parts))
 
 
 def main():

@@ -15,7 +15,6 @@ from ..tools.figures import FIGURE_KINDS
 from ..tools.tracking_engine import (
     PARAM_AT_RISK,
     PARAM_ON_TRACK,
-    PERIOD_ACTUAL,
     PERIOD_END,
     PERIOD_ID,
     PERIOD_OBJECTIVE,
@@ -334,12 +333,16 @@ class MspBusinessPlanObjective(models.Model):
             )
 
     @api.model
-    def _objective_figures(self, actual, target, periods, plan_state, today, thresholds):
+    def _objective_figures(
+        self, actual, target, periods, plan_state, today, thresholds, expected=None
+    ):
         """``(progress, expected progress, pacing status)`` of one objective from its
         ``periods`` (``(date_start, date_end, target)``), by the pacing ``thresholds``:
-        the rules of the computed fields above, shared with the bulk refresh."""
+        the rules of the computed fields above, shared with the bulk refresh, which
+        passes the ``expected`` progress of such periods when it has it already."""
         progress = planning.progress_percent(actual, target)
-        expected = planning.expected_progress(periods, today)
+        if expected is None:
+            expected = planning.expected_progress(periods, today)
         running = plan_state in planning.RUNNING_STATES and periods
         status = planning.pacing_status(progress, expected, thresholds) if running else False
         return progress, expected, status
@@ -651,7 +654,7 @@ class MspBusinessPlanObjective(models.Model):
         engine = TrackingEngine.for_condition(self, condition)
         if engine is None:
             return True
-        values = {row[PERIOD_ID]: row[PERIOD_ACTUAL] or 0.0 for row in engine.periods}
+        values = engine.stored_actuals()
         if actuals:
             values.update(engine.actuals())
         self._store_target_actuals(values, engine)

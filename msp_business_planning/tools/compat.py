@@ -20,6 +20,7 @@ Python:
     set_group_privilege(env, ...)         our groups under one category (18) / privilege (19)
     route_readonly_unless_post            ``readonly`` of a GET form / POST submission route
     cron_commit_progress(env, done, remaining)   report a cron batch (and commit it)
+    cache_update(records, field, values)  stored values into the cache in bulk
 Tests: MAIL_THREAD_DATA_ROUTE + mail_thread_data_params(...), uploaded_attachment(answer),
 message_post_params(...), warm_static_files().
 Tours: static/tests/tours/tour_compat.js, unloads(step).
@@ -352,6 +353,18 @@ def cron_commit_progress(env, done, remaining):
     # 18.0: _notify_progress records the figures, the caller commits
     env["ir.cron"]._notify_progress(done=done, remaining=remaining)
     env.cr.commit()
+
+
+def cache_update(records, field, values):
+    """Put ``values`` (one per record, as the cache holds them: numbers, selection
+    keys) in the cache of ``field`` for ``records``, which are stored so already (the
+    tracking engine's bulk writer). 18.0's ``env.cache.update`` fills the field's cache
+    in one go; 19.0's makes a record and a call per value, so the field's cache mapping
+    is filled directly (what its ``_update_cache`` does, for all the values at once)."""
+    if V19:  # 19.0: Field._get_cache(env), the field's {record id: value} of this env
+        field._get_cache(records.env).update(zip(records._ids, values, strict=True))
+    else:  # 18.0: Cache.update, in bulk already
+        records.env.cache.update(records, field, values)
 
 
 def warm_static_files():
