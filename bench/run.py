@@ -22,10 +22,13 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 import psycopg2  # noqa: E402
+import results  # noqa: E402
 
 import odoo  # noqa: E402
 from odoo import SUPERUSER_ID, api, sql_db  # noqa: E402
 from odoo.tools import SQL  # noqa: E402
+
+SERIES = odoo.release.series
 
 SIZES = {
     "small": {"partners": 100, "leads": 50_000, "shape_partners": 50, "shape_leads": (20_000,)},
@@ -532,9 +535,16 @@ def bench_xlsx(env, runs, plans=200):
 
 
 def bench_partner_refresh(env, runs, partners=None, sample=20):
-    """What a registration write runs: the refresh of one partner's objectives, on
-    ``sample`` partners (of ``partners``, default those of the plans), each ``runs``
-    times; returns the median (p50) and p95 seconds, and the median queries."""
+    """What a registration write runs: the refresh of one partner's objectives after
+    one of its deals changed, on ``sample`` partners (of ``partners``, default those
+    of the plans), each ``runs`` times; returns the median (p50) and p95 seconds, and
+    the median queries.
+
+    The partners' figures are brought up to date first; then, before each measured
+    refresh, the amount of one of the partner's registrations of this year is
+    changed (in SQL: the write itself is not measured), so that the refresh finds
+    what a registration write leaves it: a few periods, their objectives and plans
+    to write, every other figure current."""
     from odoo.addons.msp_business_planning.tools import deal_tracking
 
     if partners is None:
@@ -542,10 +552,22 @@ def bench_partner_refresh(env, runs, partners=None, sample=20):
     partners = partners[:sample]
     Objective = env["msp.business.plan.objective"]
     kinds = list(deal_tracking.TRACKED_KINDS)
-    Objective._refresh_partner_actuals(partners[:1], kinds)  # warm-up
+    Objective._refresh_partner_actuals(partners, kinds)  # figures current, caches warm
+    env.flush_all()
     seconds, queries = [], []
     for partner in partners:
         for _run in range(runs):
+            env.cr.execute(
+                """
+                UPDATE crm_lead SET expected_revenue = expected_revenue + 1
+                 WHERE id = (SELECT id FROM crm_lead
+                              WHERE registered_commercial_partner_id = %s AND active
+                                AND registration_state = 'approved'
+                                AND registration_date >= date_trunc('year', now())
+                           ORDER BY id LIMIT 1)
+                """,
+                [partner.id],
+            )
             env.invalidate_all()
             measure = Measure()
             with measure.run():
@@ -553,6 +575,7 @@ def bench_partner_refresh(env, runs, partners=None, sample=20):
                 env.flush_all()
             seconds.append(measure.seconds)
             queries.append(measure.queries)
+    env.cr.rollback()  # the deals as they were
     return statistics.median(seconds), percentile(seconds, 0.95), int(statistics.median(queries))
 
 
@@ -787,6 +810,7 @@ def main():
         "--shapes-only", action="store_true", help="only the channel shapes (no main shape)"
     )
     args = parser.parse_args()
+    load_before = _load_average()
 
     sizes = dict(SIZES[args.size])
     sizes["partners"] = args.partners or sizes["partners"]
@@ -804,15 +828,19 @@ def main():
             shapes = bench_shapes(env, sizes, args.runs, year)
         report = "\n".join(
             [
-                "# Benchmark results: channel shapes",
+                f"### Odoo {SERIES}: channel shapes (`bench/run.py --shapes-only`, "
+                f"size `{args.size}`)",
                 "",
-                f"Machine: {machine()}. PostgreSQL: {_pg_version(registry)}.",
+                f"Machine: {machine()}. PostgreSQL: {_pg_version(registry)}. "
+                f"Load average before / after: {load_before} / {_load_average()}. "
+                f"Each figure is the median of {args.runs} runs.",
                 "",
                 *shape_table(shapes),
-                "",
             ]
         )
-        Path(args.output).write_text(report)
+        results.write_section(
+            args.output, f"bench/run.py --shapes-only {SERIES}", report, before="## "
+        )
         print(report)
         return
     with registry.cursor() as cr:
@@ -935,7 +963,9 @@ def main():
     table += [f"| {figure} | {value} | {goal} |" for figure, value, goal in rows]
     report = "\n".join(
         [
-            "# Benchmark results",
+            f"### Odoo {SERIES}: `make bench` (size `{args.size}`)",
+            "",
+            f"Load average before / after: {load_before} / {_load_average()}.",
             "",
             f"Machine: {machine()}. PostgreSQL: {_pg_version(registry)}.",
             f"Size `{args.size}`: {counts['partners']} partners, {counts['plans']} running plans, "
@@ -945,7 +975,7 @@ def main():
             "",
             *table,
             "",
-            "## Channel shapes",
+            "#### Channel shapes",
             "",
             "Ratios are to the SQL floor of the same row. *Aggregates alone* is "
             "`TrackingEngine.actuals()` (the queries over the deals and their bucketing "
@@ -961,12 +991,17 @@ def main():
             "the full refresh writes every period (actuals reset first).",
             "",
             *shape_table(shapes),
-            "",
         ]
     )
-    Path(args.output).write_text(report)
+    results.write_section(args.output, f"bench/run.py {SERIES}", report, before="## ")
     print()
     print(report)
+
+
+def _load_average():
+    """The machine's load average over the last minute (it is shared: the figures
+    depend on it)."""
+    return f"{os.getloadavg()[0]:.1f}"
 
 
 def _pg_version(registry):

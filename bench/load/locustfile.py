@@ -6,6 +6,8 @@ Run by bench/load/run.py (headless, bounded), configured through the environment
     LOAD_HOSTS      comma-separated base URLs; user n talks to host n modulo their number
     LOAD_MIX        "mixed" (plan pages, lists, downloads, POSTs) or "plan" (the plan page)
     LOAD_REQUESTS   requests each user makes after logging in, then it stops
+    LOAD_WAIT       "min,max": seconds each user waits between two requests (a person
+                    reads a page a few seconds; a few hundredths to find the throughput)
     LOAD_OUT        directory: accepted.jsonl (the POSTs the server accepted, each with its
                     unique key), timing.json (first request start, last request end)
 
@@ -33,6 +35,7 @@ USERS = list(csv.reader(Path(os.environ["LOAD_USERS"]).read_text().splitlines())
 HOSTS = os.environ["LOAD_HOSTS"].split(",")
 MIX = os.environ.get("LOAD_MIX", "mixed")
 REQUESTS = int(os.environ.get("LOAD_REQUESTS", "20"))
+WAIT = [float(bound) for bound in os.environ.get("LOAD_WAIT", "0.05,0.3").split(",")]
 OUT = Path(os.environ["LOAD_OUT"])
 OUT.mkdir(parents=True, exist_ok=True)
 
@@ -78,10 +81,14 @@ class PartnerContact(HttpUser):
     its plan, registers deals and reports progress, ``REQUESTS`` requests in all."""
 
     host = HOSTS[0]
-    wait_time = between(0.05, 0.3)
+    wait_time = between(*WAIT)
 
     def on_start(self):
         number = next(_next_user)
+        # One request per connection, as a reverse proxy in front of Odoo's workers
+        # talks to them (nginx's default toward upstreams): a kept-alive idle
+        # connection would hold a prefork worker until its socket timeout (2 s).
+        self.client.headers["Connection"] = "close"
         self.login, self.password = USERS[number % len(USERS)]
         self.base = HOSTS[number % len(HOSTS)]
         self.done = 0

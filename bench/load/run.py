@@ -10,13 +10,15 @@ On this machine's loopback only, it starts:
 * two Odoo servers in multi-process mode on that database (``--workers 2``,
   ``--max-cron-threads 1``, the replica as ``--db_replica_host/--db_replica_port``);
 
-then three bounded Locust runs (headless, a fixed number of requests per user, a time
-cap): one user on the plan page (the single-user latency), N partner contacts mixing
-plan pages, registration lists, deal registrations (POST), progress reports (POST)
-and downloads across both servers while the daily refresh runs in the cron workers,
-and the same on one server. It reports requests per second, p50/p95/p99 per route,
-errors, the share of the reads the replica served (pg_stat_database of each cluster),
-then checks that nothing was lost: every accepted POST is in the database exactly
+then four bounded Locust runs (headless, a fixed number of requests per user, a time
+cap): one user on the plan page (the single-user latency); N partner contacts at a
+person's pace (each page read 5 to 15 s) mixing plan pages, registration lists, deal
+registrations (POST), progress reports (POST) and downloads across both servers while
+the daily refresh runs in the cron workers; and the same mix as fast as the users can
+go, on both servers and on one (the throughput, up to the machine's limit). It
+reports requests per second, p50/p95/p99 per route, errors, the share of the reads the
+replica served (Odoo's own ro/rw mark on each request's log line, and pg_stat_database
+of each cluster), then checks that nothing was lost: every accepted POST is in the database exactly
 once, and the stored actuals equal a fresh recomputation. Everything it started is
 stopped on exit, failure and Ctrl-C included. Results: bench/RESULTS.md (--write).
 """
@@ -25,6 +27,7 @@ import argparse
 import csv
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -45,12 +48,34 @@ PG_BIN = Path("/usr/lib/postgresql/15/bin")
 PG_PORTS = {"primary": 5440, "replica": 5441}
 HTTP_PORTS = [8222, 8224]  # each server's gevent port is the next one
 SIZES = {
-    # partners (one portal contact each), leads, users, requests per user, time cap (s)
-    "small": {"partners": 60, "leads": 20_000, "users": 50, "requests": 12, "cap": 90},
-    "default": {"partners": 300, "leads": 200_000, "users": 50, "requests": 40, "cap": 240},
+    # partners (one portal contact each), leads, users, requests per user, time caps (s)
+    # of the runs as fast as the users can go and at a person's pace
+    "small": {
+        "partners": 60,
+        "leads": 20_000,
+        "users": 50,
+        "requests": 12,
+        "cap": 90,
+        "paced cap": 200,
+    },
+    "default": {
+        "partners": 300,
+        "leads": 200_000,
+        "users": 50,
+        "requests": 40,
+        "cap": 240,
+        "paced cap": 600,
+    },
 }
 SINGLE_USER_REQUESTS = 30
 SPAWN_RATE = 5
+# Seconds a user waits between two requests: a person reading each page, or as fast as
+# the users can go (to find the throughput).
+PACES = {"paced": (5, 15), "stress": (0.05, 0.3)}
+# A request's line in an Odoo server's log, which ends with the cursor that served it.
+REQUEST_LINE_RE = re.compile(
+    r'werkzeug: .*"(?P<method>[A-Z]+) (?P<path>\S+) HTTP/[0-9.]+" \d+ .* (?P<mode>ro|rw|ro->rw)$'
+)
 # Partner companies per batch of the daily jobs during the run: small batches, so the
 # refresh spans the load and both servers' cron workers take turns.
 CRON_BATCH_SIZE = 3
@@ -363,6 +388,8 @@ def start_servers(stack, python, odoo_bin, conf, addons_path, dbname, workdir, p
                 f"--logfile={logfile}", "--limit-time-real=300",
                 # the cron runner's lines: which server ran which batches
                 "--log-handler=odoo.addons.base.models.ir_cron:INFO",
+                # Each request's line ends with the cursor it was served from (ro/rw).
+                "--log-handler=werkzeug:INFO",
             ],
             start_new_session=True,
             env=env,
@@ -429,7 +456,7 @@ def refresh_state(dbname, cron_id):
 # ----------------------------------------------------------------------------
 
 
-def locust(workdir, name, hosts, users, requests, cap, mix):
+def locust(workdir, name, hosts, users, requests, cap, mix, pace="stress"):
     out = workdir / name
     out.mkdir(parents=True, exist_ok=True)
     env = dict(
@@ -438,9 +465,13 @@ def locust(workdir, name, hosts, users, requests, cap, mix):
         LOAD_HOSTS=",".join(hosts),
         LOAD_MIX=mix,
         LOAD_REQUESTS=str(requests),
+        LOAD_WAIT=",".join(str(bound) for bound in PACES[pace]),
         LOAD_OUT=str(out),
     )
-    log(f"Locust run '{name}': {users} users, {requests} requests each, {cap} s at most")
+    log(
+        f"Locust run '{name}': {users} users, {requests} requests each ({pace}), "
+        f"{cap} s at most"
+    )
     started = time.monotonic()
     subprocess.run(
         [
@@ -556,16 +587,70 @@ def check_actuals(python, conf, addons_path, dbname):
     return _odoo_script(python, script)
 
 
-def server_log_problems(servers):
-    problems = []
-    for _process, _port, logfile in servers:
-        if logfile.exists():
-            problems += [
-                line.strip()
-                for line in logfile.read_text(errors="replace").splitlines()
-                if " WARNING " in line or " ERROR " in line or " CRITICAL " in line
-            ]
+def log_offsets(servers):
+    """Where each server's log ends now: what follows is the next run's."""
+    return [logfile.stat().st_size if logfile.exists() else 0 for _p, _port, logfile in servers]
+
+
+def cursor_modes(servers, offsets):
+    """``{(method, route): {cursor mode: requests}}`` of the requests logged since
+    ``offsets``: Odoo ends each request's line with the cursor that served it when a
+    replica is configured (``ro``: the replica, ``rw``: the primary, ``ro->rw``: a
+    read-only route that had to write)."""
+    modes = {}
+    for (_process, _port, logfile), offset in zip(servers, offsets, strict=True):
+        if not logfile.exists():
+            continue
+        with logfile.open(errors="replace") as log_file:
+            log_file.seek(offset)
+            for line in log_file:
+                match = REQUEST_LINE_RE.search(line)
+                if match:
+                    route = re.sub(r"/\d+", "/<id>", match["path"].split("?")[0])
+                    counts = modes.setdefault((match["method"], route), {})
+                    counts[match["mode"]] = counts.get(match["mode"], 0) + 1
+    return modes
+
+
+def server_log_problems(servers, start, end=None):
+    """``{kind: [line]}``: the warnings and errors the servers logged between the
+    ``start`` and ``end`` offsets of their logs. ``conflict``: a serialization failure
+    or a deadlock (two transactions writing the same rows; Odoo logs the statement as a
+    "bad query" and retries); ``timeout``: a client that did not send or read in time (the
+    prefork workers' 2 s socket timeout); ``other``: anything else."""
+    problems = {"conflict": [], "timeout": [], "other": []}
+    for index, (_process, _port, logfile) in enumerate(servers):
+        if not logfile.exists():
+            continue
+        with logfile.open(errors="replace") as log_file:
+            log_file.seek(start[index])
+            text = log_file.read(None if end is None else max(end[index] - start[index], 0))
+        lines = text.splitlines()
+        for number, line in enumerate(lines):
+            if not (" WARNING " in line or " ERROR " in line or " CRITICAL " in line):
+                continue
+            following = next(
+                (later for later in lines[number + 1 : number + 40] if later.startswith("ERROR:")),
+                "",
+            )
+            if "bad query" in line and (
+                "could not serialize access" in following or "deadlock detected" in following
+            ):
+                problems["conflict"].append(line.strip())
+            elif "Request timed out" in line:
+                problems["timeout"].append(line.strip())
+            else:
+                problems["other"].append(line.strip())
     return problems
+
+
+def _problem_counts(problems):
+    return (
+        f"{len(problems['conflict'])} serialization conflicts or deadlocks (each retried; "
+        "Odoo logs the "
+        f"statement as a bad query), {len(problems['timeout'])} socket timeouts, "
+        f"{len(problems['other'])} other"
+    )
 
 
 def cron_hosts(servers):
@@ -585,8 +670,38 @@ def cron_hosts(servers):
 # ----------------------------------------------------------------------------
 
 
-def report(args, size, seeded, runs, replica, posts, actuals, problems, refresh, load):
-    single, two, one = runs["single"], runs["two servers"], runs["one server"]
+def _route_table(run):
+    lines = [
+        "| Route | Requests | Errors | p50 (ms) | p95 (ms) | p99 (ms) |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    for name, route in sorted(run["routes"].items()):
+        if name in ("Aggregated", "login"):
+            continue
+        lines.append(
+            f"| {name} | {route['requests']} | {route['failures']} | {route['p50']:.0f} | "
+            f"{route['p95']:.0f} | {route['p99']:.0f} |"
+        )
+    return lines
+
+
+def report(args, size, seeded, runs, replica, modes, posts, actuals, problems, refresh, load):
+    single, sessions = runs["single"], runs["sessions"]
+    two, one = runs["two servers"], runs["one server"]
+    single_p95 = single["routes"].get("plan page", {}).get("p95", 0)
+    loaded_p95 = sessions["routes"].get("plan page", {}).get("p95", 0)
+    ratio = loaded_p95 / single_p95 if single_p95 else 0
+    speedup = two["rps"] / one["rps"] if one["rps"] else 0
+    read_requests = sum(sessions["routes"].get(name, {}).get("requests", 0) for name in READ_ROUTES)
+    gets = [counts for (method, route), counts in modes.items() if method == "GET"]
+    get_total = sum(sum(counts.values()) for counts in gets)
+    get_ro = sum(counts.get("ro", 0) for counts in gets)
+    get_rw_routes = sorted(
+        route
+        for (method, route), counts in modes.items()
+        if method == "GET" and counts.get("rw", 0) + counts.get("ro->rw", 0)
+    )
+    pace = "–".join(f"{bound:g}" for bound in PACES["paced"])
     lines = [
         f"### Odoo {args.version}.0, size {args.size} ({date.today().isoformat()})",
         "",
@@ -597,36 +712,31 @@ def report(args, size, seeded, runs, replica, posts, actuals, problems, refresh,
         "requests each after logging in. Machine: "
         f"{os.cpu_count()} cores, load average {load[0]} before / {load[1]} after the runs.",
         "",
-        f"Mixed load on both servers while the daily refresh runs ({two['requests']} "
-        f"requests, {two['seconds']:.1f} s, **{two['rps']:.1f} req/s**, "
-        f"**{two['errors']} errors**):",
+        f"**Partner sessions**: {size['users']} contacts at a person's pace (each page read "
+        f"{pace} s before the next), on both servers, while the daily refresh runs "
+        f"({sessions['requests']} requests, {sessions['seconds']:.1f} s, "
+        f"{sessions['rps']:.1f} req/s, **{sessions['errors']} errors**):",
         "",
-        "| Route | Requests | Errors | p50 (ms) | p95 (ms) | p99 (ms) |",
-        "|---|---:|---:|---:|---:|---:|",
-    ]
-    for name, route in sorted(two["routes"].items()):
-        if name in ("Aggregated", "login"):
-            continue
-        lines.append(
-            f"| {name} | {route['requests']} | {route['failures']} | {route['p50']:.0f} | "
-            f"{route['p95']:.0f} | {route['p99']:.0f} |"
-        )
-    single_p95 = single["routes"].get("plan page", {}).get("p95", 0)
-    loaded_p95 = two["routes"].get("plan page", {}).get("p95", 0)
-    ratio = loaded_p95 / single_p95 if single_p95 else 0
-    speedup = two["rps"] / one["rps"] if one["rps"] else 0
-    read_requests = sum(two["routes"].get(name, {}).get("requests", 0) for name in READ_ROUTES)
-    lines += [
+        *_route_table(sessions),
+        "",
+        f"**As fast as the users can go** ({'–'.join(f'{b:g}' for b in PACES['stress'])} s "
+        "between requests; the machine's "
+        f"limit): two servers {two['rps']:.1f} req/s ({two['errors']} errors), one server "
+        f"{one['rps']:.1f} req/s ({one['errors']} errors); plan page p95 "
+        f"{two['routes'].get('plan page', {}).get('p95', 0):.0f} ms on two servers.",
         "",
         "| Goal | Measured |",
         "|---|---|",
-        f"| Zero errors at {size['users']} sessions | {two['errors']} errors "
-        f"(one server: {one['errors']}) |",
+        f"| Zero errors at {size['users']} sessions | {sessions['errors']} errors |",
         f"| Plan page p95 < 3× single user | {loaded_p95:.0f} ms vs {single_p95:.0f} ms "
         f"single user: **{ratio:.1f}×** |",
-        f"| Replica serves the read-only share | replica {replica['transactions']:.0%} of the "
-        f"transactions, {replica['rows']:.0%} of the rows read; read-only routes were "
-        f"{read_requests / max(two['requests'], 1):.0%} of the requests |",
+        f"| Replica serves the read-only share | GET requests served by the replica (Odoo's "
+        f"own `ro` mark): {get_ro} of {get_total}"
+        + (f" (on the primary: {', '.join(get_rw_routes)})" if get_rw_routes else "")
+        + f"; replica {replica['transactions']:.0%} of the database transactions, "
+        f"{replica['rows']:.0%} of the rows read (logins, POSTs, cron and the refresh are "
+        f"the primary's); read-only routes were {read_requests / max(sessions['requests'], 1):.0%}"
+        " of the requests |",
         f"| Two servers ≥ 1.5× one | {two['rps']:.1f} vs {one['rps']:.1f} req/s: "
         f"**{speedup:.2f}×** ({os.cpu_count()} cores shared by both servers, both "
         "clusters and Locust) |",
@@ -639,31 +749,36 @@ def report(args, size, seeded, runs, replica, posts, actuals, problems, refresh,
         f"{actuals['periods']} periods differ (all {seeded['stale']} made stale before "
         f"the run; the refresh committed {refresh['batches']} batches, "
         f"{refresh['hosts']}) |",
-        f"| Server log | {len(problems)} warnings/errors |",
+        f"| Server log | during the sessions: {_problem_counts(problems['sessions'])}; "
+        f"during the runs as fast as possible: {_problem_counts(problems['stress'])} |",
         "",
     ]
     return "\n".join(lines)
 
 
 LOAD_SECTION = "## Load test (`make bench-load`)"
+# The section of bench/RESULTS.md this benchmark writes (see bench/results.py).
+LOAD_MARKER = "bench/load/run.py"
 
 
 def write_results(path, version, text):
-    """This run's subsection in the load test section of ``path`` (the last one),
-    in place of the previous run on this version."""
-    content = path.read_text() if path.exists() else "# Benchmark results\n"
-    head, _sep, section = content.partition(LOAD_SECTION)
-    intro, *subsections = section.split("\n### ")
+    """This run's subsection in the load test section of ``path``, in place of the
+    previous run on this version; the other sections of the file are kept."""
+    import results  # bench/results.py
+
+    section = results.read_section(path, LOAD_MARKER) or LOAD_SECTION
+    _head, _sep, rest = section.partition(LOAD_SECTION)
+    intro, *subsections = rest.split("\n### ")
     intro = intro.strip()
     subsections = [
         part for part in subsections if part.strip() and not part.startswith(f"Odoo {version}.0")
     ]
     subsections.append(text.removeprefix("### "))
-    parts = [head.rstrip() + "\n\n" + LOAD_SECTION + "\n"]
+    parts = [LOAD_SECTION + "\n"]
     if intro:
         parts.append("\n" + intro + "\n")
     parts += ["\n### " + part.strip() + "\n" for part in sorted(subsections)]
-    path.write_text("".join(parts))
+    results.write_section(path, LOAD_MARKER, "".join(parts))
 
 
 def main():
@@ -708,11 +823,21 @@ def main():
             workdir, "single", hosts[:1], 1, SINGLE_USER_REQUESTS, size["cap"], "plan"
         )
         before = db_counters(dbname)
+        offsets = log_offsets(servers)
         trigger_refresh(dbname, prepared["cron_id"])
+        # Partner sessions at a person's pace, on both servers, while the refresh runs:
+        # latency, errors, the replica's share, nothing lost.
+        runs["sessions"] = locust(
+            workdir, "sessions", hosts, size["users"], size["requests"], size["paced cap"],
+            "mixed", "paced",
+        )  # fmt: skip
+        after = db_counters(dbname)
+        sessions_end = log_offsets(servers)
+        modes = cursor_modes(servers, offsets)
+        # Then as fast as the users can go: the throughput of two servers and of one.
         runs["two servers"] = locust(
             workdir, "two servers", hosts, size["users"], size["requests"], size["cap"], "mixed"
         )
-        after = db_counters(dbname)
         runs["one server"] = locust(
             workdir, "one server", hosts[:1], size["users"], size["requests"], size["cap"],
             "mixed",
@@ -739,7 +864,10 @@ def main():
         }
         posts = check_posts(dbname, accepted_posts(workdir, runs))
         actuals = check_actuals(args.python, conf, args.addons_path, dbname)
-        problems = server_log_problems(servers)
+        problems = {
+            "sessions": server_log_problems(servers, offsets, sessions_end),
+            "stress": server_log_problems(servers, sessions_end),
+        }
         refresh = {"batches": batches, "finished": finished, "hosts": cron_hosts(servers)}
         text = report(
             args,
@@ -747,6 +875,7 @@ def main():
             seeded,
             runs,
             replica,
+            modes,
             posts,
             actuals,
             problems,
@@ -754,8 +883,19 @@ def main():
             (f"{load_before:.1f}", f"{load_after:.1f}"),
         )
         print(text)
-        print(json.dumps({"db counters delta": delta, "refresh": refresh}, indent=1))
-        for problem in problems[:20]:
+        print(
+            json.dumps(
+                {
+                    "db counters delta": delta,
+                    "refresh": refresh,
+                    "cursor modes": {f"{m} {r}": c for (m, r), c in sorted(modes.items())},
+                },
+                indent=1,
+            )
+        )
+        for problem in [
+            line for kind in problems.values() for group in kind.values() for line in group
+        ][:20]:
             print("  server log:", problem)
         for name, run in runs.items():
             for failure in run["failures"][:10]:

@@ -330,13 +330,18 @@ class MspBusinessPlanPortal(CustomerPortal):
         # Superuser export, as for the page itself: access to this plan was checked
         # above (record rules or token) and the workbook shows what the page shows
         # (e.g. no cancelled review), whoever opens it.
-        content = plan_sudo._export_xlsx_for_partner()
+        return self._file_response(
+            plan_sudo._export_xlsx_for_partner(), XLSX_MIMETYPE, plan_sudo._get_xlsx_filename()
+        )
+
+    def _file_response(self, content, mimetype, filename):
+        """A download: ``content`` as a file named ``filename``."""
         return request.make_response(
             content,
             headers=[
-                ("Content-Type", XLSX_MIMETYPE),
+                ("Content-Type", mimetype),
                 ("Content-Length", len(content)),
-                ("Content-Disposition", content_disposition(plan_sudo._get_xlsx_filename())),
+                ("Content-Disposition", content_disposition(filename)),
             ],
         )
 
@@ -561,14 +566,7 @@ class MspBusinessPlanPortal(CustomerPortal):
         content = event._get_ics_file().get(event.id) if review_sudo.state == "scheduled" else None
         if not content:
             return self._business_plan_refused()
-        return request.make_response(
-            content,
-            headers=[
-                ("Content-Type", "text/calendar; charset=utf-8"),
-                ("Content-Length", len(content)),
-                ("Content-Disposition", content_disposition("business-review.ics")),
-            ],
-        )
+        return self._file_response(content, "text/calendar; charset=utf-8", "business-review.ics")
 
     @http.route(
         f"{PLAN_URL}/<int:plan_id>/progress-mail",

@@ -30,7 +30,6 @@ PORTAL_COMMITMENT_MAX_LENGTH = 50000
 # Largest file a partner's contact may attach to a message on its plan (bytes).
 PORTAL_ATTACHMENT_MAX_SIZE = 10 * 1024 * 1024
 # Plans mailed per batch of the monthly progress cron (each batch is committed).
-PROGRESS_MAIL_BATCH_SIZE = 50
 
 
 class MspBusinessPlan(models.Model):
@@ -898,19 +897,20 @@ class MspBusinessPlan(models.Model):
         ]
 
     @api.model
-    def _cron_send_progress_mails(self, batch_size=PROGRESS_MAIL_BATCH_SIZE):
+    def _cron_send_progress_mails(self):
         """Monthly: each running plan that did not opt out mails its progress to the
         partner's followers, once a month (a plan mailed this month is skipped, so
-        running it again sends nothing twice), in committed batches."""
+        running it again sends nothing twice), partner company by partner company in
+        the daily jobs' committed, resumable batches (:mod:`..tools.cron_batch`)."""
         today = fields.Date.context_today(self)
         domain = self._progress_mail_domain(today)
-        plans = self.search(domain, limit=batch_size, order="id")
-        if not plans:
-            compat.cron_progress(self.env, 0, 0)
-            return
-        plans._send_progress_mail(today)
-        remaining = self.search_count(domain)
-        compat.cron_progress(self.env, len(plans), remaining)
+
+        def send(partner_ids):
+            self.search(
+                [*domain, ("commercial_partner_id", "in", partner_ids)]
+            )._send_progress_mail(today)
+
+        return cron_batch.run(self, "progress_mails", domain, "commercial_partner_id", send)
 
     def _get_progress_mail_recipients(self):
         """The partner's own followers of the plan (its contacts), never the vendor's

@@ -16,7 +16,6 @@ from ..tools.figures import FIGURE_KINDS
 from ..tools.tracking_engine import (
     PARAM_AT_RISK,
     PARAM_ON_TRACK,
-    PERIOD_ACTUAL,
     PERIOD_END,
     PERIOD_ID,
     PERIOD_OBJECTIVE,
@@ -35,6 +34,9 @@ class FiguresToDate(NamedTuple):
 
 AUTOMATIC_TYPES = ("deal_registration", "qualified_deal_registration", "won_deal")
 NUMERIC_FIELD_TYPES = ("integer", "float", "monetary")
+# What an objective measures and how its target is split; templates offer the same.
+MEASURES = [("count", "Count"), ("sum", "Sum")]
+PERIODICITIES = [("annual", "Annual"), ("quarterly", "Quarterly"), ("monthly", "Monthly")]
 
 
 class MspBusinessPlanObjective(models.Model):
@@ -87,7 +89,7 @@ class MspBusinessPlanObjective(models.Model):
         "Won deals: registered deals won (by closing date).",
     )
     measure = fields.Selection(
-        [("count", "Count"), ("sum", "Sum")],
+        MEASURES,
         required=True,
         default="count",
         help="Count the matching deals, or add up one of their numeric fields.",
@@ -132,7 +134,7 @@ class MspBusinessPlanObjective(models.Model):
         help="Relative importance (1 to 100) of the objective in the plan's progress.",
     )
     periodicity = fields.Selection(
-        [("annual", "Annual"), ("quarterly", "Quarterly"), ("monthly", "Monthly")],
+        PERIODICITIES,
         required=True,
         default="quarterly",
         help="How the target is split over the plan: one period, calendar quarters or "
@@ -361,12 +363,16 @@ class MspBusinessPlanObjective(models.Model):
             )
 
     @api.model
-    def _objective_figures(self, actual, target, periods, plan_state, today, thresholds):
+    def _objective_figures(
+        self, actual, target, periods, plan_state, today, thresholds, expected=None
+    ):
         """``(progress, expected progress, pacing status)`` of one objective from its
         ``periods`` (``(date_start, date_end, target)``), by the pacing ``thresholds``:
-        the rules of the computed fields above, shared with the bulk refresh."""
+        the rules of the computed fields above, shared with the bulk refresh, which
+        passes the ``expected`` progress of such periods when it has it already."""
         progress = planning.progress_percent(actual, target)
-        expected = planning.expected_progress(periods, today)
+        if expected is None:
+            expected = planning.expected_progress(periods, today)
         running = plan_state in planning.RUNNING_STATES and periods
         status = planning.pacing_status(progress, expected, thresholds) if running else False
         return progress, expected, status
@@ -695,7 +701,7 @@ class MspBusinessPlanObjective(models.Model):
         engine = TrackingEngine.for_condition(self, condition)
         if engine is None:
             return True
-        values = {row[PERIOD_ID]: row[PERIOD_ACTUAL] or 0.0 for row in engine.periods}
+        values = engine.stored_actuals()
         if actuals:
             values.update(engine.actuals())
         self._store_target_actuals(values, engine)

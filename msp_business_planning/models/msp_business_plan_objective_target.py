@@ -179,9 +179,11 @@ class MspBusinessPlanObjectiveTarget(models.Model):
         self, actual, target, date_start, date_end, plan_state, today, thresholds, expected=None
     ):
         """``(progress, expected progress, pacing status)`` of one period, by the pacing
-        ``thresholds``: the rules of the computed fields above, shared with the
-        objectives' bulk refresh, which passes the ``expected`` progress of the period
-        when it has it already."""
+        ``thresholds``: the rules of the computed fields above (``expected``, when
+        given, is the period's expected progress computed already). The tracking
+        engine's bulk refresh applies the same rules on columns
+        (:func:`~..tools.planning.period_figure_columns`; a test compares them case by
+        case)."""
         progress = planning.progress_percent(actual, target)
         if not (date_start and date_end):
             return progress, 0.0, False

@@ -2,7 +2,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 
 from ..tools import compat, plan_templates, values
-from .msp_business_plan_objective import NUMERIC_FIELD_TYPES
+from .msp_business_plan_objective import MEASURES, NUMERIC_FIELD_TYPES, PERIODICITIES
 
 # What a line hands over to the objectives it generates, as is.
 OBJECTIVE_FIELDS = (
@@ -55,7 +55,7 @@ class MspBusinessPlanTemplateLine(models.Model):
         default="manual",
         help="What the objectives generated measure, as on a plan's objective.",
     )
-    measure = fields.Selection([("count", "Count"), ("sum", "Sum")], required=True, default="count")
+    measure = fields.Selection(MEASURES, required=True, default="count")
     sum_field_id = fields.Many2one(
         "ir.model.fields",
         string="Summed Field",
@@ -80,7 +80,7 @@ class MspBusinessPlanTemplateLine(models.Model):
         help="Relative importance (1 to 100) of the objective in each plan's progress.",
     )
     periodicity = fields.Selection(
-        [("annual", "Annual"), ("quarterly", "Quarterly"), ("monthly", "Monthly")],
+        PERIODICITIES,
         required=True,
         default="quarterly",
     )

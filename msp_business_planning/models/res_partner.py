@@ -17,7 +17,9 @@ class ResPartner(models.Model):
         "see in the CRM.",
     )
 
+    @api.depends_context("uid")
     def _compute_business_plan_count(self):
+        # Within the user's access (own plans or all): the count depends on who asks.
         counts = dict(
             self.env["msp.business.plan"]._read_group(
                 [("commercial_partner_id", "in", self.commercial_partner_id.ids)],

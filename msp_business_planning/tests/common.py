@@ -1,8 +1,12 @@
 import doctest
+import threading
+from contextlib import contextmanager
 from datetime import date
 
-from odoo import Command
+from odoo import SUPERUSER_ID, Command, api
+from odoo.service.model import retrying
 from odoo.tests import BaseCase, HttpCase, TransactionCase, new_test_user
+from odoo.tools import mute_logger
 
 from ..tools import compat
 
@@ -218,3 +222,58 @@ class MspPlanningHttpCase(MspPlanningCommon, HttpCase):
         # Before any request: see compat.warm_static_files().
         compat.warm_static_files()
         cls._setup_msp_data()
+
+
+class MspCommittedCase(TransactionCase):
+    """Tests that commit, as concurrent requests and cron runs do: they build their
+    records on cursors of their own (committed, named by a prefix), work on them from
+    real cursors, possibly several at once, and remove them in a cleanup that runs
+    whatever happens (``_cleanup``, also run first for leftovers of a crashed run)."""
+
+    def _cleanup(self):
+        """Remove what the test committed; each test class says what."""
+
+    def setUp(self):
+        super().setUp()
+        self._cleanup()
+        self.addCleanup(self._cleanup)
+
+    @contextmanager
+    def _env(self):
+        """A superuser environment on a new cursor, committed when the block ends."""
+        with self.registry.cursor() as cr:
+            yield api.Environment(cr, SUPERUSER_ID, {"tracking_disable": True})
+
+    def _run_in_threads(self, *functions):
+        """Run each ``function(env)`` in its own thread and cursor, with Odoo's retry
+        on serialization failures; return how many attempts each needed. The first
+        error of a thread is raised; a thread still running after a minute fails the
+        test as a deadlock."""
+        attempts = [0] * len(functions)
+        errors = []
+
+        def run(index, function):
+            try:
+                with self._env() as env:
+
+                    def attempt():
+                        attempts[index] += 1
+                        return function(env)
+
+                    retrying(attempt, env)
+            except Exception as error:
+                errors.append(error)
+
+        threads = [
+            threading.Thread(target=run, args=(index, function), name=f"msp-committed-{index}")
+            for index, function in enumerate(functions)
+        ]
+        with mute_logger("odoo.service.model", "odoo.sql_db"):
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join(timeout=60)
+        self.assertFalse([thread for thread in threads if thread.is_alive()], "deadlock")
+        if errors:
+            raise errors[0]
+        return attempts

@@ -8,30 +8,22 @@ crashed run are removed first).
 
 import threading
 import time
-from contextlib import contextmanager
 from datetime import date
 from functools import partial
 from unittest.mock import patch
 
-from odoo import SUPERUSER_ID, api
-from odoo.service.model import retrying
-from odoo.tests import TransactionCase
 from odoo.tools import mute_logger
+
+from .common import MspCommittedCase
 
 PREFIX = "MSP Concurrency"
 KINDS = ("deal_registration", "qualified_deal_registration", "won_deal")
 
 
-class TestConcurrency(TransactionCase):
+class TestConcurrency(MspCommittedCase):
     # ------------------------------------------------------------
     # COMMITTED SET-UP AND CLEANUP
     # ------------------------------------------------------------
-
-    @contextmanager
-    def _env(self):
-        """A superuser environment on a new cursor, committed when the block ends."""
-        with self.registry.cursor() as cr:
-            yield api.Environment(cr, SUPERUSER_ID, {"tracking_disable": True})
 
     def _cleanup(self):
         with self._env() as env:
@@ -54,8 +46,6 @@ class TestConcurrency(TransactionCase):
 
     def setUp(self):
         super().setUp()
-        self._cleanup()
-        self.addCleanup(self._cleanup)
         with self._env() as env:
             Partner = env["res.partner"]
             self.partner_ids = {
@@ -132,39 +122,6 @@ class TestConcurrency(TransactionCase):
                 """,
                 [value, self.objective_ids],
             )
-
-    def _run_in_threads(self, *functions):
-        """Run each ``function(env)`` in its own thread and cursor, with Odoo's retry
-        on serialization failures; return how many attempts each needed."""
-        attempts = [0] * len(functions)
-        errors = []
-
-        def run(index, function):
-            try:
-                with self.registry.cursor() as cr:
-                    env = api.Environment(cr, SUPERUSER_ID, {"tracking_disable": True})
-
-                    def attempt():
-                        attempts[index] += 1
-                        return function(env)
-
-                    retrying(attempt, env)
-            except Exception as error:
-                errors.append(error)
-
-        threads = [
-            threading.Thread(target=run, args=(index, function), name=f"msp-concurrency-{index}")
-            for index, function in enumerate(functions)
-        ]
-        with mute_logger("odoo.service.model", "odoo.sql_db"):
-            for thread in threads:
-                thread.start()
-            for thread in threads:
-                thread.join(timeout=60)
-        self.assertFalse([thread for thread in threads if thread.is_alive()], "deadlock")
-        if errors:
-            raise errors[0]
-        return attempts
 
     # ------------------------------------------------------------
     # TESTS

@@ -8,21 +8,22 @@ company, and each test starts its pass just before its own companies (the resume
 as a pass interrupted after the companies of the demo data would.
 """
 
-from contextlib import contextmanager
+import logging
 from datetime import date, timedelta
 from unittest.mock import patch
 
 from odoo import SUPERUSER_ID, api, fields
-from odoo.tests import TransactionCase
 from odoo.tools import mute_logger
 
 from ..tools import cron_batch
+from .common import MspCommittedCase
 
 PREFIX = "MSP Cron Batch"
 NAMES = ("Alpha", "Beta", "Gamma")
 REFRESH = "msp_business_planning.ir_cron_refresh_actuals"
 PACING = "msp_business_planning.ir_cron_refresh_pacing"
 EXPIRY = "msp_business_planning.ir_cron_expire_registrations"
+MAILS = "msp_business_planning.ir_cron_send_progress_mails"
 STALE = 999.0
 
 
@@ -31,16 +32,10 @@ class Killed(BaseException):
     (not an ``Exception``: nothing catches it)."""
 
 
-class TestCronBatches(TransactionCase):
+class TestCronBatches(MspCommittedCase):
     # ------------------------------------------------------------
     # COMMITTED SET-UP AND CLEANUP
     # ------------------------------------------------------------
-
-    @contextmanager
-    def _env(self):
-        """A superuser environment on a new cursor, committed when the block ends."""
-        with self.registry.cursor() as cr:
-            yield api.Environment(cr, SUPERUSER_ID, {"tracking_disable": True})
 
     def _cleanup(self):
         with self._env() as env:
@@ -60,8 +55,6 @@ class TestCronBatches(TransactionCase):
 
     def setUp(self):
         super().setUp()
-        self._cleanup()
-        self.addCleanup(self._cleanup)
         today = date.today()
         with self._env() as env:
             env["ir.config_parameter"].set_param(cron_batch.BATCH_SIZE_PARAM, "1")
@@ -229,6 +222,41 @@ class TestCronBatches(TransactionCase):
         self.assertEqual(self._actuals(), {"Alpha": 1.0, "Beta": STALE, "Gamma": 1.0})
         self.assertEqual(self._mark("refresh_actuals"), 0)
 
+    def test_a_batch_meeting_a_concurrent_change_is_tried_again(self):
+        """A partner's deal written while its company's batch runs: the batch's UPDATE
+        meets a real serialization failure, and the batch is done again in a new
+        transaction, which sees that change, instead of being given up."""
+        self._make_stale()
+        Objective = type(self.env["msp.business.plan.objective"])
+        original = Objective.action_refresh_actuals
+        alpha_objective = self.objective_ids["Alpha"]
+        calls = []
+
+        def concurrent_refresh(records):
+            calls.append(records.ids)
+            if len(calls) == 1:
+                # Another transaction changes Alpha's periods after this one began.
+                with self._env() as env:
+                    env.cr.execute(
+                        "UPDATE msp_business_plan_objective_target SET actual_value = 7"
+                        " WHERE objective_id = %s",
+                        [alpha_objective],
+                    )
+            original(records)
+
+        with (
+            patch.object(Objective, "action_refresh_actuals", concurrent_refresh),
+            # logging.INFO: Odoo names its level 25 "INFO" too.
+            self.assertLogs(cron_batch.__name__, logging.INFO) as logs,
+            mute_logger("odoo.sql_db"),
+        ):
+            self.assertEqual(self._run_once(REFRESH), (1, 2))
+        self.assertEqual(len(calls), 2, "tried again once")
+        self.assertIn("tried again", logs.output[0])
+        self.assertFalse([line for line in logs.output if line.startswith("ERROR")])
+        self.assertEqual(self._actuals()["Alpha"], 1.0)
+        self.assertEqual(self._mark("refresh_actuals"), self.partner_ids["Alpha"])
+
     def test_two_runs_never_take_the_same_batch(self):
         self._make_stale()
         # Odoo's job lock: while a worker holds the job, another one cannot take it.
@@ -299,6 +327,27 @@ class TestCronBatches(TransactionCase):
             self.assertEqual(self._run_once(EXPIRY), (1, 0))
         self.assertEqual(set(states().values()), {"expired"})
         self.assertEqual(self._mark("expire_registrations"), 0)
+
+    def test_progress_mails_go_batch_by_batch_too(self):
+        """The monthly progress mail: one partner company a batch, each stamped done."""
+        self._set_mark("progress_mails", self.partner_ids["Alpha"] - 1)
+
+        def mailed():
+            with self._env() as env:
+                plans = env["msp.business.plan"].search(
+                    [("partner_id", "in", list(self.partner_ids.values()))]
+                )
+                return {
+                    plan.partner_id.name.removeprefix(f"{PREFIX} "): bool(plan.progress_mail_date)
+                    for plan in plans
+                }
+
+        self.assertEqual(self._run_once(MAILS), (1, 2))
+        self.assertEqual(mailed(), {"Alpha": True, "Beta": False, "Gamma": False})
+        self.assertEqual(self._run_once(MAILS), (1, 1))
+        self.assertEqual(self._run_once(MAILS), (1, 0))
+        self.assertEqual(mailed(), dict.fromkeys(NAMES, True))
+        self.assertEqual(self._mark("progress_mails"), 0)
 
     def test_outside_a_cron_run_one_call_does_the_whole_pass(self):
         """A settings change or a direct call: every company at once, in the caller's

@@ -4,20 +4,18 @@ partner, template and year, access, bad input and the cost of a batch."""
 import doctest
 import threading
 import time
-from contextlib import contextmanager
 from datetime import date, datetime
 from functools import partial
 
 import psycopg2
 
-from odoo import SUPERUSER_ID, Command, api
+from odoo import Command
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.service.model import retrying
-from odoo.tests import TransactionCase, tagged
+from odoo.tests import tagged
 from odoo.tools import mute_logger
 
 from ..tools import compat, plan_templates
-from .common import MspPlanningCase
+from .common import MspCommittedCase, MspPlanningCase
 
 YEAR = 2026
 
@@ -557,18 +555,13 @@ class TestGenerationQueries(TemplateCommon):
                 self.assertEqual(len(plans.objective_ids), 500)
 
 
-class TestGenerateConcurrency(TransactionCase):
+class TestGenerateConcurrency(MspCommittedCase):
     """Two generations from the same template at once, on two committed connections:
     one plan per partner, the second generation retried and skipping them. The
     records are committed (names starting with ``MSP Generation``) and removed by a
     cleanup that runs whatever happens."""
 
     PREFIX = "MSP Generation"
-
-    @contextmanager
-    def _env(self):
-        with self.registry.cursor() as cr:
-            yield api.Environment(cr, SUPERUSER_ID, {"tracking_disable": True})
 
     def _cleanup(self):
         with self._env() as env:
@@ -581,8 +574,6 @@ class TestGenerateConcurrency(TransactionCase):
 
     def setUp(self):
         super().setUp()
-        self._cleanup()
-        self.addCleanup(self._cleanup)
         with self._env() as env:
             self.partner_ids = (
                 env["res.partner"]
@@ -605,10 +596,8 @@ class TestGenerateConcurrency(TransactionCase):
     def test_two_generations_at_once_create_one_plan_per_partner(self):
         first_created = threading.Event()
         created = {}
-        attempts = {"first": 0, "second": 0}
 
         def generate(key, env):
-            attempts[key] += 1
             template = env["msp.business.plan.template"].browse(self.template_id)
             partners = env["res.partner"].browse(self.partner_ids)
             if key == "second":
@@ -622,26 +611,9 @@ class TestGenerateConcurrency(TransactionCase):
                 first_created.set()
                 time.sleep(0.5)  # the second one now waits for this transaction
 
-        errors = []
-
-        def run(key):
-            try:
-                with self.registry.cursor() as cr:
-                    env = api.Environment(cr, SUPERUSER_ID, {"tracking_disable": True})
-                    retrying(partial(generate, key, env), env)
-            except Exception as error:
-                errors.append(error)
-
-        threads = [threading.Thread(target=run, args=(key,)) for key in ("first", "second")]
-        with mute_logger("odoo.service.model", "odoo.sql_db"):
-            for thread in threads:
-                thread.start()
-            for thread in threads:
-                thread.join(timeout=60)
-        self.assertFalse([thread for thread in threads if thread.is_alive()], "deadlock")
-        self.assertFalse(errors)
+        attempts = self._run_in_threads(partial(generate, "first"), partial(generate, "second"))
         self.assertEqual(created, {"first": 2, "second": 0})
-        self.assertGreaterEqual(attempts["second"], 2, attempts)
+        self.assertGreaterEqual(attempts[1], 2, "the second generation was retried")
         with self._env() as env:
             plans = env["msp.business.plan"].search([("partner_id", "in", self.partner_ids)])
             self.assertEqual(len(plans), 2)

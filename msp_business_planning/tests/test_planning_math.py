@@ -99,3 +99,48 @@ class TestPlanningMath(MspDoctestCase):
             ),
             (100.0, "on_track"),
         )
+
+    def test_period_figure_columns_are_the_period_rules(self):
+        """The tracking engine's column form of the period rules gives, period for
+        period, what the period's computed fields give (progress_percent and
+        period_pacing, as the period model applies them), on every case: before,
+        inside, on the last day of and after a period; no target, a target met,
+        exceeded, nearly or far from met; running or not; default and custom
+        thresholds; the exact thresholds themselves."""
+        today = date(2026, 5, 16)
+        ranges = [
+            (date(2026, 1, 1), date(2026, 3, 31)),  # over
+            (date(2026, 4, 1), date(2026, 6, 30)),  # running
+            (date(2026, 5, 16), date(2026, 5, 31)),  # starts today
+            (date(2026, 5, 1), date(2026, 5, 15)),  # ended yesterday
+            (date(2026, 5, 15), date(2026, 5, 15)),  # one day, yesterday
+            (date(2026, 7, 1), date(2026, 9, 30)),  # not started
+        ]
+        pairs = [(0.0, 0.0), (5.0, 0.0), (0.0, 10.0), (10.0, 10.0), (25.0, 10.0)]
+        # Actuals right at and around the thresholds of the running quarter.
+        expected = planning.period_expected(*ranges[1], today)
+        for share in (0.9, 0.7, 0.5):
+            for nudge in (-1e-9, 0.0, 1e-9):
+                pairs.append((expected * share / 100.0 * 200.0 * (1 + nudge), 200.0))
+        pairs += [(1.0, 3.0), (2.0, 3.0), (7.0, 9.0), (99.99, 100.0), (0.01, 1e-3)]
+        for thresholds in (planning.DEFAULT_THRESHOLDS, planning.PacingThresholds(0.8, 0.5)):
+            rows = [
+                (actual, target, start, end, running)
+                for start, end in ranges
+                for actual, target in pairs
+                for running in (True, False)
+            ]
+            actuals, targets, starts, ends, running = map(list, zip(*rows, strict=True))
+            columns = planning.period_figure_columns(
+                actuals, targets, starts, ends, running, today, thresholds
+            )
+            reference = []
+            for actual, target, start, end, is_running in rows:
+                progress = planning.progress_percent(actual, target)
+                expected, status = planning.period_pacing(
+                    start, end, target, progress, today, thresholds
+                )
+                reference.append((progress, expected, status if is_running else None))
+            self.assertEqual(list(zip(*columns, strict=True)), reference)
+            statuses = {status for _p, _e, status in reference}
+            self.assertEqual(statuses, {None, "on_track", "at_risk", "off_track"})

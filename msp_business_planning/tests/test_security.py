@@ -43,6 +43,20 @@ class TestInternalAccess(MspPlanningCase):
         with self.assertRaises(AccessError):
             self.other_plan.objective_ids.with_user(self.user_own).write({"weight": 20})
 
+    def test_partner_plan_count_is_each_users_own(self):
+        """The partner form's count is of the plans the reader may see, whoever read
+        it first in the same transaction (the value depends on the user)."""
+        partner = self.own_plan.commercial_partner_id
+        every = self._visible(self.user_all).filtered(
+            lambda plan: plan.commercial_partner_id == partner
+        )
+        own = self._visible(self.user_own).filtered(
+            lambda plan: plan.commercial_partner_id == partner
+        )
+        self.assertGreater(len(every), len(own))
+        self.assertEqual(partner.with_user(self.user_all).business_plan_count, len(every))
+        self.assertEqual(partner.with_user(self.user_own).business_plan_count, len(own))
+
     def test_all_plans_user_sees_every_plan_of_its_company(self):
         plans = self._visible(self.user_all)
         self.assertLessEqual(self.own_plan | self.other_plan | self.followed_plan, plans)

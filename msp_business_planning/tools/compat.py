@@ -18,9 +18,9 @@ Python:
     read_group(model, domain, groupby)    the public grouped read, ``__count`` a group (tests)
     port_vals(model_name, vals)           18.0 field names of a vals dict, for this version
     set_group_privilege(env, ...)         our groups under one category (18) / privilege (19)
-    cron_progress(env, processed, remaining)  a cron batch done (committed by the cron runner)
     route_readonly_unless_post            ``readonly`` of a GET form / POST submission route
     cron_commit_progress(env, done, remaining)   report a cron batch (and commit it)
+    cache_update(records, field, values)  stored values into the cache in bulk
 Tests: MAIL_THREAD_DATA_ROUTE + mail_thread_data_params(...), uploaded_attachment(answer),
 message_post_params(...), warm_static_files().
 Tours: static/tests/tours/tour_compat.js, unloads(step).
@@ -332,18 +332,6 @@ def set_group_privilege(env, module, category_xmlid, privilege_name, group_xmlid
     groups.write({"privilege_id": privilege.id})
 
 
-def cron_progress(env, processed, remaining):
-    """Report a batch of a cron job done: ``processed`` records, ``remaining`` left;
-    the cron runner commits it and calls the job again while some remain. Outside a
-    cron run (a test, a button), nothing: the caller's transaction stays whole."""
-    if not env.context.get("ir_cron_progress_id"):
-        return
-    if V19:  # 19.0: _commit_progress commits the batch (_notify_progress is deprecated)
-        env["ir.cron"]._commit_progress(processed, remaining=remaining)
-    else:  # 18.0: _notify_progress; the runner commits between the calls
-        env["ir.cron"]._notify_progress(done=processed, remaining=remaining)
-
-
 def route_readonly_unless_post(controller, *route_args):
     """``readonly`` of an ``http.route`` serving a form (GET, read-only: the replica
     may answer) and its submission (POST, read/write: the primary). Odoo calls it
@@ -353,15 +341,30 @@ def route_readonly_unless_post(controller, *route_args):
 
 
 def cron_commit_progress(env, done, remaining):
-    """Report a cron batch to Odoo's cron runner and commit it: ``done`` records of
-    this call, ``remaining`` still to do (Odoo calls the job again, or reschedules it,
-    while some remain). Outside a cron run it only commits."""
+    """Report a batch of a cron job to Odoo's cron runner and commit it: ``done``
+    records of this call, ``remaining`` still to do (Odoo calls the job again, or
+    reschedules it, while some remain). Outside a cron run (a test, a button, a settings
+    change), nothing: the caller's transaction stays whole."""
+    if not env.context.get("ir_cron_progress_id"):
+        return
     if V19:  # 19.0: _commit_progress (_notify_progress is deprecated and warns)
         env["ir.cron"]._commit_progress(done, remaining=remaining)
         return
     # 18.0: _notify_progress records the figures, the caller commits
     env["ir.cron"]._notify_progress(done=done, remaining=remaining)
     env.cr.commit()
+
+
+def cache_update(records, field, values):
+    """Put ``values`` (one per record, as the cache holds them: numbers, selection
+    keys) in the cache of ``field`` for ``records``, which are stored so already (the
+    tracking engine's bulk writer). 18.0's ``env.cache.update`` fills the field's cache
+    in one go; 19.0's makes a record and a call per value, so the field's cache mapping
+    is filled directly (what its ``_update_cache`` does, for all the values at once)."""
+    if V19:  # 19.0: Field._get_cache(env), the field's {record id: value} of this env
+        field._get_cache(records.env).update(zip(records._ids, values, strict=True))
+    else:  # 18.0: Cache.update, in bulk already
+        records.env.cache.update(records, field, values)
 
 
 def warm_static_files():

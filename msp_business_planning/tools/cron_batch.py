@@ -13,9 +13,12 @@ the last company committed; the mark goes back to 0 when a pass ends. The mark's
 locked for the batch's transaction (``FOR UPDATE SKIP LOCKED``), on top of Odoo's job
 lock: two runs of the same job never take the same batch, the second one stops at once.
 
-A batch that fails is rolled back and logged with its companies; the batches before it
-stay committed and the pass goes on after it (the failed companies are done again by
-the next pass).
+A batch that meets a concurrent transaction writing the same rows (a serialization
+failure or a deadlock: a partner registering a deal while its company's batch runs) is
+rolled back and tried again in a new transaction, as Odoo retries a request, up to
+``MAX_TRIES`` times. A batch that fails otherwise (or keeps conflicting) is rolled back
+and logged with its companies; the batches before it stay committed and the pass goes
+on after it (the failed companies are done again by the next pass).
 
 Called outside a cron run (a settings change, a test), the job makes a whole pass in
 the caller's transaction: the same batches, no commit, no mark, and an error fails the
@@ -23,7 +26,10 @@ caller's transaction as a whole.
 """
 
 import logging
+import random
+import time
 
+from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
 from odoo.tools import SQL
 
 from . import compat
@@ -32,6 +38,8 @@ _logger = logging.getLogger(__name__)
 
 BATCH_SIZE_PARAM = "msp_business_planning.cron_batch_size"
 DEFAULT_BATCH_SIZE = 200
+# Tries of a batch that meets a concurrent transaction (Odoo's own number for requests).
+MAX_TRIES = 5
 # Followed by the job's name: the id of the last partner company of the pass committed.
 RESUME_PARAM = "msp_business_planning.cron_resume."
 
@@ -114,12 +122,32 @@ def _set_mark(env, job, partner_id):
     )
 
 
-def _process_batch(env, job, partner_ids, process):
+class Conflict(Exception):
+    """A batch met a concurrent transaction: to be tried again in a new one."""
+
+
+def _process_batch(env, job, partner_ids, process, last_try=True):
     """``process(partner_ids)`` in a savepoint: True when done; False, logged and rolled
-    back, when it failed."""
+    back, when it failed. Raises :class:`Conflict` when it met a concurrent
+    transaction and this is not its ``last_try``: the caller rolls back and retries."""
     try:
         with env.cr.savepoint():
             process(partner_ids)
+    except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY as error:
+        env.invalidate_all(flush=False)
+        if not last_try:
+            raise Conflict() from error
+        _logger.error(
+            "Daily job %s: the batch of partner companies %s to %s kept meeting concurrent "
+            "changes (%s) and was rolled back; the other batches are kept, these companies "
+            "are done again by the next pass (ids: %s)",
+            job,
+            partner_ids[0],
+            partner_ids[-1],
+            error.pgcode,
+            partner_ids,
+        )
+        return False
     except Exception:
         env.invalidate_all(flush=False)
         _logger.exception(
@@ -133,6 +161,24 @@ def _process_batch(env, job, partner_ids, process):
         )
         return False
     return True
+
+
+def _run_batch(env, model, job, domain, partner_field, process, size, last_try):
+    """One batch of a cron run, in the cron's transaction: (done, remaining), or None
+    when another run of the job holds the pass."""
+    after = _lock_mark(env, job)
+    if after is None:
+        return None
+    env.cr.execute(_partner_ids_sql(model, domain, partner_field, after, size))
+    partner_ids = [row[0] for row in env.cr.fetchall()]
+    if partner_ids:
+        _process_batch(env, job, partner_ids, process, last_try=last_try)
+        after = partner_ids[-1]
+    env.cr.execute(_count_sql(model, domain, partner_field, after))
+    remaining = env.cr.fetchone()[0]
+    # The pass ends with its last batch: the next run starts a new one.
+    _set_mark(env, job, after if remaining else 0)
+    return len(partner_ids), remaining
 
 
 def run(model, job, domain, partner_field, process):
@@ -153,19 +199,28 @@ def run(model, job, domain, partner_field, process):
             done += len(partner_ids)
             after = partner_ids[-1]
 
-    after = _lock_mark(env, job)
-    if after is None:
+    for attempt in range(1, MAX_TRIES + 1):
+        try:
+            outcome = _run_batch(
+                env, model, job, domain, partner_field, process, size, attempt == MAX_TRIES
+            )
+            break
+        except Conflict as conflict:
+            # A new transaction, so a new snapshot: what the other one committed is seen.
+            env.cr.rollback()
+            env.invalidate_all(flush=False)
+            wait = random.uniform(0.0, 0.1 * 2**attempt)
+            _logger.info(
+                "Daily job %s: a batch met a concurrent change (%s), tried again in %.2f s",
+                job,
+                conflict.__cause__.pgcode,
+                wait,
+            )
+            time.sleep(wait)
+    if outcome is None:
         # Another run of this job holds the pass: nothing for this one.
         compat.cron_commit_progress(env, 0, 0)
         return 0, 0
-    env.cr.execute(_partner_ids_sql(model, domain, partner_field, after, size))
-    partner_ids = [row[0] for row in env.cr.fetchall()]
-    if partner_ids:
-        _process_batch(env, job, partner_ids, process)
-        after = partner_ids[-1]
-    env.cr.execute(_count_sql(model, domain, partner_field, after))
-    remaining = env.cr.fetchone()[0]
-    # The pass ends with its last batch: the next run starts a new one.
-    _set_mark(env, job, after if remaining else 0)
-    compat.cron_commit_progress(env, len(partner_ids), remaining)
-    return len(partner_ids), remaining
+    done, remaining = outcome
+    compat.cron_commit_progress(env, done, remaining)
+    return done, remaining

@@ -255,6 +255,54 @@ def period_pacing(date_start, date_end, target, progress, today, thresholds, exp
     return expected, pacing_status(progress, expected, thresholds)
 
 
+def period_figure_columns(actuals, targets, starts, ends, running, today, thresholds):
+    """The figures of many periods at once, by the rules above: ``(progresses,
+    expected progresses, pacing statuses)``, one list each, of the periods whose
+    ``actuals``, ``targets``, ``starts`` and ``ends`` are given as columns (sequences
+    of the same length), ``running`` saying for each whether its plan is running (else
+    no status). A status is None where :func:`period_pacing` gives none.
+
+    Period for period, the same as :func:`progress_percent` and
+    :func:`period_pacing` (a test compares them on every case), without a function
+    call per period: the tracking engine computes hundreds of thousands of them. The
+    expected progress is computed once per distinct range.
+
+    >>> t = DEFAULT_THRESHOLDS
+    >>> q1, q2 = (date(2026, 1, 1), date(2026, 3, 31)), (date(2026, 4, 1), date(2026, 6, 30))
+    >>> period_figure_columns(
+    ...     [5, 4.5, 4.5, 0], [10, 10, 10, 0], [q1[0], q2[0], q2[0], q2[0]],
+    ...     [q1[1], q2[1], q2[1], q2[1]], [True, True, False, True], date(2026, 5, 16), t)
+    ([50.0, 45.0, 45.0, 0.0], [100.0, 49.45054945054945, 49.45054945054945, \
+49.45054945054945], ['off_track', 'on_track', None, None])
+    """
+    on_track, at_risk = thresholds
+    # (expected progress, the same capped at 100, whether the period has started)
+    elapsed = {}
+    for start, end in set(zip(starts, ends, strict=True)):
+        expected = period_expected(start, end, today)
+        elapsed[start, end] = (expected, min(expected, 100.0), today > start)
+    ranges = [elapsed[key] for key in zip(starts, ends, strict=True)]
+    progresses = [
+        actual / target * 100.0 if target > 0 else 0.0
+        for actual, target in zip(actuals, targets, strict=True)
+    ]
+    statuses = []
+    status = statuses.append
+    for progress, target, (expected, capped, started), is_running in zip(
+        progresses, targets, ranges, running, strict=True
+    ):
+        if not (is_running and started and target > 0):
+            status(None)
+        elif expected <= 0:
+            status("on_track")
+        else:
+            ratio = (progress if progress < 100.0 else 100.0) / capped
+            status(
+                "on_track" if ratio >= on_track else "at_risk" if ratio >= at_risk else "off_track"
+            )
+    return progresses, [expected for expected, _capped, _started in ranges], statuses
+
+
 # ------------------------------------------------------------
 # BUSINESS REVIEWS
 # ------------------------------------------------------------

@@ -39,6 +39,11 @@ _logger = logging.getLogger(__name__)
 ONE_DAY = timedelta(days=1)
 # The figures a refresh computes and writes itself, after the actuals.
 PACING_FIELDS = ("progress", "expected_progress", "pacing_status")
+# The stored figures a refresh writes, by table, in the order of their FigureColumns
+# (a period's are also read in this order: PERIOD_STORED).
+PERIOD_FIGURES = ("actual_value", *PACING_FIELDS, "forecast_value")
+OBJECTIVE_FIGURES = ("actual_value", *PACING_FIELDS, "forecast_value", "forecast_to_miss")
+PLAN_FIGURES = (*PACING_FIELDS, "forecast_progress", "forecast_to_miss")
 # Column types of the arrays of a bulk UPDATE, by field type.
 BULK_COLUMN_TYPES = {
     "boolean": "bool",
@@ -46,10 +51,6 @@ BULK_COLUMN_TYPES = {
     "integer": "int4",
     "selection": "varchar",
 }
-# The forecast's figures, written by the same refresh: the period's forecast value,
-# the objective's and whether it is forecast to miss, the plan's forecast progress.
-FORECAST_FIELDS = ("forecast_value", "forecast_to_miss")
-PLAN_FORECAST_FIELDS = ("forecast_progress", "forecast_to_miss")
 # The key of the weighted open pipeline's totals in an aggregate (the actual's are
 # the field names).
 PIPELINE = "pipeline"
@@ -73,8 +74,8 @@ PARAM_AT_RISK = "msp_business_planning.at_risk_threshold"
     PERIOD_STATUS,
     PERIOD_FORECAST,
 ) = range(12)
-# The figures stored on a period, in the order of ``("actual_value", *PACING_FIELDS,
-# "forecast_value")``.
+PERIOD_WIDTH = PERIOD_FORECAST + 1
+# The figures stored on a period, in the order of PERIOD_FIGURES.
 PERIOD_STORED = slice(PERIOD_ACTUAL, PERIOD_FORECAST + 1)
 
 PERIOD_COLUMNS = SQL(
@@ -237,6 +238,29 @@ class FigureColumns:
         self._appends = [column.append for column in self.columns]
         self.changed = []
 
+    @classmethod
+    def from_columns(cls, ids, columns, stored):
+        """The figures ``columns`` (one sequence per figure) of the records ``ids``,
+        ``stored`` being the columns of what the database holds, in the same order.
+
+        >>> columns = FigureColumns.from_columns([1, 2], [[1.0, 0.0], ["a", None]],
+        ...                                      [(1.0, 3.0), ("a", None)])
+        >>> columns.changed_columns()
+        ([2], [[0.0], [None]])
+        """
+        figures = cls(len(columns))
+        figures.ids = list(ids)
+        figures.columns = [list(column) for column in columns]
+        figures._appends = [column.append for column in figures.columns]
+        figures.changed = [
+            index
+            for index, new, old in zip(
+                itertools.count(), zip(*columns, strict=True), zip(*stored, strict=True)
+            )
+            if new != old
+        ]
+        return figures
+
     def add(self, record_id, stored, figures):
         """Add a record's new ``figures`` (a tuple), ``stored`` being what the database
         holds (a sequence of the same length)."""
@@ -272,6 +296,10 @@ class TrackingEngine:
         self.objectives = objectives
         self.cut = cut
         self._period_index = None
+        self._columns = None
+        self._objective_ids = None  # {period id: objective id}
+        self._positions = None
+        self._slices = None
         # {period id: weighted open pipeline}, filled by the deal aggregates of the
         # kinds with a pipeline, in the same pass as their actuals (none with a cut).
         self.pipeline = {}
@@ -307,7 +335,7 @@ class TrackingEngine:
         if not periods:
             return None
         objectives = cls.read_plan_objectives(
-            objective_model, {period[PERIOD_OBJECTIVE] for period in periods}
+            objective_model, set(map(operator.itemgetter(PERIOD_OBJECTIVE), periods))
         )
         return cls(objective_model, periods, objectives, cut=cut)
 
@@ -363,10 +391,41 @@ class TrackingEngine:
                 targets.ids,
             )
         )
-        width = PERIOD_FORECAST + 1
-        periods = [row[:width] for row in rows]
-        objectives = {row[width]: ObjectiveRow(*row[width:]) for row in rows}
+        periods = [row[:PERIOD_WIDTH] for row in rows]
+        objectives = {row[PERIOD_WIDTH]: ObjectiveRow(*row[PERIOD_WIDTH:]) for row in rows}
         return cls(Objective, periods, objectives, cut=cut)
+
+    @property
+    def columns(self):
+        """The periods as columns: one tuple per ``PERIOD_*`` index."""
+        if self._columns is None:
+            # One list per index (zip(*rows) would make an iterator per row, and
+            # wake the garbage collector over the whole heap).
+            self._columns = [
+                list(map(operator.itemgetter(index), self.periods)) for index in range(PERIOD_WIDTH)
+            ]
+        return self._columns
+
+    def objective_slices(self):
+        """``[(objective id, first index, index after its last)]`` of the periods (they
+        are ordered by objective)."""
+        if self._slices is None:
+            self._slices = []
+            low = 0
+            for objective_id, rows in itertools.groupby(self.columns[PERIOD_OBJECTIVE]):
+                high = low + len(list(rows))
+                self._slices.append((objective_id, low, high))
+                low = high
+        return self._slices
+
+    @property
+    def position(self):
+        """``{period id: its index in the periods}``."""
+        if self._positions is None:
+            self._positions = {
+                period_id: index for index, period_id in enumerate(self.columns[PERIOD_ID])
+            }
+        return self._positions
 
     def period(self, period_id):
         """The row of a period."""
@@ -378,6 +437,17 @@ class TrackingEngine:
         """The :class:`ObjectiveRow` of a period's objective."""
         return self.objectives[self.period(period_id)[PERIOD_OBJECTIVE]]
 
+    def by_objective(self, period_ids):
+        """``(objective id, its periods among period_ids)`` of consecutive runs of
+        ``period_ids`` of one objective: the per-objective work is done once per run
+        (once per objective when, as the engine's own, they are ordered by
+        objective)."""
+        if self._objective_ids is None:
+            self._objective_ids = dict(
+                zip(self.columns[PERIOD_ID], self.columns[PERIOD_OBJECTIVE], strict=True)
+            )
+        return itertools.groupby(period_ids, key=self._objective_ids.__getitem__)
+
     # ------------------------------------------------------------
     # actuals
     # ------------------------------------------------------------
@@ -386,15 +456,15 @@ class TrackingEngine:
         """``{period id: actual}`` of ``period_ids`` (every period by default), each
         kind by its aggregate; the periods of a kind no installed module measures are
         left out (their last actuals stay)."""
-        kinds = {objective.id: objective.kind for objective in self.objectives.values()}
+        objectives = self.objectives
         by_kind = defaultdict(list)
         if period_ids is None:
-            for row in self.periods:
-                by_kind[kinds[row[PERIOD_OBJECTIVE]]].append(row[PERIOD_ID])
+            ids = self.columns[PERIOD_ID]
+            for objective_id, low, high in self.objective_slices():
+                by_kind[objectives[objective_id].kind] += ids[low:high]
         else:
-            period = self.period
-            for period_id in period_ids:
-                by_kind[kinds[period(period_id)[PERIOD_OBJECTIVE]]].append(period_id)
+            for objective_id, run in self.by_objective(period_ids):
+                by_kind[objectives[objective_id].kind] += run
         computers = self.Objective._get_actual_computers(engine=self)
         Target = self.env["msp.business.plan.objective.target"]
         actuals = {}
@@ -402,7 +472,18 @@ class TrackingEngine:
             if kind not in computers:
                 continue  # measured by a module not installed: keep the last actuals
             computed = computers[kind](Target.browse(ids), cut=self.cut)
-            actuals.update({period_id: computed.get(period_id) or 0.0 for period_id in ids})
+            actuals.update(dict.fromkeys(ids, 0.0))
+            actuals.update(computed)
+        if None in actuals.values():  # (a sum of nothing)
+            actuals = {period_id: actual or 0.0 for period_id, actual in actuals.items()}
+        return actuals
+
+    def stored_actuals(self):
+        """``{period id: actual}`` as stored (0 for none)."""
+        columns = self.columns
+        actuals = dict(zip(columns[PERIOD_ID], columns[PERIOD_ACTUAL], strict=True))
+        if None in actuals.values():
+            actuals = {period_id: actual or 0.0 for period_id, actual in actuals.items()}
         return actuals
 
     def populations(self, kind, period_ids):
@@ -413,9 +494,7 @@ class TrackingEngine:
         key_of = {}  # objective id -> domain key
         groups = {}
         broken = []
-        period = self.period
-        for period_id in period_ids:
-            objective_id = period(period_id)[PERIOD_OBJECTIVE]
+        for objective_id, run in self.by_objective(period_ids):
             key = key_of.get(objective_id, False)
             if key is False:
                 text = self.objectives[objective_id].lead_domain
@@ -432,9 +511,9 @@ class TrackingEngine:
                         groups.setdefault(parsed[text], (domain, []))
                 key = key_of[objective_id] = parsed[text]
             if key is None:
-                broken.append(period_id)
+                broken += run
             else:
-                groups[key][1].append(period_id)
+                groups[key][1].extend(run)
         return groups, broken
 
     def deal_actuals(self, kind, period_ids):
@@ -450,31 +529,54 @@ class TrackingEngine:
     def spans(self, period_ids):
         """``([Span], {period id: index of its span})``: the distinct ranges of these
         periods (cut at ``cut``), the deals of each counted once whatever the number of
-        objectives sharing it."""
+        objectives sharing it. The objectives of a plan with the same periods share
+        their ranges: worked out once for all of them."""
         spans = {}
         span_of = {}
         cut = self.cut
-        period = self.period
-        currencies = {
-            objective.id: (objective.currency_id, objective.company_currency_id)
-            for objective in self.objectives.values()
-        }
-        for period_id in period_ids:
-            row = period(period_id)
-            end = min(row[PERIOD_END], cut) if cut else row[PERIOD_END]
-            if end < row[PERIOD_START]:
-                continue  # not started by the cut: nothing counted
-            span = (
-                row[PERIOD_PARTNER],
-                row[PERIOD_COMPANY],
-                row[PERIOD_START],
-                end,
-                *currencies[row[PERIOD_OBJECTIVE]],
+        columns = self.columns
+        starts, ends = columns[PERIOD_START], columns[PERIOD_END]
+        partners, companies = columns[PERIOD_PARTNER], columns[PERIOD_COMPANY]
+        position = self.position
+        shared = {}  # (plan's partner, company, currencies, starts, ends): span indexes
+        for objective_id, run in self.by_objective(period_ids):
+            objective = self.objectives[objective_id]
+            run = list(run)
+            indexes = [position[period_id] for period_id in run]
+            first = indexes[0]
+            head = (
+                partners[first],
+                companies[first],
+                objective.currency_id,
+                objective.company_currency_id,
             )
-            index = spans.get(span)
-            if index is None:
-                index = spans[span] = len(spans)
-            span_of[period_id] = index
+            key = (
+                head,
+                tuple([starts[index] for index in indexes]),
+                tuple([ends[index] for index in indexes]),
+            )
+            found = shared.get(key)
+            if found is None:
+                found = shared[key] = []
+                for start, end in zip(key[1], key[2], strict=True):
+                    if cut and cut < end:
+                        end = cut
+                        if end < start:
+                            found.append(None)  # not started by the cut: nothing counted
+                            continue
+                    span = (*head[:2], start, end, *head[2:])
+                    index = spans.get(span)
+                    if index is None:
+                        index = spans[span] = len(spans)
+                    found.append(index)
+            if None in found:
+                span_of.update(
+                    (period_id, index)
+                    for period_id, index in zip(run, found, strict=True)
+                    if index is not None
+                )
+            else:
+                span_of.update(zip(run, found, strict=True))
         return list(map(Span._make, spans)), span_of
 
     def aggregate_deals(self, kind, domain, period_ids):
@@ -492,9 +594,8 @@ class TrackingEngine:
         if not spans:
             return dict.fromkeys(period_ids, 0.0)
         Lead = self.env["crm.lead"]
-        period = self.period
-        objectives = {period(pid)[PERIOD_OBJECTIVE] for pid in period_ids}
-        objectives = [self.objectives[objective_id] for objective_id in objectives]
+        runs = [(objective_id, list(run)) for objective_id, run in self.by_objective(period_ids)]
+        objectives = [self.objectives[objective_id] for objective_id in dict(runs)]
         field_names = sorted({objective.measured for objective in objectives} - {None})
         one_currency = all(objective.one_currency for objective in objectives)
         plain, money = [], defaultdict(list)  # money: {deals' currency field: fields}
@@ -536,22 +637,20 @@ class TrackingEngine:
                         foreign.append(((span_index, key[name]), currency_id, day, value))
         if foreign:
             self._add_converted(foreign, spans, totals)
-
-        def by_period(measured):
-            return {
-                period_id: measured[period(period_id)[PERIOD_OBJECTIVE]].get(
-                    span_of[period_id], 0.0
+        actuals = {}
+        get_span = span_of.get
+        pipeline = self.pipeline
+        for objective_id, run in runs:
+            # A period without span (not started by the cut) gets None: nothing counted.
+            measured = self.objectives[objective_id].measured
+            get_total = totals[measured].get
+            actuals.update(zip(run, [get_total(get_span(pid), 0.0) for pid in run], strict=True))
+            if forecasting:
+                get_open = totals[PIPELINE, measured].get
+                pipeline.update(
+                    zip(run, [get_open(get_span(pid), 0.0) for pid in run], strict=True)
                 )
-                if period_id in span_of
-                else 0.0
-                for period_id in period_ids
-            }
-
-        if forecasting:
-            self.pipeline.update(
-                by_period({o.id: totals[PIPELINE, o.measured] for o in objectives})
-            )
-        return by_period({objective.id: totals[objective.measured] for objective in objectives})
+        return actuals
 
     def forecasts(self, kind):
         """Whether the aggregate of deal ``kind`` weighs its open pipeline too: for a
@@ -799,81 +898,101 @@ class TrackingEngine:
     # figures
     # ------------------------------------------------------------
 
+    def forecast_column(self, actuals):
+        """The periods' forecasts, in the order of :attr:`columns`, for their
+        ``actuals`` (a list in that order): :func:`forecast.period_forecast` of each
+        with its weighted open pipeline (:attr:`pipeline`); a period of a kind with a
+        pipeline whose deals were not aggregated now (pacing only, a deal filter that no
+        longer parses) keeps its stored forecast."""
+        ids, stored = self.columns[PERIOD_ID], self.columns[PERIOD_FORECAST]
+        pipeline = self.pipeline
+        forecasts = []
+        for objective_id, low, high in self.objective_slices():
+            kind = self.objectives[objective_id].kind
+            keeps = deal_tracking.TRACKED_KINDS.get(kind, {}).get("pipeline")
+            for index in range(low, high):
+                open_deals = pipeline.get(ids[index])
+                if open_deals is None and keeps and stored[index] is not None:
+                    forecasts.append(stored[index])
+                else:
+                    forecasts.append(forecast_rules.period_forecast(actuals[index], open_deals))
+        return forecasts
+
     def figures(self, values):
         """What to write for ``{period id: actual}`` (every period of the engine): the
         actuals with the progress and pacing that follow from them for the periods,
         their objectives and their plans, as :func:`write_figures` batches.
 
-        The rules are the computed fields' own (the same functions); the ORM would
-        apply them record by record, in minutes at channel scale. Figures are kept in
-        columns (lists of numbers) rather than a tuple per period: a million small
-        objects alive at once would keep Python's garbage collector busy."""
+        The rules are the computed fields' own: the periods' are applied on columns
+        (:func:`planning.period_figure_columns`, the same rules as the period's
+        computed fields, without a function call per period), the objectives' and
+        plans' by the models' own functions. Figures are kept in columns (lists of
+        numbers) rather than a tuple per period: a million small objects alive at once
+        would keep Python's garbage collector busy."""
         env = self.env
         Objective = self.Objective
         Target = env["msp.business.plan.objective.target"]
         Plan = env["msp.business.plan"]
         today = Objective._pacing_today()
-        any_objective = next(iter(self.objectives.values()))
+        objectives = self.objectives
+        any_objective = next(iter(objectives.values()))
         thresholds = planning.thresholds_from_percent(
             any_objective.on_track_percent, any_objective.at_risk_percent
         )
-        period_figures = Target._period_figures
-        targets = FigureColumns(5)
-        elapsed = {}  # (start, end): expected progress of such a period today
-        objective_figures = {}  # objective id: (actual, progress, expected, status, forecast...)
-        by_objective = operator.itemgetter(PERIOD_OBJECTIVE)
-        pipelines = self.pipeline
-        for objective_id, rows in itertools.groupby(self.periods, key=by_objective):
-            objective = self.objectives[objective_id]
-            state = objective.plan_state
-            # A kind with a pipeline whose deals were not aggregated now (pacing only, a
-            # deal filter that no longer parses) keeps its stored forecast.
-            keeps_forecast = deal_tracking.TRACKED_KINDS.get(objective.kind, {}).get("pipeline")
-            period_actuals, period_forecasts, spans = [], [], []
-            for row in rows:
-                start, end, target = row[PERIOD_START], row[PERIOD_END], row[PERIOD_TARGET]
-                actual = values[row[PERIOD_ID]]
-                expected = elapsed.get((start, end))
-                if expected is None:
-                    expected = elapsed[start, end] = planning.period_expected(start, end, today)
-                progress, expected, status = period_figures(
-                    actual, target, start, end, state, today, thresholds, expected
-                )
-                pipeline = pipelines.get(row[PERIOD_ID])
-                if pipeline is None and keeps_forecast and row[PERIOD_FORECAST] is not None:
-                    forecast = row[PERIOD_FORECAST]
-                else:
-                    forecast = forecast_rules.period_forecast(actual, pipeline)
-                targets.add(
-                    row[PERIOD_ID],
-                    row[PERIOD_STORED],
-                    (actual, progress, expected, status or None, forecast),
-                )
-                period_actuals.append(actual)
-                period_forecasts.append(forecast)
-                spans.append((start, end, target))
-            actual = sum(period_actuals)
-            progress, expected, status = Objective._objective_figures(
-                actual, objective.target, spans, state, today, thresholds
+        columns = self.columns
+        ids, starts, ends = columns[PERIOD_ID], columns[PERIOD_START], columns[PERIOD_END]
+        targets = columns[PERIOD_TARGET]
+        actuals = [values[period_id] for period_id in ids]
+        slices = self.objective_slices()
+        running = []
+        for objective_id, low, high in slices:
+            running += [objectives[objective_id].plan_state in planning.RUNNING_STATES] * (
+                high - low
             )
-            forecast = sum(period_forecasts)
+        progresses, expected, statuses = planning.period_figure_columns(
+            actuals, targets, starts, ends, running, today, thresholds
+        )
+        forecasts = self.forecast_column(actuals)
+        period_columns = FigureColumns.from_columns(
+            ids, [actuals, progresses, expected, statuses, forecasts], columns[PERIOD_STORED]
+        )
+
+        objective_figures = {}  # objective id: (actual, progress, expected, status, ...)
+        elapsed = {}  # (starts, ends, targets): the expected progress of such periods
+        for objective_id, low, high in slices:
+            objective = objectives[objective_id]
+            actual = sum(actuals[low:high])
+            key = (tuple(starts[low:high]), tuple(ends[low:high]), tuple(targets[low:high]))
+            periods = list(zip(*key, strict=True))
+            if key not in elapsed:
+                elapsed[key] = planning.expected_progress(periods, today)
+            progress, expected_progress, status = Objective._objective_figures(
+                actual,
+                objective.target,
+                periods,
+                objective.plan_state,
+                today,
+                thresholds,
+                expected=elapsed[key],
+            )
+            forecast = sum(forecasts[low:high])
             to_miss = forecast_rules.objective_to_miss(
-                forecast, objective.target, objective.plan_date_end, state, today
+                forecast, objective.target, objective.plan_date_end, objective.plan_state, today
             )
             objective_figures[objective_id] = (
                 actual,
                 progress,
-                expected,
+                expected_progress,
                 status or None,
                 forecast,
                 to_miss,
             )
 
-        objective_columns = FigureColumns(6)
+        objective_columns = FigureColumns(len(OBJECTIVE_FIGURES))
         # plan id: [(progress, expected, weight, target, forecast)]
         plan_items = defaultdict(list)
         plans = {}  # plan id: one of its ObjectiveRow
-        for objective in self.objectives.values():
+        for objective in objectives.values():
             figures = objective_figures.get(objective.id)
             if figures:
                 objective_columns.add(objective.id, objective.stored, figures)
@@ -889,10 +1008,10 @@ class TrackingEngine:
                 )
             )
             plans[objective.plan_id] = objective
-        plan_columns = FigureColumns(5)
+        plan_columns = FigureColumns(len(PLAN_FIGURES))
         for plan_id, objective in plans.items():
             items = plan_items[plan_id]
-            progress, expected, status = Plan._progress_figures(
+            progress, expected_progress, status = Plan._progress_figures(
                 items, objective.plan_state, thresholds
             )
             forecast_progress, to_miss = forecast_rules.plan_forecast(
@@ -904,12 +1023,12 @@ class TrackingEngine:
             plan_columns.add(
                 plan_id,
                 objective.plan_stored,
-                (progress, expected, status or None, forecast_progress, to_miss),
+                (progress, expected_progress, status or None, forecast_progress, to_miss),
             )
         return [
-            (Target, ("actual_value", *PACING_FIELDS, "forecast_value"), targets),
-            (Objective, ("actual_value", *PACING_FIELDS, *FORECAST_FIELDS), objective_columns),
-            (Plan, (*PACING_FIELDS, *PLAN_FORECAST_FIELDS), plan_columns),
+            (Target, PERIOD_FIGURES, period_columns),
+            (Objective, OBJECTIVE_FIGURES, objective_columns),
+            (Plan, PLAN_FIGURES, plan_columns),
         ]
 
 
@@ -1008,7 +1127,7 @@ def write_figures(env, batches):
             bulk_update(model, field_names, ids, columns)
             changed = model.browse(ids)
             for field_name, column in zip(field_names, columns, strict=True):
-                env.cache.update(changed, model._fields[field_name], column)
+                compat.cache_update(changed, model._fields[field_name], column)
         written.append((model.browse(figures.ids), field_names))
     handled = {
         records._fields[field_name]
