@@ -2,7 +2,7 @@
     "name": "MSP Business Planning - Dashboard",
     "summary": "A Business Planning dashboard in the Dashboards app: plans by pacing, "
     "channel progress, registrations, won registered revenue, reviews and scores",
-    "version": "1.0.0",
+    "version": "1.1.0",
     "category": "Sales/CRM",
     "website": "https://github.com/msp-business-planning/msp_business_planning",
     "author": "MSP Business Planning contributors",
