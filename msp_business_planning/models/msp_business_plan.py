@@ -344,15 +344,15 @@ class MspBusinessPlan(models.Model):
         "objective_ids.weight",
         "objective_ids.forecast_value",
         "objective_ids.target_value",
+        "objective_ids.forecast_to_miss",
     )
     def _compute_forecast_progress(self):
-        today = self.env["msp.business.plan.objective"]._pacing_today()
         for plan in self:
             plan.forecast_progress, plan.forecast_to_miss = forecast_rules.plan_forecast(
-                [(o.forecast_value, o.target_value, o.weight) for o in plan.objective_ids],
-                plan.state,
-                plan.date_end,
-                today,
+                [
+                    (o.forecast_value, o.target_value, o.weight, o.forecast_to_miss)
+                    for o in plan.objective_ids
+                ]
             )
 
     @api.model

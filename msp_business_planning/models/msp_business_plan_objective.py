@@ -340,6 +340,7 @@ class MspBusinessPlanObjective(models.Model):
                 objective.date_end,
                 objective.plan_state,
                 today,
+                pipeline=objective._has_pipeline(),
             )
 
     @api.depends("progress", "target_ids.target_value", "target_ids.date_start", "plan_state")

@@ -136,6 +136,30 @@ class TestForecastArithmetic(ForecastCase):
         self.assertEqual(registrations._format_forecast(1.0), "1")
         self.assertEqual(self.won_count._format_forecast(1.0), "1.0")
 
+    def test_kinds_without_a_pipeline_are_never_forecast_to_miss(self):
+        """Their forecast is their actual so far: below the target in May says nothing
+        of the rest of the year, so neither they nor their plan are flagged."""
+        plan = self._create_plan(state="in_progress")
+        registrations = self._create_objective(
+            plan, name="Registrations", objective_type="deal_registration", target_value=10
+        )
+        manual = self._create_objective(plan, name="Workshops", target_value=10)
+        self._add_update(manual, 3, date(2026, 4, 2))
+        for objective in (registrations, manual):
+            self.assertLess(objective.forecast_value, objective.target_value)
+            self.assertFalse(objective.forecast_to_miss, objective.name)
+        self.assertLess(plan.forecast_progress, 100)
+        self.assertFalse(plan.forecast_to_miss)
+        # The bulk refresh says the same as the computed fields.
+        plan.objective_ids.action_refresh_actuals()
+        self.assertFalse(plan.objective_ids.filtered("forecast_to_miss"))
+        self.assertFalse(plan.forecast_to_miss)
+        # A won-deal objective of the plan forecast to miss: the plan is.
+        won = self._create_objective(plan, name="Won", objective_type="won_deal", target_value=5)
+        plan.objective_ids.action_refresh_actuals()
+        self.assertTrue(won.forecast_to_miss)
+        self.assertTrue(plan.forecast_to_miss)
+
 
 @freeze_time(FROZEN_DAY)
 class TestForecastLiveUpdates(ForecastCase):

@@ -54,9 +54,11 @@ def period_forecast(actual, pipeline):
     return (actual or 0.0) + (pipeline or 0.0)
 
 
-def objective_to_miss(forecast, target, date_end, plan_state, today):
-    """Whether an objective is *forecast to miss*: it has a target, its plan runs and
-    is not over, and its forecast is below the target.
+def objective_to_miss(forecast, target, date_end, plan_state, today, pipeline=True):
+    """Whether an objective is *forecast to miss*: it has a pipeline (its forecast
+    projects open deals; for the other kinds the forecast is only the actual so far,
+    which says nothing of what the rest of the year brings), it has a target, its plan
+    runs and is not over, and its forecast is below the target.
 
     >>> from datetime import date
     >>> end = date(2026, 12, 31)
@@ -70,9 +72,12 @@ def objective_to_miss(forecast, target, date_end, plan_state, today):
     False
     >>> objective_to_miss(8.0, 10.0, end, "draft", date(2026, 5, 16))
     False
+    >>> objective_to_miss(8.0, 10.0, end, "in_progress", date(2026, 5, 16), pipeline=False)
+    False
     """
     return bool(
-        target
+        pipeline
+        and target
         and target > 0
         and plan_state in FORECAST_STATES
         and date_end
@@ -81,37 +86,30 @@ def objective_to_miss(forecast, target, date_end, plan_state, today):
     )
 
 
-def plan_forecast(objectives, plan_state, date_end, today):
+def plan_forecast(objectives):
     """``(forecast progress, forecast to miss)`` of a plan from its ``objectives``
-    (``(forecast, target, weight)``): the weighted mean of each objective's forecast
-    over its target, capped at 100 (the rule of the plan's progress), objectives
-    without a target left out; to miss when that is below 100 while the plan runs and
-    is not over.
+    (``(forecast, target, weight, forecast to miss)``): the weighted mean of each
+    objective's forecast over its target, capped at 100 (the rule of the plan's
+    progress), objectives without a target left out; to miss when one of its objectives
+    is (the others' forecast is their actual so far: a plan is not forecast to miss
+    because the year is not over).
 
-    >>> from datetime import date
-    >>> items = [(12.0, 10.0, 50), (5.0, 10.0, 50), (3.0, 0.0, 20)]
-    >>> plan_forecast(items, "in_progress", date(2026, 12, 31), date(2026, 5, 16))
+    >>> items = [(12.0, 10.0, 50, False), (5.0, 10.0, 50, True), (3.0, 0.0, 20, False)]
+    >>> plan_forecast(items)
     (75.0, True)
-    >>> plan_forecast([(10.0, 10.0, 1)], "in_progress", date(2026, 12, 31), date(2026, 5, 16))
-    (100.0, False)
-    >>> plan_forecast([], "in_progress", date(2026, 12, 31), date(2026, 5, 16))
+    >>> plan_forecast([(10.0, 10.0, 1, False), (2.0, 4.0, 1, False)])
+    (75.0, False)
+    >>> plan_forecast([])
     (0.0, False)
     """
     counted = [item for item in objectives if item[1] > 0]
     progress = planning.weighted_progress(
         [
             (planning.progress_percent(forecast, target), weight)
-            for forecast, target, weight in counted
+            for forecast, target, weight, _to_miss in counted
         ]
     )
-    to_miss = bool(
-        counted
-        and plan_state in FORECAST_STATES
-        and date_end
-        and today <= date_end
-        and progress < 100.0
-    )
-    return progress, to_miss
+    return progress, any(to_miss for *_figures, to_miss in objectives)
 
 
 def pipeline_of(forecast, actual):

@@ -977,7 +977,12 @@ class TrackingEngine:
             )
             forecast = sum(forecasts[low:high])
             to_miss = forecast_rules.objective_to_miss(
-                forecast, objective.target, objective.plan_date_end, objective.plan_state, today
+                forecast,
+                objective.target,
+                objective.plan_date_end,
+                objective.plan_state,
+                today,
+                pipeline=deal_tracking.TRACKED_KINDS.get(objective.kind, {}).get("pipeline"),
             )
             objective_figures[objective_id] = (
                 actual,
@@ -989,7 +994,7 @@ class TrackingEngine:
             )
 
         objective_columns = FigureColumns(len(OBJECTIVE_FIGURES))
-        # plan id: [(progress, expected, weight, target, forecast)]
+        # plan id: [(progress, expected, weight, target, forecast, forecast to miss)]
         plan_items = defaultdict(list)
         plans = {}  # plan id: one of its ObjectiveRow
         for objective in objectives.values():
@@ -1005,6 +1010,7 @@ class TrackingEngine:
                     objective.weight,
                     objective.target,
                     figures[4] or 0.0,
+                    bool(figures[5]),
                 )
             )
             plans[objective.plan_id] = objective
@@ -1015,10 +1021,7 @@ class TrackingEngine:
                 items, objective.plan_state, thresholds
             )
             forecast_progress, to_miss = forecast_rules.plan_forecast(
-                [(item[4], item[3], item[2]) for item in items],
-                objective.plan_state,
-                objective.plan_date_end,
-                today,
+                [(item[4], item[3], item[2], item[5]) for item in items]
             )
             plan_columns.add(
                 plan_id,
