@@ -34,6 +34,12 @@ class FiguresToDate(NamedTuple):
 
 AUTOMATIC_TYPES = ("deal_registration", "qualified_deal_registration", "won_deal")
 NUMERIC_FIELD_TYPES = ("integer", "float", "monetary")
+# The deal fields an objective (or a template line) may add up.
+SUM_FIELD_DOMAIN = [
+    ("model", "=", "crm.lead"),
+    ("ttype", "in", NUMERIC_FIELD_TYPES),
+    ("store", "=", True),
+]
 # What an objective measures and how its target is split; templates offer the same.
 MEASURES = [("count", "Count"), ("sum", "Sum")]
 PERIODICITIES = [("annual", "Annual"), ("quarterly", "Quarterly"), ("monthly", "Monthly")]
@@ -99,11 +105,7 @@ class MspBusinessPlanObjective(models.Model):
         string="Summed Field",
         default=_default_sum_field_id,
         ondelete="set null",
-        domain=[
-            ("model", "=", "crm.lead"),
-            ("ttype", "in", NUMERIC_FIELD_TYPES),
-            ("store", "=", True),
-        ],
+        domain=SUM_FIELD_DOMAIN,
         help="Numeric field of the deals added up when the measure is Sum, e.g. "
         "Expected Revenue. Monetary amounts are converted to the plan currency.",
     )

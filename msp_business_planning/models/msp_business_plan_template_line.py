@@ -2,7 +2,11 @@ from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 
 from ..tools import compat, plan_templates, values
-from .msp_business_plan_objective import MEASURES, NUMERIC_FIELD_TYPES, PERIODICITIES
+from .msp_business_plan_objective import (
+    MEASURES,
+    PERIODICITIES,
+    SUM_FIELD_DOMAIN,
+)
 
 # What a line hands over to the objectives it generates, as is.
 OBJECTIVE_FIELDS = (
@@ -61,11 +65,7 @@ class MspBusinessPlanTemplateLine(models.Model):
         string="Summed Field",
         default=_default_sum_field_id,
         ondelete="set null",
-        domain=[
-            ("model", "=", "crm.lead"),
-            ("ttype", "in", NUMERIC_FIELD_TYPES),
-            ("store", "=", True),
-        ],
+        domain=SUM_FIELD_DOMAIN,
         help="Numeric field of the deals added up when the measure is Sum.",
     )
     lead_domain = fields.Char(

@@ -238,6 +238,13 @@ class MspCommittedCase(TransactionCase):
         self._cleanup()
         self.addCleanup(self._cleanup)
 
+    @staticmethod
+    def _unlink_named(env, model, prefix, field="name"):
+        """Remove the ``model`` records (archived ones included) whose ``field`` starts
+        with ``prefix``: what a test committed."""
+        records = env[model].with_context(active_test=False)
+        records.search([(field, "=like", f"{prefix}%")]).unlink()
+
     @contextmanager
     def _env(self):
         """A superuser environment on a new cursor, committed when the block ends."""

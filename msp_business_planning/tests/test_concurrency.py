@@ -39,10 +39,8 @@ class TestConcurrency(MspCommittedCase):
                 )
             )
             leads.unlink()
-            plans = env["msp.business.plan"].with_context(active_test=False)
-            plans.search([("name", "=like", f"{PREFIX}%")]).unlink()
-            partners = env["res.partner"].with_context(active_test=False)
-            partners.search([("name", "=like", f"{PREFIX}%")]).unlink()
+            for model in ("msp.business.plan", "res.partner"):
+                self._unlink_named(env, model, PREFIX)
 
     def setUp(self):
         super().setUp()

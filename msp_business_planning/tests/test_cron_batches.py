@@ -39,12 +39,8 @@ class TestCronBatches(MspCommittedCase):
 
     def _cleanup(self):
         with self._env() as env:
-            Lead = env["crm.lead"].with_context(active_test=False)
-            Lead.search([("name", "=like", f"{PREFIX}%")]).unlink()
-            plans = env["msp.business.plan"].with_context(active_test=False)
-            plans.search([("name", "=like", f"{PREFIX}%")]).unlink()
-            partners = env["res.partner"].with_context(active_test=False)
-            partners.search([("name", "=like", f"{PREFIX}%")]).unlink()
+            for model in ("crm.lead", "msp.business.plan", "res.partner"):
+                self._unlink_named(env, model, PREFIX)
             env["ir.config_parameter"].search(
                 [
                     "|",

@@ -565,12 +565,9 @@ class TestGenerateConcurrency(MspCommittedCase):
 
     def _cleanup(self):
         with self._env() as env:
-            plans = env["msp.business.plan"].with_context(active_test=False)
-            plans.search([("partner_id.name", "=like", f"{self.PREFIX}%")]).unlink()
-            templates = env["msp.business.plan.template"].with_context(active_test=False)
-            templates.search([("name", "=like", f"{self.PREFIX}%")]).unlink()
-            partners = env["res.partner"].with_context(active_test=False)
-            partners.search([("name", "=like", f"{self.PREFIX}%")]).unlink()
+            self._unlink_named(env, "msp.business.plan", self.PREFIX, field="partner_id.name")
+            self._unlink_named(env, "msp.business.plan.template", self.PREFIX)
+            self._unlink_named(env, "res.partner", self.PREFIX)
 
     def setUp(self):
         super().setUp()
