@@ -204,6 +204,15 @@ class MspBusinessPlanObjective(models.Model):
         help="The plan is running and not over, and the forecast (actual plus weighted "
         "open pipeline) is below the target.",
     )
+    figures_date = fields.Date(
+        string="Figures Computed On",
+        readonly=True,
+        copy=False,
+        groups="base.group_user",
+        help="The day (UTC) the tracking engine last computed this objective's progress and "
+        "pacing. Expected progress moves with the calendar: a refresh on that same day "
+        "recomputes only the objectives whose actuals or forecasts changed.",
+    )
 
     template_line_id = fields.Many2one(
         "msp.business.plan.template.line",
@@ -701,13 +710,9 @@ class MspBusinessPlanObjective(models.Model):
         tracking engine (``tools/tracking_engine.py``): their period actuals (unless
         ``actuals`` is False: pacing only, which moves with the calendar), then the
         progress and pacing of the periods, the objectives and their plans."""
-        engine = TrackingEngine.for_condition(self, condition)
-        if engine is None:
-            return True
-        values = engine.stored_actuals()
-        if actuals:
-            values.update(engine.actuals())
-        self._store_target_actuals(values, engine)
+        engine, values = TrackingEngine.for_refresh(self, condition, actuals=actuals)
+        if engine is not None:
+            self._store_target_actuals(values, engine)
         return True
 
     def _store_target_actuals(self, values, engine):

@@ -5,9 +5,12 @@ import doctest
 from datetime import date, datetime
 from unittest.mock import patch
 
+from freezegun import freeze_time
+
 from odoo.tools import SQL
 
-from ..tools import compat, tracking_engine
+from ..tools import compat, planning, tracking_engine
+from ..tools import forecast as forecast_rules
 from ..tools.tracking_engine import (
     PERIOD_END,
     PERIOD_ID,
@@ -193,3 +196,175 @@ class TestTrackingEngine(MspPlanningCase):
                 objectives.flush_recordset()
             self.env.invalidate_all()
             self.assertEqual(objectives.read(names), written, f"batches of {batch_max}")
+
+
+@freeze_time("2026-11-10 09:00:00")
+class TestRefreshComparesInTheDatabase(MspPlanningCase):
+    """A refresh lets the database compare the stored period actuals with the deals
+    (``TrackingEngine.for_refresh``): only the objectives whose actuals or forecasts
+    changed, or whose figures were computed on another day, are read and recomputed."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.plan = cls._create_plan(state="in_progress")
+        cls.Objective = cls.env["msp.business.plan.objective"]
+        won_stage = cls._won_stage()
+        open_stage = cls.env["crm.stage"].search([("is_won", "=", False)], limit=1)
+        cls.objectives = {}
+        for name, kind, measure, domain, periodicity in (
+            ("count", "deal_registration", "count", "[]", "quarterly"),
+            ("sum", "deal_registration", "sum", "[]", "monthly"),
+            ("qualified", "qualified_deal_registration", "count", "[]", "quarterly"),
+            ("filtered", "deal_registration", "count", "[('expected_revenue', '>', 500)]", "monthly"),
+            ("won", "won_deal", "sum", "[]", "quarterly"),
+        ):
+            cls.objectives[name] = cls._create_objective(
+                cls.plan,
+                name=name,
+                objective_type=kind,
+                measure=measure,
+                lead_domain=domain,
+                periodicity=periodicity,
+            )
+        cls.all = cls.Objective.browse([o.id for o in cls.objectives.values()])
+        # Probability 0: not in the pipeline (only the fourth deal is).
+        cls.small = cls._create_registration(cls.partner_a, expected_revenue=100, probability=0)
+        cls._create_registration(
+            cls.partner_a,
+            state="approved",
+            expected_revenue=1000,
+            day=date(2026, 5, 3),
+            probability=0,
+        )
+        won = cls._create_registration(
+            cls.partner_a, state="approved", expected_revenue=800, day=date(2026, 9, 1)
+        )
+        won.write({"stage_id": won_stage.id})
+        won.write({"date_closed": datetime(2026, 10, 5, 12, 0)})
+        cls._create_registration(
+            cls.partner_a,
+            state="approved",
+            expected_revenue=500,
+            probability=40,
+            date_deadline=date(2026, 12, 20),
+            stage_id=open_stage.id,
+            day=date(2026, 10, 1),
+        )
+        cls.all.action_refresh_actuals()
+        cls.env.flush_all()
+
+    def _for_refresh(self, objectives, actuals=True):
+        return TrackingEngine.for_refresh(
+            self.Objective, SQL("target.objective_id = ANY(%s)", objectives.ids), actuals=actuals
+        )
+
+    def _period_objectives(self, engine):
+        return {row[PERIOD_OBJECTIVE] for row in engine.periods}
+
+    def test_the_database_finds_what_the_python_aggregate_finds(self):
+        """With every stored figure wrong, every period is returned, with the actual and
+        the weighted pipeline that the aggregate in Python (``actuals()``) finds."""
+        expected_engine = TrackingEngine.for_condition(
+            self.Objective, SQL("target.objective_id = ANY(%s)", self.all.ids)
+        )
+        expected = expected_engine.actuals()
+        self.assertEqual(
+            [self.objectives[name].actual_value for name in ("count", "sum", "qualified")],
+            [4, 2400, 3],
+        )
+        self.assertEqual(self.objectives["filtered"].actual_value, 2)
+        self.assertEqual(self.objectives["won"].actual_value, 800)
+        self.assertEqual(self.objectives["won"].forecast_value, 1000, "800 + 40% of 500")
+        self.env.cr.execute(
+            "UPDATE msp_business_plan_objective_target SET actual_value = -1, forecast_value = -1"
+            " WHERE objective_id = ANY(%s)",
+            [self.all.ids],
+        )
+        self.env.invalidate_all()
+        engine, values = self._for_refresh(self.all)
+        self.assertEqual(len(engine.periods), len(expected_engine.periods))
+        self.assertEqual(values, expected)
+        self.assertEqual(engine.pipeline, expected_engine.pipeline)
+        self.assertEqual(sum(engine.pipeline.values()), 200)
+
+    def test_a_second_refresh_on_the_same_day_reads_no_period(self):
+        # One query for the objectives, one per population (4: the count and the sum
+        # of registrations share theirs), none for the periods: nothing may change.
+        with self.assertQueryCount(__system__=5):
+            engine, values = self._for_refresh(self.all)
+        self.assertIsNone(engine)
+        self.assertIsNone(values)
+        self.assertTrue(all(o.figures_date == date(2026, 11, 10) for o in self.all))
+
+    def test_only_what_changed_behind_the_orms_back_is_recomputed(self):
+        """A deal's amount changed in SQL (no hook ran): the objective adding it up is
+        recomputed, the others are not read."""
+        self.env.cr.execute(
+            "UPDATE crm_lead SET expected_revenue = 300 WHERE id = %s", [self.small.id]
+        )
+        self.env.invalidate_all()
+        engine, _values = self._for_refresh(self.all)
+        self.assertEqual(self._period_objectives(engine), {self.objectives["sum"].id})
+        self.all.action_refresh_actuals()
+        self.assertEqual(self.objectives["sum"].actual_value, 2600)
+        # A period's actual set wrong in SQL is found and put right the same day.
+        period = self.objectives["count"].target_ids[0]
+        self.env.cr.execute(
+            "UPDATE msp_business_plan_objective_target SET actual_value = 42 WHERE id = %s",
+            [period.id],
+        )
+        self.env.invalidate_all()
+        self.all.action_refresh_actuals()
+        self.assertEqual(period.actual_value, 1)
+        self.assertEqual(self.objectives["count"].actual_value, 4)
+
+    def test_another_day_recomputes_the_pacing_without_any_deal_change(self):
+        count = self.objectives["count"]
+        quarter = count.target_ids.filtered(lambda t: t.date_start == date(2026, 10, 1))
+        before = quarter.expected_progress
+        with freeze_time("2026-11-20 09:00:00"):
+            engine, _values = self._for_refresh(count)
+            self.assertEqual(self._period_objectives(engine), {count.id})
+            count.action_refresh_actuals()
+            self.env.invalidate_all()
+            self.assertGreater(quarter.expected_progress, before)
+            self.assertEqual(
+                quarter.expected_progress, planning.period_expected(
+                    quarter.date_start, quarter.date_end, date(2026, 11, 20)
+                )
+            )
+            self.assertEqual(count.figures_date, date(2026, 11, 20))
+
+    def test_a_forecast_changed_is_found_alone(self):
+        """The open deal's probability changed in SQL: only the won-deal objective is
+        recomputed, its actual unchanged, its forecast following the rule."""
+        self.env.cr.execute(
+            "UPDATE crm_lead SET probability = 90 WHERE probability = 40 AND id > %s",
+            [self.small.id],
+        )
+        self.env.invalidate_all()
+        won = self.objectives["won"]
+        engine, _values = self._for_refresh(self.all)
+        self.assertEqual(self._period_objectives(engine), {won.id})
+        self.all.action_refresh_actuals()
+        self.assertEqual((won.actual_value, won.forecast_value), (800, 1250))
+
+    def test_the_databases_forecast_is_the_rule(self):
+        for actual, pipeline in ((3.0, 1.5), (0.1, 0.2), (2900.0, None), (None, 0.3)):
+            self.env.cr.execute(
+                SQL(
+                    "SELECT %s",
+                    forecast_rules.period_forecast_sql(
+                        SQL("%s::float8", actual), SQL("%s::float8", pipeline)
+                    ),
+                )
+            )
+            self.assertEqual(
+                self.env.cr.fetchone()[0], forecast_rules.period_forecast(actual, pipeline)
+            )
+
+    def test_pacing_only_recomputes_every_objective(self):
+        engine, values = self._for_refresh(self.all, actuals=False)
+        self.assertEqual(self._period_objectives(engine), set(self.all.ids))
+        self.assertEqual(values, engine.stored_actuals())

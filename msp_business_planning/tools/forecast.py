@@ -6,6 +6,8 @@ aggregate query (the same weighting, in SQL) and applies :func:`period_forecast`
 fields apply them record by record. ``docs/forecast.md`` says what counts.
 """
 
+from odoo.tools import SQL
+
 from . import planning
 
 # Registration states of the open deals a forecast weighs: a submitted registration
@@ -52,6 +54,17 @@ def period_forecast(actual, pipeline):
     (4.5, 3.0)
     """
     return (actual or 0.0) + (pipeline or 0.0)
+
+
+def period_forecast_sql(actual, pipeline):
+    """:func:`period_forecast` in SQL, for the database to compare the stored forecasts
+    itself (``actual`` and ``pipeline``: SQL of float8 values, maybe NULL); the same
+    sum of the same floats, so the same value.
+
+    >>> period_forecast_sql(SQL("a"), SQL("p")).code
+    '(COALESCE(a, 0) + COALESCE(p, 0))'
+    """
+    return SQL("(COALESCE(%s, 0) + COALESCE(%s, 0))", actual, pipeline)
 
 
 def objective_to_miss(forecast, target, date_end, plan_state, today, pipeline=True):

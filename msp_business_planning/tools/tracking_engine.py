@@ -21,6 +21,7 @@ Rows are named: :class:`ObjectiveRow` for the objectives, the ``PERIOD_*`` index
 constants for the (many) period rows, kept as plain tuples.
 """
 
+import functools
 import itertools
 import logging
 import operator
@@ -42,11 +43,18 @@ PACING_FIELDS = ("progress", "expected_progress", "pacing_status")
 # The stored figures a refresh writes, by table, in the order of their FigureColumns
 # (a period's are also read in this order: PERIOD_STORED).
 PERIOD_FIGURES = ("actual_value", *PACING_FIELDS, "forecast_value")
-OBJECTIVE_FIGURES = ("actual_value", *PACING_FIELDS, "forecast_value", "forecast_to_miss")
+OBJECTIVE_FIGURES = (
+    "actual_value",
+    *PACING_FIELDS,
+    "forecast_value",
+    "forecast_to_miss",
+    "figures_date",
+)
 PLAN_FIGURES = (*PACING_FIELDS, "forecast_progress", "forecast_to_miss")
 # Column types of the arrays of a bulk UPDATE, by field type.
 BULK_COLUMN_TYPES = {
     "boolean": "bool",
+    "date": "date",
     "float": "float8",
     "integer": "int4",
     "selection": "varchar",
@@ -117,11 +125,13 @@ class ObjectiveRow(NamedTuple):
     plan_date_end: object
     plan_forecast_progress: float
     plan_forecast_to_miss: bool
+    partner_id: int  # the plan's partner company
+    figures_date: object  # the day the engine last computed its figures
 
     @property
     def stored(self):
         """``(actual, progress, expected progress, pacing status, forecast, forecast to
-        miss)`` as stored."""
+        miss, figures date)`` as stored (OBJECTIVE_FIGURES)."""
         return (
             self.actual,
             self.progress,
@@ -129,6 +139,7 @@ class ObjectiveRow(NamedTuple):
             self.pacing_status,
             self.forecast,
             self.forecast_to_miss,
+            self.figures_date,
         )
 
     @property
@@ -166,7 +177,8 @@ OBJECTIVE_COLUMNS = SQL(
        (SELECT value FROM ir_config_parameter WHERE key = %s),
        (SELECT value FROM ir_config_parameter WHERE key = %s),
        objective.forecast_value, objective.forecast_to_miss, plan.date_end,
-       plan.forecast_progress, plan.forecast_to_miss""",
+       plan.forecast_progress, plan.forecast_to_miss, objective.commercial_partner_id,
+       objective.figures_date""",
     PARAM_ON_TRACK,
     PARAM_AT_RISK,
 )
@@ -338,6 +350,122 @@ class TrackingEngine:
             objective_model, set(map(operator.itemgetter(PERIOD_OBJECTIVE), periods))
         )
         return cls(objective_model, periods, objectives, cut=cut)
+
+    @classmethod
+    def for_refresh(cls, objective_model, condition, actuals=True):
+        """``(engine, {period id: actual})`` of a refresh of the objectives whose
+        periods match ``condition`` (SQL on the period targets, ``target``; it selects
+        whole objectives): the engine holds only the periods of the objectives whose
+        figures may change, and the actuals are those to compute their figures with;
+        ``(None, None)`` when no figure may change.
+
+        1. One query reads the objectives, with every objective of their plans (a
+           plan's figures weigh all its objectives).
+        2. Each population of deals the database can add up as it is (no currency to
+           convert) is compared with the stored actuals by the database itself
+           (:meth:`changed_periods_query`, one query each): it returns only the
+           periods whose actual or forecast differs.
+        3. One query reads the periods of the objectives to recompute: those with
+           such a period; those whose figures were last computed on another day, or
+           never (expected progress moves with the calendar); those whose actuals
+           are aggregated in Python (:meth:`actuals`: a currency to convert, another
+           kind's aggregate, a deal filter that no longer parses); all of them when
+           ``actuals`` is False (pacing only)."""
+        env = objective_model.env
+        # Every pending value first: the figures are read from the database, and a
+        # stale value flushed after the bulk writes would undo them.
+        env["msp.business.plan.objective.target"].flush_model()
+        objective_model.flush_model()
+        env["msp.business.plan"].flush_model()
+        env["res.company"].flush_model(["currency_id"])
+        env["ir.config_parameter"].flush_model(["key", "value"])
+        rows = env.execute_query(
+            SQL(
+                """
+                WITH selected AS (
+                    SELECT DISTINCT target.objective_id AS id
+                      FROM msp_business_plan_objective_target target
+                     WHERE %s
+                )
+                SELECT %s, selected.id IS NOT NULL
+                  FROM msp_business_plan_objective objective
+                       %s
+             LEFT JOIN selected ON selected.id = objective.id
+                 WHERE objective.plan_id IN (
+                       SELECT plan_id FROM msp_business_plan_objective
+                        WHERE id IN (SELECT id FROM selected))
+              ORDER BY objective.plan_id, objective.sequence, objective.id
+                """,
+                condition,
+                OBJECTIVE_COLUMNS,
+                OBJECTIVE_JOINS,
+            )
+        )
+        objectives = {}
+        selected = []
+        for row in rows:
+            objective = ObjectiveRow._make(row[:OBJECTIVE_WIDTH])
+            objectives[objective.id] = objective
+            if row[OBJECTIVE_WIDTH]:
+                selected.append(objective.id)
+        if not selected:
+            return None, None
+        engine = cls(objective_model, [], objectives)
+        changed = {}  # period id: (actual, weighted open pipeline or None)
+        recompute = set()
+        elsewhere = set()
+        if actuals:
+            populations, elsewhere = engine.compared_populations(selected)
+            recompute |= elsewhere
+            for population in populations:
+                query = engine.changed_periods_query(*population)
+                for period_id, objective_id, actual, pipeline in env.execute_query(query):
+                    changed[period_id] = (actual, pipeline)
+                    recompute.add(objective_id)
+        else:
+            recompute.update(selected)
+        recompute.update(
+            objective_id
+            for objective_id in selected
+            if objectives[objective_id].figures_date != engine.today
+        )
+        if not recompute:
+            return None, None
+        periods = env.execute_query(
+            SQL(
+                """
+                SELECT %s
+                  FROM msp_business_plan_objective_target target
+                 WHERE target.objective_id = ANY(%s)
+              ORDER BY target.objective_id, target.date_start, target.id
+                """,
+                PERIOD_COLUMNS,
+                sorted(recompute),
+            )
+        )
+        if not periods:
+            return None, None
+        plan_ids = {objectives[objective_id].plan_id for objective_id in recompute}
+        engine.set_periods(
+            periods,
+            {key: objective for key, objective in objectives.items() if objective.plan_id in plan_ids},
+        )
+        values = engine.stored_actuals()
+        aggregated = [row[PERIOD_ID] for row in periods if row[PERIOD_OBJECTIVE] in elsewhere]
+        if aggregated:
+            values.update(engine.actuals(aggregated))
+        for period_id, (actual, pipeline) in changed.items():
+            values[period_id] = actual
+            if pipeline is not None:
+                engine.pipeline[period_id] = pipeline
+        return engine, values
+
+    def set_periods(self, periods, objectives):
+        """Work on these period rows and ``{objective id: ObjectiveRow}`` from now on."""
+        self.periods = periods
+        self.objectives = objectives
+        self._period_index = self._columns = self._objective_ids = None
+        self._positions = self._slices = None
 
     @classmethod
     def read_plan_objectives(cls, objective_model, objective_ids):
@@ -516,6 +644,160 @@ class TrackingEngine:
                 groups[key][1].extend(run)
         return groups, broken
 
+    def compared_populations(self, objective_ids):
+        """``([(kind, domain, [objective ids], [plain fields])], {objective ids})``:
+        the objectives among ``objective_ids`` whose actuals the database compares
+        itself (:meth:`changed_periods_query`), by population (kind and deal filter,
+        each distinct filter parsed once), with the fields they add up; and the others,
+        aggregated by :meth:`actuals`: kinds with an aggregate of their own (not the
+        deal kinds'), amounts to convert, a field or a deal filter that can no longer be
+        used (:meth:`populations` keeps their last actuals and says why)."""
+        Lead = self.env["crm.lead"]
+        computers = self.Objective._get_actual_computers(engine=self)
+        parsed = {}  # filter text -> (domain key, domain), or None when it cannot be used
+        groups = {}
+        elsewhere = set()
+        for objective_id in objective_ids:
+            objective = self.objectives[objective_id]
+            computer = computers.get(objective.kind)
+            if not (
+                objective.kind in deal_tracking.TRACKED_KINDS
+                and isinstance(computer, functools.partial)
+                and computer.func == self.Objective._deal_actuals
+            ):
+                elsewhere.add(objective_id)
+                continue
+            measured = objective.measured
+            if measured:
+                field = Lead._fields.get(measured)
+                if field is None or (
+                    field.type == "monetary"
+                    and (self._deal_currency_field(measured) or not objective.one_currency)
+                ):
+                    elsewhere.add(objective_id)
+                    continue
+            text = objective.lead_domain
+            if text not in parsed:
+                try:
+                    domain = self.Objective.browse(objective_id)._parse_lead_domain(text)
+                except ValidationError:
+                    parsed[text] = None
+                else:
+                    parsed[text] = (repr(domain), domain)
+            if parsed[text] is None:
+                elsewhere.add(objective_id)
+                continue
+            key, domain = parsed[text]
+            group = groups.setdefault((objective.kind, key), (objective.kind, domain, [], set()))
+            group[2].append(objective_id)
+            if measured:
+                group[3].add(measured)
+        populations = [
+            (kind, domain, members, sorted(fields_))
+            for kind, domain, members, fields_ in groups.values()
+        ]
+        return populations, elsewhere
+
+    def changed_periods_query(self, kind, domain, objective_ids, plain):
+        """The query comparing the stored period actuals of the objectives
+        ``objective_ids``, all of deal ``kind`` with the deal filter ``domain``, adding
+        up nothing (a count) or one of the ``plain`` fields (amounts the database adds
+        up as they are), with the deals. Rows ``(period id, objective id, actual,
+        weighted open pipeline or None)`` of the periods whose actual or forecast
+        (:func:`forecast.period_forecast_sql`) differs from the stored one: the others
+        are left out. The deals are grouped as for :meth:`deal_query` (:meth:`deal_groups`),
+        into the distinct ranges of these periods, which the database works out."""
+        forecasting = self.forecasts(kind)
+        measures = {None: 0, **{name: index + 1 for index, name in enumerate(plain)}}
+        by_month = SQL(
+            "(SELECT bool_and(EXTRACT(DAY FROM date_start) = 1"
+            " AND EXTRACT(DAY FROM date_end + 1) = 1) FROM span)"
+        )
+        deal, _currencies = self.deal_groups(
+            kind,
+            domain,
+            plain,
+            {},
+            SQL("(SELECT MIN(date_start) FROM span)"),
+            SQL("(SELECT MAX(date_end) FROM span)"),
+            by_month,
+            sorted({self.objectives[objective_id].partner_id for objective_id in objective_ids}),
+        )
+        sums = [SQL("SUM(deal.deals)")]
+        sums += [SQL("SUM(deal.%s)", SQL.identifier(f"sum{i}")) for i in range(len(plain))]
+        totals = [SQL("%s AS %s", total, SQL.identifier(f"a{i}")) for i, total in enumerate(sums)]
+        if forecasting:
+            totals = [
+                SQL("%s FILTER (WHERE NOT deal.is_open) AS %s", total, SQL.identifier(f"a{i}"))
+                for i, total in enumerate(sums)
+            ] + [
+                SQL("%s FILTER (WHERE deal.is_open) AS %s", total, SQL.identifier(f"p{i}"))
+                for i, total in enumerate(sums)
+            ]
+
+        def measured(prefix):
+            # The total of what each period's objective measures (0 without deals).
+            return SQL(
+                "(ARRAY[%s])[period.measure + 1]",
+                SQL(", ").join(
+                    SQL("COALESCE(total.%s, 0)::float8", SQL.identifier(f"{prefix}{i}"))
+                    for i in range(len(sums))
+                ),
+            )
+
+        pipeline = measured("p") if forecasting else SQL("NULL::float8")
+        differs = SQL(
+            "new.actual IS DISTINCT FROM period.actual OR period.forecast IS DISTINCT FROM %s",
+            forecast_rules.period_forecast_sql(SQL("new.actual"), SQL("new.pipeline")),
+        )
+        return SQL(
+            """
+            WITH period AS MATERIALIZED (
+                SELECT target.id, target.objective_id, sel.measure,
+                       target.commercial_partner_id AS partner_id, target.company_id,
+                       target.date_start, target.date_end,
+                       COALESCE(target.actual_value, 0) AS actual,
+                       target.forecast_value AS forecast
+                  FROM unnest(%(objectives)s::int4[], %(measures)s::int4[])
+                       AS sel(objective_id, measure)
+                  JOIN msp_business_plan_objective_target target
+                    ON target.objective_id = sel.objective_id
+            ),
+            span AS MATERIALIZED (
+                SELECT DISTINCT partner_id, company_id, date_start, date_end FROM period
+            ),
+            deal AS (%(deal)s),
+            total AS (
+                SELECT span.partner_id, span.company_id, span.date_start, span.date_end,
+                       %(totals)s
+                  FROM span
+                  JOIN deal
+                    ON deal.partner_id = span.partner_id
+                   AND (deal.company_id IS NULL OR deal.company_id = span.company_id)
+                   AND deal.day BETWEEN span.date_start AND span.date_end
+              GROUP BY 1, 2, 3, 4
+            )
+            SELECT period.id, period.objective_id, new.actual, new.pipeline
+              FROM period
+         LEFT JOIN total
+                ON total.partner_id = period.partner_id
+               AND total.company_id = period.company_id
+               AND total.date_start = period.date_start
+               AND total.date_end = period.date_end
+             CROSS JOIN LATERAL (SELECT %(actual)s AS actual, %(pipeline)s AS pipeline) new
+             WHERE %(differs)s
+            """,
+            objectives=array_literal(objective_ids),
+            measures=array_literal(
+                [measures[self.objectives[objective_id].measured] for objective_id in objective_ids]
+            ),
+            deal=deal,
+            totals=SQL(", ").join(totals),
+            actual=measured("a"),
+            pipeline=pipeline,
+            differs=differs,
+        )
+
     def deal_actuals(self, kind, period_ids):
         """``{period id: actual}`` of periods of deal ``kind``: one aggregate query per
         deal filter (usually one for the kind), plus one for currency rates when some
@@ -659,16 +941,87 @@ class TrackingEngine:
         return deal_tracking.TRACKED_KINDS[kind]["pipeline"] and not self.cut
 
     def deal_query(self, kind, domain, spans, plain, money):
-        """The one query behind a population's actuals. Its inner part scans the deals
-        of ``kind`` matching ``domain`` once, grouped by (registering partner company,
-        company, day — or month when every span is whole months and nothing needs
-        converting —, and the currency of each ``money`` group); its outer part joins
-        those groups to the distinct ``spans`` (partner, company, first and last day).
-        A deal counts for a span when it belongs to the span's partner company, is
-        active, is in the span's company (or has no company) and its day (UTC) lies
-        inside it. Rows: ``(span index, [currency of each money group unless the
-        plan's], [day when some currency is not the plan's], [whether the deals are
-        open], number of deals, sum of each plain field, sum of each money field)``.
+        """The one query behind a population's actuals. Its inner part
+        (:meth:`deal_groups`) scans the deals of ``kind`` matching ``domain`` once,
+        grouped by (registering partner company, company, day — or month when every
+        span is whole months and nothing needs converting —, and the currency of each
+        ``money`` group); its outer part joins those groups to the distinct ``spans``
+        (partner, company, first and last day). Rows: ``(span index, [currency of each
+        money group unless the plan's], [day when some currency is not the plan's],
+        [whether the deals are open], number of deals, sum of each plain field, sum of
+        each money field)``."""
+        first = min(span.date_start for span in spans)
+        last = max(span.date_end for span in spans)
+        by_month = not money and all(month_aligned(s.date_start, s.date_end) for s in spans)
+        deal, currencies = self.deal_groups(
+            kind, domain, plain, money, first, last, by_month, sorted({s.partner_id for s in spans})
+        )
+        forecasting = self.forecasts(kind)
+        # The outer part: per span, the currency of each money group unless the plan's.
+        converted = [
+            SQL(
+                "NULLIF(COALESCE(deal.%s, span.company_currency_id), span.currency_id)",
+                SQL.identifier(f"cur{i}"),
+            )
+            for i in range(currencies)
+        ]
+        keys = [SQL("span.nr"), *converted]
+        if converted:
+            keys.append(
+                SQL(
+                    "CASE WHEN %s THEN deal.day END",
+                    SQL(" OR ").join(SQL("%s IS NOT NULL", cur) for cur in converted),
+                )
+            )
+        if forecasting:
+            keys.append(SQL("deal.is_open"))
+        sums = [
+            SQL("SUM(deal.deals)"),
+            *(
+                SQL("SUM(deal.%s)", SQL.identifier(f"sum{i}"))
+                for i in range(len(plain) + sum(map(len, money.values())))
+            ),
+        ]
+        columns = list(zip(*spans, strict=True))
+        return SQL(
+            """
+            WITH deal AS (%(deal)s)
+            SELECT %(keys)s, %(sums)s
+              FROM unnest(%(nr)s::int4[], %(partner)s::int4[], %(company)s::int4[],
+                          %(start)s::date[], %(end)s::date[], %(currency)s::int4[],
+                          %(company_currency)s::int4[])
+                   AS span(nr, partner_id, company_id, date_start, date_end, currency_id,
+                           company_currency_id)
+              JOIN deal
+                ON deal.partner_id = span.partner_id
+               AND (deal.company_id IS NULL OR deal.company_id = span.company_id)
+               AND deal.day BETWEEN span.date_start AND span.date_end
+          GROUP BY %(group_by)s
+            """,
+            deal=deal,
+            keys=SQL(", ").join(keys),
+            sums=SQL(", ").join(sums),
+            nr=array_literal(range(len(spans))),
+            partner=array_literal(columns[0]),
+            company=array_literal(columns[1]),
+            start=array_literal(columns[2]),
+            end=array_literal(columns[3]),
+            currency=array_literal(columns[4]),
+            company_currency=array_literal(columns[5]),
+            group_by=SQL(", ").join(SQL(str(index + 1)) for index in range(len(keys))),
+        )
+
+    def deal_groups(self, kind, domain, plain, money, first, last, by_month, partner_ids):
+        """``(query, number of currency columns)``: the deals of ``kind`` matching
+        ``domain`` of the registering partner companies ``partner_ids`` dated from
+        ``first`` to ``last`` (dates, or SQL giving them), scanned once and grouped by
+        (``partner_id``, ``company_id``, ``day`` — the first of its month when
+        ``by_month``, a bool or SQL giving one —, ``cur0``... the currency of each
+        ``money`` group, ``is_open`` when the kind :meth:`forecasts`), each group with
+        its number of deals (``deals``) and the sum of each plain then money field
+        (``sum0``...). A deal counts when it is active, its registration is in the
+        kind's states (its stage won, for the won kinds) and its day (UTC) lies in the
+        range.
 
         When the kind :meth:`forecasts`, the deals scanned are also the *open* ones
         (registration submitted or approved, active, not in a won stage, probability
@@ -695,22 +1048,24 @@ class TrackingEngine:
         self.env["crm.stage"].flush_model(["is_won"])
         lead_date = SQL.identifier("crm_lead", date_field)
         is_datetime = Lead._fields[date_field].type == "datetime"
-        first = min(span.date_start for span in spans)
-        last = max(span.date_end for span in spans)
-        by_month = not money and all(month_aligned(s.date_start, s.date_end) for s in spans)
-        day = SQL("(%s)::date", lead_date) if is_datetime else lead_date
-        if by_month:
+
+        def monthly(day):
             # (A date read as a timestamp, not in the session's time zone.)
-            day = SQL("date_trunc('month', %s::timestamp)::date", lead_date)
+            month = SQL("date_trunc('month', %s::timestamp)::date", day)
+            if isinstance(by_month, SQL):
+                return SQL("CASE WHEN %s THEN %s ELSE %s END", by_month, month, day)
+            return month if by_month else day
+
+        day = SQL("(%s)::date", lead_date) if is_datetime else lead_date
         if is_datetime:
             # Stored in UTC: the periods' days are taken in UTC too.
-            window = SQL("%s >= %s AND %s < %s", lead_date, first, lead_date, last + ONE_DAY)
+            window = SQL("%s >= %s AND %s < (%s) + 1", lead_date, first, lead_date, last)
         else:
             window = SQL("%s BETWEEN %s AND %s", lead_date, first, last)
         conditions = [
             SQL(
                 "crm_lead.registered_commercial_partner_id = ANY(%s::int4[])",
-                array_literal(sorted({span.partner_id for span in spans})),
+                array_literal(partner_ids),
             ),
             SQL("crm_lead.active"),
             SQL("crm_lead.registration_state IN %s", spec["states"]),
@@ -737,8 +1092,7 @@ class TrackingEngine:
             )
             conditions[2:] = [SQL("((%s) OR (%s))", counted, pipeline)]
             day = SQL("CASE WHEN %s THEN %s ELSE %s END", is_open, expected, day)
-            if by_month:
-                day = SQL("date_trunc('month', %s::timestamp)::date", day)
+        day = monthly(day)
         conditions += deal_domain_sql(self.env, domain)
         # The deals' groups: one column per money group's currency, one sum per field.
         currencies = [
@@ -775,52 +1129,13 @@ class TrackingEngine:
             joins = SQL(
                 "LEFT JOIN res_company lead_company ON lead_company.id = crm_lead.company_id"
             )
-        # The outer part: per span, the currency of each money group unless the plan's.
-        converted = [
-            SQL(
-                "NULLIF(COALESCE(deal.%s, span.company_currency_id), span.currency_id)",
-                SQL.identifier(f"cur{i}"),
-            )
-            for i in range(len(currencies))
-        ]
-        keys = [SQL("span.nr"), *converted]
-        if converted:
-            keys.append(
-                SQL(
-                    "CASE WHEN %s THEN deal.day END",
-                    SQL(" OR ").join(SQL("%s IS NOT NULL", cur) for cur in converted),
-                )
-            )
-        if forecasting:
-            keys.append(SQL("deal.is_open"))
-        sums = [
-            SQL("SUM(deal.deals)"),
-            *(
-                SQL("SUM(deal.%s)", SQL.identifier(f"sum{i}"))
-                for i in range(len(plain) + len(money_names))
-            ),
-        ]
-        columns = list(zip(*spans, strict=True))
-        return SQL(
+        query = SQL(
             """
-            WITH deal AS (
                 SELECT %(inner)s
                   FROM crm_lead
                        %(joins)s
                  WHERE %(where)s
               GROUP BY 1, 2, 3%(currency_keys)s
-            )
-            SELECT %(keys)s, %(sums)s
-              FROM unnest(%(nr)s::int4[], %(partner)s::int4[], %(company)s::int4[],
-                          %(start)s::date[], %(end)s::date[], %(currency)s::int4[],
-                          %(company_currency)s::int4[])
-                   AS span(nr, partner_id, company_id, date_start, date_end, currency_id,
-                           company_currency_id)
-              JOIN deal
-                ON deal.partner_id = span.partner_id
-               AND (deal.company_id IS NULL OR deal.company_id = span.company_id)
-               AND deal.day BETWEEN span.date_start AND span.date_end
-          GROUP BY %(group_by)s
             """,
             inner=SQL(", ").join(inner),
             joins=joins,
@@ -828,17 +1143,8 @@ class TrackingEngine:
             currency_keys=SQL(
                 "".join(f", {4 + i}" for i in range(len(currencies) + bool(forecasting)))
             ),
-            keys=SQL(", ").join(keys),
-            sums=SQL(", ").join(sums),
-            nr=array_literal(range(len(spans))),
-            partner=array_literal(columns[0]),
-            company=array_literal(columns[1]),
-            start=array_literal(columns[2]),
-            end=array_literal(columns[3]),
-            currency=array_literal(columns[4]),
-            company_currency=array_literal(columns[5]),
-            group_by=SQL(", ").join(SQL(str(index + 1)) for index in range(len(keys))),
         )
+        return query, len(currencies)
 
     def _deal_currency_field(self, field_name):
         """The stored currency field of a monetary deal field, or None when it has none
@@ -991,6 +1297,7 @@ class TrackingEngine:
                 status or None,
                 forecast,
                 to_miss,
+                today,
             )
 
         objective_columns = FigureColumns(len(OBJECTIVE_FIGURES))
