@@ -198,6 +198,9 @@ class TestTrackingEngine(MspPlanningCase):
             self.assertEqual(objectives.read(names), written, f"batches of {batch_max}")
 
 
+BIG_DEALS = "[('expected_revenue', '>', 500)]"
+
+
 @freeze_time("2026-11-10 09:00:00")
 class TestRefreshComparesInTheDatabase(MspPlanningCase):
     """A refresh lets the database compare the stored period actuals with the deals
@@ -216,7 +219,13 @@ class TestRefreshComparesInTheDatabase(MspPlanningCase):
             ("count", "deal_registration", "count", "[]", "quarterly"),
             ("sum", "deal_registration", "sum", "[]", "monthly"),
             ("qualified", "qualified_deal_registration", "count", "[]", "quarterly"),
-            ("filtered", "deal_registration", "count", "[('expected_revenue', '>', 500)]", "monthly"),
+            (
+                "filtered",
+                "deal_registration",
+                "count",
+                "[('expected_revenue', '>', 500)]",
+                "monthly",
+            ),
             ("won", "won_deal", "sum", "[]", "quarterly"),
         ):
             cls.objectives[name] = cls._create_objective(
@@ -330,9 +339,8 @@ class TestRefreshComparesInTheDatabase(MspPlanningCase):
             self.env.invalidate_all()
             self.assertGreater(quarter.expected_progress, before)
             self.assertEqual(
-                quarter.expected_progress, planning.period_expected(
-                    quarter.date_start, quarter.date_end, date(2026, 11, 20)
-                )
+                quarter.expected_progress,
+                planning.period_expected(quarter.date_start, quarter.date_end, date(2026, 11, 20)),
             )
             self.assertEqual(count.figures_date, date(2026, 11, 20))
 

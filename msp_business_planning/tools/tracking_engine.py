@@ -448,7 +448,11 @@ class TrackingEngine:
         plan_ids = {objectives[objective_id].plan_id for objective_id in recompute}
         engine.set_periods(
             periods,
-            {key: objective for key, objective in objectives.items() if objective.plan_id in plan_ids},
+            {
+                key: objective
+                for key, objective in objectives.items()
+                if objective.plan_id in plan_ids
+            },
         )
         values = engine.stored_actuals()
         aggregated = [row[PERIOD_ID] for row in periods if row[PERIOD_OBJECTIVE] in elsewhere]
