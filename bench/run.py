@@ -719,9 +719,10 @@ def shape_table(results):
         "refresh writing every period |",
         "|---|---|---|---|---|---|---|---|",
     ]
-    for leads, shape, plans, periods, (full, current, aggregates, new_day), floor in results:
+    for leads, shape, plans, periods, figures, floor in results:
         if shape is None:
             continue
+        full, current, aggregates, new_day = figures
         table.append(
             f"| {leads} | {plans} partners × {shape} | {periods} | "
             f"{floor[0] * 1000:.0f} ms ({floor[2]}) | {_ratio(aggregates[0], floor[0])} | "

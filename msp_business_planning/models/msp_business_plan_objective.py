@@ -683,7 +683,7 @@ class MspBusinessPlanObjective(models.Model):
         # (internal callers acting for someone else, e.g. on a CRM change, are sudo).
         if not self.env.su:
             self.check_access("write")
-        return self._refresh_actuals_where(SQL("target.objective_id = ANY(%s)", self.ids))
+        return self._refresh_actuals_where(SQL("objective.id = ANY(%s)", self.ids))
 
     @api.model
     def _refresh_partner_actuals(self, partners, kinds):
@@ -692,22 +692,19 @@ class MspBusinessPlanObjective(models.Model):
         that reads their periods (no search first)."""
         if not partners:
             return True
-        self.env["msp.business.plan.objective.target"].flush_model(
-            ["commercial_partner_id", "objective_type", "plan_state"]
-        )
+        self.flush_model(["commercial_partner_id", "objective_type", "plan_state"])
         return self._refresh_actuals_where(
             SQL(
-                "target.commercial_partner_id = ANY(%s) AND target.objective_type IN %s"
-                " AND target.plan_state != 'cancelled'",
+                "objective.commercial_partner_id = ANY(%s) AND objective.objective_type IN %s"
+                " AND objective.plan_state != 'cancelled'",
                 partners.ids,
                 tuple(kinds),
             )
         )
 
     def _refresh_actuals_where(self, condition, actuals=True):
-        """Refresh the figures of the objectives whose periods match ``condition`` (SQL
-        on the period targets, ``target``; it selects whole objectives) with the
-        tracking engine (``tools/tracking_engine.py``): their period actuals (unless
+        """Refresh the figures of the objectives matching ``condition`` (SQL on
+        ``msp_business_plan_objective objective``) with the tracking engine (``tools/tracking_engine.py``): their period actuals (unless
         ``actuals`` is False: pacing only, which moves with the calendar), then the
         progress and pacing of the periods, the objectives and their plans."""
         engine, values = TrackingEngine.for_refresh(self, condition, actuals=actuals)
@@ -774,9 +771,7 @@ class MspBusinessPlanObjective(models.Model):
         """Expected progress moves with the calendar: recompute it, and the pacing of
         the periods, objectives and plans, from the actuals as they are."""
         if self:
-            self._refresh_actuals_where(
-                SQL("target.objective_id = ANY(%s)", self.ids), actuals=False
-            )
+            self._refresh_actuals_where(SQL("objective.id = ANY(%s)", self.ids), actuals=False)
 
     def _get_figures_to_date(self, day):
         """``{objective id: FiguresToDate}`` of these objectives as of the end of ``day``:

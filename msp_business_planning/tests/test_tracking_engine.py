@@ -265,7 +265,7 @@ class TestRefreshComparesInTheDatabase(MspPlanningCase):
 
     def _for_refresh(self, objectives, actuals=True):
         return TrackingEngine.for_refresh(
-            self.Objective, SQL("target.objective_id = ANY(%s)", objectives.ids), actuals=actuals
+            self.Objective, SQL("objective.id = ANY(%s)", objectives.ids), actuals=actuals
         )
 
     def _period_objectives(self, engine):

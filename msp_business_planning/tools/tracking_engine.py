@@ -353,10 +353,9 @@ class TrackingEngine:
 
     @classmethod
     def for_refresh(cls, objective_model, condition, actuals=True):
-        """``(engine, {period id: actual})`` of a refresh of the objectives whose
-        periods match ``condition`` (SQL on the period targets, ``target``; it selects
-        whole objectives): the engine holds only the periods of the objectives whose
-        figures may change, and the actuals are those to compute their figures with;
+        """``(engine, {period id: actual})`` of a refresh of the objectives matching
+        ``condition`` (SQL on ``msp_business_plan_objective objective``): the engine
+        holds only the periods of the objectives whose figures may change, and the actuals are those to compute their figures with;
         ``(None, None)`` when no figure may change.
 
         1. One query reads the objectives, with every objective of their plans (a
@@ -382,18 +381,16 @@ class TrackingEngine:
         rows = env.execute_query(
             SQL(
                 """
-                WITH selected AS (
-                    SELECT DISTINCT target.objective_id AS id
-                      FROM msp_business_plan_objective_target target
+                WITH selected AS MATERIALIZED (
+                    SELECT objective.id, objective.plan_id
+                      FROM msp_business_plan_objective objective
                      WHERE %s
                 )
                 SELECT %s, selected.id IS NOT NULL
                   FROM msp_business_plan_objective objective
                        %s
              LEFT JOIN selected ON selected.id = objective.id
-                 WHERE objective.plan_id IN (
-                       SELECT plan_id FROM msp_business_plan_objective
-                        WHERE id IN (SELECT id FROM selected))
+                 WHERE objective.plan_id IN (SELECT plan_id FROM selected)
               ORDER BY objective.plan_id, objective.sequence, objective.id
                 """,
                 condition,
@@ -742,10 +739,14 @@ class TrackingEngine:
         def measured(prefix):
             # The total of what each period's objective measures (0 without deals).
             return SQL(
-                "(ARRAY[%s])[period.measure + 1]",
-                SQL(", ").join(
-                    SQL("COALESCE(total.%s, 0)::float8", SQL.identifier(f"{prefix}{i}"))
-                    for i in range(len(sums))
+                "CASE period.measure %s END",
+                SQL(" ").join(
+                    SQL(
+                        "WHEN %s THEN COALESCE(total.%s, 0)::float8",
+                        index,
+                        SQL.identifier(f"{prefix}{index}"),
+                    )
+                    for index in range(len(sums))
                 ),
             )
 
@@ -762,13 +763,16 @@ class TrackingEngine:
                        target.date_start, target.date_end,
                        COALESCE(target.actual_value, 0) AS actual,
                        target.forecast_value AS forecast
-                  FROM unnest(%(objectives)s::int4[], %(measures)s::int4[])
+                  FROM msp_business_plan_objective_target target
+                  JOIN unnest(%(objectives)s::int4[], %(measures)s::int4[])
                        AS sel(objective_id, measure)
-                  JOIN msp_business_plan_objective_target target
-                    ON target.objective_id = sel.objective_id
+                    ON sel.objective_id = target.objective_id
+                 WHERE target.objective_id = ANY(%(objectives)s::int4[])
             ),
             span AS MATERIALIZED (
-                SELECT DISTINCT partner_id, company_id, date_start, date_end FROM period
+                SELECT partner_id, company_id, date_start, date_end
+                  FROM period
+              GROUP BY 1, 2, 3, 4
             ),
             deal AS (%(deal)s),
             total AS (

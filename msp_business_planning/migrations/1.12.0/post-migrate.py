@@ -15,5 +15,5 @@ def migrate(cr, version):
         return
     env = api.Environment(cr, SUPERUSER_ID, {})
     env["msp.business.plan.objective"]._refresh_actuals_where(
-        SQL("target.plan_state != 'cancelled'")
+        SQL("objective.plan_state != 'cancelled'")
     )
