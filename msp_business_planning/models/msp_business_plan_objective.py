@@ -704,9 +704,10 @@ class MspBusinessPlanObjective(models.Model):
 
     def _refresh_actuals_where(self, condition, actuals=True):
         """Refresh the figures of the objectives matching ``condition`` (SQL on
-        ``msp_business_plan_objective objective``) with the tracking engine (``tools/tracking_engine.py``): their period actuals (unless
-        ``actuals`` is False: pacing only, which moves with the calendar), then the
-        progress and pacing of the periods, the objectives and their plans."""
+        ``msp_business_plan_objective objective``) with the tracking engine
+        (``tools/tracking_engine.py``): their period actuals (unless ``actuals`` is
+        False: pacing only, which moves with the calendar), then the progress and pacing
+        of the periods, the objectives and their plans."""
         engine, values = TrackingEngine.for_refresh(self, condition, actuals=actuals)
         if engine is not None:
             self._store_target_actuals(values, engine)

@@ -355,8 +355,9 @@ class TrackingEngine:
     def for_refresh(cls, objective_model, condition, actuals=True):
         """``(engine, {period id: actual})`` of a refresh of the objectives matching
         ``condition`` (SQL on ``msp_business_plan_objective objective``): the engine
-        holds only the periods of the objectives whose figures may change, and the actuals are those to compute their figures with;
-        ``(None, None)`` when no figure may change.
+        holds only the periods of the objectives whose figures may change, and the
+        actuals are those to compute their figures with; ``(None, None)`` when no figure
+        may change.
 
         1. One query reads the objectives, with every objective of their plans (a
            plan's figures weigh all its objectives).
