@@ -26,14 +26,17 @@ stopped on exit, failure and Ctrl-C included. Results: bench/RESULTS.md (--write
 import argparse
 import csv
 import json
+import math
 import os
 import re
 import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import closing, suppress
 from datetime import date
 from pathlib import Path
@@ -68,6 +71,9 @@ SIZES = {
     },
 }
 SINGLE_USER_REQUESTS = 30
+# Users and requests of the warm-up before the measured runs (not reported).
+WARM_UP_USERS = 8
+WARM_UP_REQUESTS = 8
 SPAWN_RATE = 5
 # Seconds a user waits between two requests: a person reading each page, or as fast as
 # the users can go (to find the throughput).
@@ -159,6 +165,10 @@ def start_clusters(stack, workdir):
         "max_connections": "200",
         "shared_buffers": "128MB",
         "track_counts": "on",
+        # Every lock wait longer than 100 ms in the primary's log (what a request or a
+        # batch of the refresh waited for, and how long).
+        "log_lock_waits": "on",
+        "deadlock_timeout": "'100ms'",
     }
     with (primary / "postgresql.conf").open("a") as conf:
         conf.write("".join(f"{key} = {value}\n" for key, value in settings.items()))
@@ -281,11 +291,13 @@ with registry.cursor() as cr:
         env["res.users"].with_context(no_reset_password=True).create(
             {{"login": login, "partner_id": contact.id, "{groups}": [(6, 0, [portal.id])]}})
         rows.append((login, PASSWORD))
-    # One password, hashed once with few rounds: logging in is not what is measured
-    # (Odoo's rounds cost a second of CPU per login, 150 logins a run on 2 cores).
+    # One password, hashed once with Odoo's own rounds. A hash with fewer rounds would
+    # be replaced at each user's first login (passlib's verify_and_update): Odoo then
+    # hashes it again (600,000 rounds, half a second of CPU), writes it and clears the
+    # caches of every worker of both servers (registry.clear_cache()), once a user.
     users = env["res.users"].search([("login", "=like", "load%")])
     cr.execute("UPDATE res_users SET password = %s WHERE id = ANY(%s)",
-               [users._crypt_context().hash(PASSWORD, rounds=1000), users.ids])
+               [users._crypt_context().hash(PASSWORD), users.ids])
     with open({users_csv!r}, "w", newline="") as out:
         csv.writer(out).writerows(rows)
     # Every figure true first (the seed leaves them at 0), in one pass.
@@ -388,6 +400,10 @@ def start_servers(stack, python, odoo_bin, conf, addons_path, dbname, workdir, p
                 f"--logfile={logfile}", "--limit-time-real=300",
                 # the cron runner's lines: which server ran which batches
                 "--log-handler=odoo.addons.base.models.ir_cron:INFO",
+                # workers started again (limits reached) and caches invalidated
+                "--log-handler=odoo.service.server:INFO",
+                "--log-handler=odoo.registry:INFO",
+                "--log-handler=odoo.modules.registry:INFO",
                 # Each request's line ends with the cursor it was served from (ro/rw).
                 "--log-handler=werkzeug:INFO",
             ],
@@ -449,6 +465,43 @@ def refresh_state(dbname, cron_id):
         )
         rescheduled = cr.fetchone()[0]
     return batches, done, bool(row) and row[0] == "0" and rescheduled
+
+
+def log_in_users(workdir, hosts):
+    """Logs every portal user in before the runs, two at a time, and adds its session
+    id to users.csv: the Locust users reuse it, as a partner's browser keeps its session
+    (days) between pages. A login costs Odoo's password hash (600,000 rounds of
+    PBKDF2-SHA512, about half a second of CPU): 50 logins in the first seconds of a run
+    kept both cores busy and every worker queued. Returns the logins' latencies (s)."""
+    import requests  # in Odoo's virtualenv
+
+    path = workdir / "users.csv"
+    rows = list(csv.reader(path.read_text().splitlines()))
+
+    def log_in(numbered):
+        number, (login, password, *_rest) = numbered
+        host = hosts[number % len(hosts)]
+        with requests.Session() as client:
+            client.headers["Connection"] = "close"
+            page = client.get(f"{host}/web/login", timeout=60)
+            token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+            started = time.monotonic()
+            answer = client.post(
+                f"{host}/web/login",
+                data={"login": login, "password": password, "csrf_token": token},
+                allow_redirects=False,
+                timeout=60,
+            )
+            seconds = time.monotonic() - started
+            if answer.status_code != 303 or "session_id" not in client.cookies:
+                raise RuntimeError(f"{login} could not log in (HTTP {answer.status_code})")
+            return [login, password, client.cookies["session_id"]], seconds
+
+    with ThreadPoolExecutor(2) as pool:
+        done = list(pool.map(log_in, enumerate(rows)))
+    with path.open("w", newline="") as out:
+        csv.writer(out).writerows(row for row, _seconds in done)
+    return [seconds for _row, seconds in done]
 
 
 # ----------------------------------------------------------------------------
@@ -612,6 +665,155 @@ def cursor_modes(servers, offsets):
     return modes
 
 
+# A request's line: its query count, query time and remaining time (server time is the
+# sum of both times: from the worker taking the request to its answer).
+PERF_LINE_RE = re.compile(
+    r'werkzeug: .*"(?P<method>[A-Z]+) (?P<path>\S+) HTTP/[0-9.]+" \d+ \S+ '
+    r"(?P<queries>\d+) (?P<query_time>[0-9.]+) (?P<other_time>[0-9.]+)"
+)
+LOCUST_NAMES = {
+    ("GET", "/my/business-plans"): "plan list",
+    ("GET", "/my/business-plans/<id>"): "plan page",
+    ("GET", "/my/business-plans/<id>/download/xlsx"): "download xlsx",
+    ("GET", "/my/deal-registrations"): "registration list",
+    ("GET", "/my/deal-registrations/<id>"): "registration",
+    ("GET", "/my/deal-registrations/new"): "registration form",
+    ("POST", "/my/deal-registrations/new"): "register deal (POST)",
+    ("POST", "/my/business-plans/<id>/objectives/<id>/update"): "report progress (POST)",
+}
+
+
+def _log_text(logfile, start, end=None):
+    if not logfile.exists():
+        return ""
+    with logfile.open(errors="replace") as log_file:
+        log_file.seek(start)
+        return log_file.read(None if end is None else max(end - start, 0))
+
+
+def server_times(servers, start, end):
+    """``{Locust route name: [server seconds]}`` of the requests logged between the
+    ``start`` and ``end`` offsets: the time a worker spent on each request, without
+    the time the request waited for a worker (Locust's latency has both)."""
+    times = {}
+    for index, (_process, _port, logfile) in enumerate(servers):
+        for match in PERF_LINE_RE.finditer(_log_text(logfile, start[index], end[index])):
+            route = re.sub(r"/\d+", "/<id>", match["path"].split("?")[0])
+            name = LOCUST_NAMES.get((match["method"], route))
+            if name:
+                seconds = float(match["query_time"]) + float(match["other_time"])
+                times.setdefault(name, []).append(seconds)
+    return times
+
+
+def percentile(values, share):
+    """The nearest-rank percentile of ``values`` (0 when empty)."""
+    values = sorted(values)
+    if not values:
+        return 0
+    return values[max(0, math.ceil(len(values) * share) - 1)]
+
+
+def server_events(servers, start, end):
+    """What the servers did besides requests between two offsets: workers started
+    (again: a limit reached), caches invalidated by another worker, the refresh's
+    batches and their durations."""
+    events = {
+        "workers started": 0,
+        "cron workers started": 0,
+        "limits reached": 0,
+        "cache invalidations": 0,
+    }
+    batches = []
+    for index, (_process, _port, logfile) in enumerate(servers):
+        text = _log_text(logfile, start[index], end[index])
+        events["workers started"] += len(re.findall(r"Worker WorkerHTTP \(\d+\) alive", text))
+        events["cron workers started"] += len(re.findall(r"Worker WorkerCron \(\d+\) alive", text))
+        events["limits reached"] += len(
+            re.findall(r"(max request|memory limit|CPU time limit|max age) .*reached", text)
+        )
+        events["cache invalidations"] += text.count("Invalidating caches after database")
+        batches += [
+            float(seconds)
+            for seconds in re.findall(
+                r"refresh actuals of running plans' \(\d+\) done in ([0-9.]+)s", text
+            )
+        ]
+    events["refresh batches"] = batches
+    return events
+
+
+def primary_lock_waits(workdir, start, end):
+    """The lock waits longer than ``deadlock_timeout`` (100 ms) that the primary logged
+    between two offsets of its log: how many, and the longest (ms)."""
+    text = _log_text(workdir / "pg" / "primary" / "server.log", start, end)
+    waited = [float(ms) for ms in re.findall(r"acquired \w+ on .* after ([0-9.]+) ms", text)]
+    return {"waits": text.count("still waiting for"), "longest ms": max(waited, default=0)}
+
+
+def pg_log_offset(workdir):
+    path = workdir / "pg" / "primary" / "server.log"
+    return path.stat().st_size if path.exists() else 0
+
+
+def replica_conflicts(dbname):
+    """Queries the replica cancelled so far because WAL replay needed what they held."""
+    with closing(_connect("replica", dbname)) as cnx, cnx.cursor() as cr:
+        cr.execute(
+            "SELECT confl_tablespace + confl_lock + confl_snapshot + confl_bufferpin"
+            " + confl_deadlock FROM pg_stat_database_conflicts WHERE datname = %s",
+            [dbname],
+        )
+        return cr.fetchone()[0]
+
+
+def cpu_times():
+    """(busy, total) jiffies of all the machine's cores (/proc/stat)."""
+    fields = [int(value) for value in Path("/proc/stat").read_text().split("\n")[0].split()[1:]]
+    idle = fields[3] + fields[4]  # idle + iowait
+    return sum(fields) - idle, sum(fields)
+
+
+class ActivitySampler:
+    """Samples pg_stat_activity on the primary twice a second during a run: the
+    backends of the database running a statement, and those waiting for a lock."""
+
+    def __init__(self, dbname):
+        self.dbname = dbname
+        self.samples = []
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *_exc):
+        self.stop.set()
+        self.thread.join(10)
+
+    def _run(self):
+        with closing(_connect("primary", self.dbname)) as cnx, cnx.cursor() as cr:
+            while not self.stop.wait(0.5):
+                cr.execute(
+                    "SELECT count(*) FILTER (WHERE state = 'active'),"
+                    "       count(*) FILTER (WHERE wait_event_type = 'Lock')"
+                    "  FROM pg_stat_activity WHERE datname = %s AND pid != pg_backend_pid()",
+                    [self.dbname],
+                )
+                self.samples.append(cr.fetchone())
+
+    def summary(self):
+        active = [sample[0] for sample in self.samples]
+        locked = [sample[1] for sample in self.samples]
+        return {
+            "samples": len(self.samples),
+            "active max": max(active, default=0),
+            "lock-waiting samples": sum(1 for count in locked if count),
+            "lock-waiting max": max(locked, default=0),
+        }
+
+
 def server_log_problems(servers, start, end=None):
     """``{kind: [line]}``: the warnings and errors the servers logged between the
     ``start`` and ``end`` offsets of their logs. ``conflict``: a serialization failure
@@ -670,22 +872,60 @@ def cron_hosts(servers):
 # ----------------------------------------------------------------------------
 
 
-def _route_table(run):
+def _route_table(run, server_times):
+    """Locust's latencies per route, and the servers' own time for the same requests
+    (from each request's log line: without the wait for a worker)."""
     lines = [
-        "| Route | Requests | Errors | p50 (ms) | p95 (ms) | p99 (ms) |",
-        "|---|---:|---:|---:|---:|---:|",
+        "| Route | Requests | Errors | p50 (ms) | p95 (ms) | p99 (ms) "
+        "| server p50 (ms) | server p95 (ms) |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for name, route in sorted(run["routes"].items()):
         if name in ("Aggregated", "login"):
             continue
+        times = server_times.get(name, [])
         lines.append(
             f"| {name} | {route['requests']} | {route['failures']} | {route['p50']:.0f} | "
-            f"{route['p95']:.0f} | {route['p99']:.0f} |"
+            f"{route['p95']:.0f} | {route['p99']:.0f} | {percentile(times, 0.5) * 1000:.0f} "
+            f"| {percentile(times, 0.95) * 1000:.0f} |"
         )
     return lines
 
 
-def report(args, size, seeded, runs, replica, modes, posts, actuals, problems, refresh, load):
+def _diagnosis_lines(diagnosis, size):
+    events, batches = diagnosis["events"], diagnosis["events"]["refresh batches"]
+    activity, waits = diagnosis["activity"], diagnosis["lock waits"]
+    logins = diagnosis["logins"]
+    return [
+        "Where the sessions' time went:",
+        "",
+        f"- Logins: the {size['users']} users logged in before the runs (two at a time; "
+        f"p50 {percentile(logins, 0.5) * 1000:.0f} ms, max {max(logins, default=0) * 1000:.0f}"
+        " ms: Odoo's password hash) and kept their sessions.",
+        f"- Machine: the 2 cores {diagnosis['cpu busy']:.0%} busy on average during the "
+        "sessions (/proc/stat: both servers, both clusters, Locust and the other "
+        "sessions of the machine).",
+        f"- Daily refresh during the sessions: {len(batches)} batch calls of its cron "
+        f"job, p50 {percentile(batches, 0.5):.2f} s, longest {max(batches, default=0):.2f} s, "
+        f"{sum(batches):.1f} s in all.",
+        f"- Locks: {waits['waits']} lock waits over 100 ms logged by the primary "
+        f"(longest {waits['longest ms']:.0f} ms); pg_stat_activity sampled "
+        f"{activity['samples']} times: at most {activity['active max']} statements "
+        f"running at once, a backend waiting for a lock in {activity['lock-waiting samples']}"
+        " samples.",
+        f"- Replica: {diagnosis['replica conflicts']} queries cancelled by WAL replay "
+        "(pg_stat_database_conflicts).",
+        f"- Workers: {events['workers started']} HTTP workers (and "
+        f"{events['cron workers started']} cron workers) started during the sessions "
+        f"({events['limits reached']} limits reached); {events['cache invalidations']} "
+        "cache invalidations signalled by another worker.",
+        "",
+    ]
+
+
+def report(
+    args, size, seeded, runs, replica, modes, posts, actuals, problems, refresh, load, diagnosis
+):
     single, sessions = runs["single"], runs["sessions"]
     two, one = runs["two servers"], runs["one server"]
     single_p95 = single["routes"].get("plan page", {}).get("p95", 0)
@@ -717,8 +957,9 @@ def report(args, size, seeded, runs, replica, modes, posts, actuals, problems, r
         f"({sessions['requests']} requests, {sessions['seconds']:.1f} s, "
         f"{sessions['rps']:.1f} req/s, **{sessions['errors']} errors**):",
         "",
-        *_route_table(sessions),
+        *_route_table(sessions, diagnosis["server times"]),
         "",
+        *_diagnosis_lines(diagnosis, size),
         f"**As fast as the users can go** ({'–'.join(f'{b:g}' for b in PACES['stress'])} s "
         "between requests; the machine's "
         f"limit): two servers {two['rps']:.1f} req/s ({two['errors']} errors), one server "
@@ -729,7 +970,8 @@ def report(args, size, seeded, runs, replica, modes, posts, actuals, problems, r
         "|---|---|",
         f"| Zero errors at {size['users']} sessions | {sessions['errors']} errors |",
         f"| Plan page p95 < 3× single user | {loaded_p95:.0f} ms vs {single_p95:.0f} ms "
-        f"single user: **{ratio:.1f}×** |",
+        f"single user (p95 vs p95, warm workers; single user's p50 "
+        f"{single['routes'].get('plan page', {}).get('p50', 0):.0f} ms): **{ratio:.1f}×** |",
         f"| Replica serves the read-only share | GET requests served by the replica (Odoo's "
         f"own `ro` mark): {get_ro} of {get_total}"
         + (f" (on the primary: {', '.join(get_rw_routes)})" if get_rw_routes else "")
@@ -818,22 +1060,41 @@ def main():
         )
         hosts = [f"http://127.0.0.1:{port}" for port in HTTP_PORTS]
         load_before = os.getloadavg()[0]
+        log(f"logging the {size['users']} portal users in (their sessions are reused)")
+        logins = log_in_users(workdir, hosts)
+        # Every worker of both servers warm (its templates compiled, its caches
+        # filled), as a server in service is: not reported.
+        locust(workdir, "warm-up", hosts, WARM_UP_USERS, WARM_UP_REQUESTS, size["cap"], "mixed")
         runs = {}
         runs["single"] = locust(
             workdir, "single", hosts[:1], 1, SINGLE_USER_REQUESTS, size["cap"], "plan"
         )
         before = db_counters(dbname)
         offsets = log_offsets(servers)
+        pg_offset = pg_log_offset(workdir)
+        conflicts_before = replica_conflicts(dbname)
+        cpu_before = cpu_times()
         trigger_refresh(dbname, prepared["cron_id"])
         # Partner sessions at a person's pace, on both servers, while the refresh runs:
         # latency, errors, the replica's share, nothing lost.
-        runs["sessions"] = locust(
-            workdir, "sessions", hosts, size["users"], size["requests"], size["paced cap"],
-            "mixed", "paced",
-        )  # fmt: skip
+        with ActivitySampler(dbname) as sampler:
+            runs["sessions"] = locust(
+                workdir, "sessions", hosts, size["users"], size["requests"],
+                size["paced cap"], "mixed", "paced",
+            )  # fmt: skip
+        cpu_after = cpu_times()
         after = db_counters(dbname)
         sessions_end = log_offsets(servers)
         modes = cursor_modes(servers, offsets)
+        diagnosis = {
+            "logins": logins,
+            "server times": server_times(servers, offsets, sessions_end),
+            "events": server_events(servers, offsets, sessions_end),
+            "lock waits": primary_lock_waits(workdir, pg_offset, pg_log_offset(workdir)),
+            "replica conflicts": replica_conflicts(dbname) - conflicts_before,
+            "activity": sampler.summary(),
+            "cpu busy": (cpu_after[0] - cpu_before[0]) / max(cpu_after[1] - cpu_before[1], 1),
+        }
         # Then as fast as the users can go: the throughput of two servers and of one.
         runs["two servers"] = locust(
             workdir, "two servers", hosts, size["users"], size["requests"], size["cap"], "mixed"
@@ -862,7 +1123,7 @@ def main():
             "rows": delta["replica"]["rows read"]
             / max(delta["replica"]["rows read"] + delta["primary"]["rows read"], 1),
         }
-        posts = check_posts(dbname, accepted_posts(workdir, runs))
+        posts = check_posts(dbname, accepted_posts(workdir, [*runs, "warm-up"]))
         actuals = check_actuals(args.python, conf, args.addons_path, dbname)
         problems = {
             "sessions": server_log_problems(servers, offsets, sessions_end),
@@ -881,6 +1142,7 @@ def main():
             problems,
             refresh,
             (f"{load_before:.1f}", f"{load_after:.1f}"),
+            diagnosis,
         )
         print(text)
         print(
@@ -888,6 +1150,11 @@ def main():
                 {
                     "db counters delta": delta,
                     "refresh": refresh,
+                    "diagnosis": {
+                        key: value
+                        for key, value in diagnosis.items()
+                        if key not in ("server times", "logins")
+                    },
                     "cursor modes": {f"{m} {r}": c for (m, r), c in sorted(modes.items())},
                 },
                 indent=1,
