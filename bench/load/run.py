@@ -169,6 +169,8 @@ def start_clusters(stack, workdir):
         # batch of the refresh waited for, and how long).
         "log_lock_waits": "on",
         "deadlock_timeout": "'100ms'",
+        # Each line with its backend and application (Odoo's "odoo-<pid>"): who waited.
+        "log_line_prefix": "'%m [%p] %a '",
     }
     with (primary / "postgresql.conf").open("a") as conf:
         conf.write("".join(f"{key} = {value}\n" for key, value in settings.items()))
@@ -724,7 +726,7 @@ def server_events(servers, start, end):
         "limits reached": 0,
         "cache invalidations": 0,
     }
-    batches = []
+    calls, batches = [], 0
     for index, (_process, _port, logfile) in enumerate(servers):
         text = _log_text(logfile, start[index], end[index])
         events["workers started"] += len(re.findall(r"Worker WorkerHTTP \(\d+\) alive", text))
@@ -733,22 +735,56 @@ def server_events(servers, start, end):
             re.findall(r"(max request|memory limit|CPU time limit|max age) .*reached", text)
         )
         events["cache invalidations"] += text.count("Invalidating caches after database")
-        batches += [
-            float(seconds)
-            for seconds in re.findall(
-                r"refresh actuals of running plans' \(\d+\) done in ([0-9.]+)s", text
-            )
-        ]
+        # 18.0: a line per call of the job (one batch); 19.0: a line per call, which
+        # runs batches in a loop ("#loop n"), with its duration.
+        for line in re.findall(r"refresh actuals of running plans' \(\d+\) .*done.*", text):
+            seconds = re.search(r"done in ([0-9.]+)s|duration ([0-9.]+)s", line)
+            loops = re.search(r"#loop (\d+)", line)
+            if seconds:
+                calls.append(float(seconds.group(1) or seconds.group(2)))
+                batches += int(loops.group(1)) if loops else 1
+    events["refresh calls"] = calls
     events["refresh batches"] = batches
     return events
 
 
-def primary_lock_waits(workdir, start, end):
+def odoo_process_kinds(servers):
+    """``{Odoo process id: "cron" or "http"}``, from the servers' logs (the cron runner's
+    lines come from the cron workers, the request lines from the HTTP workers)."""
+    kinds = {}
+    for _process, _port, logfile in servers:
+        for pid, logger in re.findall(
+            r"^\S+ \S+ (\d+) \w+ \S+ (werkzeug|odoo\.addons\.base\.models\.ir_cron):",
+            _log_text(logfile, 0),
+            re.M,
+        ):
+            kinds[int(pid)] = "cron" if "ir_cron" in logger else "http"
+    return kinds
+
+
+def primary_lock_waits(workdir, start, end, backends, kinds):
     """The lock waits longer than ``deadlock_timeout`` (100 ms) that the primary logged
-    between two offsets of its log: how many, and the longest (ms)."""
+    between two offsets of its log: how many, the longest (ms), and who waited for whom
+    (``backends``: {backend pid: application name}, ``kinds``: {Odoo pid: kind})."""
     text = _log_text(workdir / "pg" / "primary" / "server.log", start, end)
     waited = [float(ms) for ms in re.findall(r"acquired \w+ on .* after ([0-9.]+) ms", text)]
-    return {"waits": text.count("still waiting for"), "longest ms": max(waited, default=0)}
+
+    def kind(application):
+        found = re.fullmatch(r"odoo-(\d+)", application or "")
+        return kinds.get(int(found.group(1)), "odoo") if found else "other"
+
+    pairs = {}
+    for waiter, holder in re.findall(
+        r"\] (\S*) LOG:  process \d+ still waiting for .*\n.*Process holding the lock: (\d+)",
+        text,
+    ):
+        pair = f"{kind(waiter)} waiting for {kind(backends.get(int(holder)))}"
+        pairs[pair] = pairs.get(pair, 0) + 1
+    return {
+        "waits": text.count("still waiting for"),
+        "longest ms": max(waited, default=0),
+        "who": pairs,
+    }
 
 
 def pg_log_offset(workdir):
@@ -781,6 +817,7 @@ class ActivitySampler:
     def __init__(self, dbname):
         self.dbname = dbname
         self.samples = []
+        self.backends = {}  # backend pid: application name
         self.stop = threading.Event()
         self.thread = threading.Thread(target=self._run, daemon=True)
 
@@ -802,6 +839,11 @@ class ActivitySampler:
                     [self.dbname],
                 )
                 self.samples.append(cr.fetchone())
+                cr.execute(
+                    "SELECT pid, application_name FROM pg_stat_activity WHERE datname = %s",
+                    [self.dbname],
+                )
+                self.backends.update(cr.fetchall())
 
     def summary(self):
         active = [sample[0] for sample in self.samples]
@@ -893,7 +935,7 @@ def _route_table(run, server_times):
 
 
 def _diagnosis_lines(diagnosis, size):
-    events, batches = diagnosis["events"], diagnosis["events"]["refresh batches"]
+    events, calls = diagnosis["events"], diagnosis["events"]["refresh calls"]
     activity, waits = diagnosis["activity"], diagnosis["lock waits"]
     logins = diagnosis["logins"]
     return [
@@ -905,11 +947,13 @@ def _diagnosis_lines(diagnosis, size):
         f"- Machine: the 2 cores {diagnosis['cpu busy']:.0%} busy on average during the "
         "sessions (/proc/stat: both servers, both clusters, Locust and the other "
         "sessions of the machine).",
-        f"- Daily refresh during the sessions: {len(batches)} batch calls of its cron "
-        f"job, p50 {percentile(batches, 0.5):.2f} s, longest {max(batches, default=0):.2f} s, "
-        f"{sum(batches):.1f} s in all.",
+        f"- Daily refresh during the sessions: {events['refresh batches']} batches in "
+        f"{len(calls)} calls of its cron job, {sum(calls):.1f} s in all (longest call "
+        f"{max(calls, default=0):.1f} s).",
         f"- Locks: {waits['waits']} lock waits over 100 ms logged by the primary "
-        f"(longest {waits['longest ms']:.0f} ms); pg_stat_activity sampled "
+        f"(longest {waits['longest ms']:.0f} ms"
+        + "".join(f"; {count} {pair}" for pair, count in sorted(waits["who"].items()))
+        + f"); pg_stat_activity sampled "
         f"{activity['samples']} times: at most {activity['active max']} statements "
         f"running at once, a backend waiting for a lock in {activity['lock-waiting samples']}"
         " samples.",
@@ -1090,7 +1134,13 @@ def main():
             "logins": logins,
             "server times": server_times(servers, offsets, sessions_end),
             "events": server_events(servers, offsets, sessions_end),
-            "lock waits": primary_lock_waits(workdir, pg_offset, pg_log_offset(workdir)),
+            "lock waits": primary_lock_waits(
+                workdir,
+                pg_offset,
+                pg_log_offset(workdir),
+                sampler.backends,
+                odoo_process_kinds(servers),
+            ),
             "replica conflicts": replica_conflicts(dbname) - conflicts_before,
             "activity": sampler.summary(),
             "cpu busy": (cpu_after[0] - cpu_before[0]) / max(cpu_after[1] - cpu_before[1], 1),
