@@ -765,20 +765,19 @@ def odoo_process_kinds(servers):
 def primary_lock_waits(workdir, start, end, backends, kinds):
     """The lock waits longer than ``deadlock_timeout`` (100 ms) that the primary logged
     between two offsets of its log: how many, the longest (ms), and who waited for whom
-    (``backends``: {backend pid: application name}, ``kinds``: {Odoo pid: kind})."""
+    (``backends``: {backend pid: Odoo process id}, ``kinds``: {Odoo pid: kind})."""
     text = _log_text(workdir / "pg" / "primary" / "server.log", start, end)
     waited = [float(ms) for ms in re.findall(r"acquired \w+ on .* after ([0-9.]+) ms", text)]
 
-    def kind(application):
-        found = re.fullmatch(r"odoo-(\d+)", application or "")
-        return kinds.get(int(found.group(1)), "odoo") if found else "other"
+    def kind(backend):
+        return kinds.get(backends.get(backend), "other")
 
     pairs = {}
     for waiter, holder in re.findall(
-        r"\] (\S*) LOG:  process \d+ still waiting for .*\n.*Process holding the lock: (\d+)",
+        r"\[(\d+)\] \S* LOG:  process \d+ still waiting for .*\n.*Process holding the lock: (\d+)",
         text,
     ):
-        pair = f"{kind(waiter)} waiting for {kind(backends.get(int(holder)))}"
+        pair = f"{kind(int(waiter))} waiting for {kind(int(holder))}"
         pairs[pair] = pairs.get(pair, 0) + 1
     return {
         "waits": text.count("still waiting for"),
@@ -811,13 +810,14 @@ def cpu_times():
 
 
 class ActivitySampler:
-    """Samples pg_stat_activity on the primary twice a second during a run: the
-    backends of the database running a statement, and those waiting for a lock."""
+    """Samples pg_stat_activity on the primary five times a second during a run: the
+    backends of the database running a statement, those waiting for a lock, and the
+    client port of each backend (which Odoo process it serves)."""
 
     def __init__(self, dbname):
         self.dbname = dbname
         self.samples = []
-        self.backends = {}  # backend pid: application name
+        self.ports = {}  # backend pid: the client's TCP port
         self.stop = threading.Event()
         self.thread = threading.Thread(target=self._run, daemon=True)
 
@@ -831,7 +831,7 @@ class ActivitySampler:
 
     def _run(self):
         with closing(_connect("primary", self.dbname)) as cnx, cnx.cursor() as cr:
-            while not self.stop.wait(0.5):
+            while not self.stop.wait(0.2):
                 cr.execute(
                     "SELECT count(*) FILTER (WHERE state = 'active'),"
                     "       count(*) FILTER (WHERE wait_event_type = 'Lock')"
@@ -840,10 +840,35 @@ class ActivitySampler:
                 )
                 self.samples.append(cr.fetchone())
                 cr.execute(
-                    "SELECT pid, application_name FROM pg_stat_activity WHERE datname = %s",
+                    "SELECT pid, client_port FROM pg_stat_activity WHERE datname = %s",
                     [self.dbname],
                 )
-                self.backends.update(cr.fetchall())
+                self.ports.update(cr.fetchall())
+
+    def backends(self):
+        """``{backend pid: Odoo process id}``: the process at the other end of each
+        backend's connection (the client's port in /proc/net/tcp, its socket's inode
+        among the processes' open files), for the connections still open. Odoo names
+        every connection after the server's main process, not the worker's."""
+        inodes = {}
+        for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+            fields = line.split()
+            inodes[int(fields[1].split(":")[1], 16)] = fields[9]
+        owners = {}
+        for proc in Path("/proc").iterdir():
+            if not proc.name.isdigit():
+                continue
+            with suppress(OSError):
+                for fd in (proc / "fd").iterdir():
+                    with suppress(OSError):
+                        target = os.readlink(fd)
+                        if target.startswith("socket:["):
+                            owners[target[8:-1]] = int(proc.name)
+        return {
+            backend: owners[inodes[port]]
+            for backend, port in self.ports.items()
+            if port in inodes and inodes[port] in owners
+        }
 
     def summary(self):
         active = [sample[0] for sample in self.samples]
@@ -1138,7 +1163,7 @@ def main():
                 workdir,
                 pg_offset,
                 pg_log_offset(workdir),
-                sampler.backends,
+                sampler.backends(),
                 odoo_process_kinds(servers),
             ),
             "replica conflicts": replica_conflicts(dbname) - conflicts_before,
