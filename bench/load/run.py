@@ -809,6 +809,57 @@ def cpu_times():
     return sum(fields) - idle, sum(fields)
 
 
+def _processes():
+    """``{pid: (parent pid, command line, CPU seconds of it and its reaped children)}``."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    processes = {}
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        with suppress(OSError, ValueError, IndexError):
+            # The fields after the command name (which may hold spaces and parentheses).
+            stat = (proc / "stat").read_text().rpartition(")")[2].split()
+            command = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            cpu = sum(int(value) for value in stat[11:15]) / ticks  # utime stime cutime cstime
+            processes[int(proc.name)] = (int(stat[1]), command, cpu)
+    return processes
+
+
+def cpu_by_owner(workdir):
+    """CPU seconds used so far by what this benchmark runs: ``{"Odoo servers",
+    "PostgreSQL (both clusters)", "Locust and this script"}`` (each process tree's live
+    processes and the children they reaped); :func:`cpu_times` gives the machine's."""
+    processes = _processes()
+    children = {}
+    for pid, (parent, _command, _cpu) in processes.items():
+        children.setdefault(parent, []).append(pid)
+
+    def tree(root):
+        pids, todo = [], [root]
+        while todo:
+            pid = todo.pop()
+            pids.append(pid)
+            todo += children.get(pid, [])
+        return pids
+
+    servers = [pid for pid in children.get(os.getpid(), []) if "odoo-bin" in processes[pid][1]]
+    clusters = [
+        pid
+        for pid, (_parent, command, _cpu) in processes.items()
+        if command.startswith(str(PG_BIN / "postgres")) and str(workdir / "pg") in command
+    ]
+    owners = {
+        "Odoo servers": [pid for root in servers for pid in tree(root)],
+        "PostgreSQL (both clusters)": [pid for root in clusters for pid in tree(root)],
+    }
+    # This script, and Locust's runs once they ended (reaped: in this script's figure).
+    owners["Locust and this script"] = [os.getpid()]
+    return {
+        owner: sum(processes[pid][2] for pid in pids if pid in processes)
+        for owner, pids in owners.items()
+    }
+
+
 class ActivitySampler:
     """Samples pg_stat_activity on the primary five times a second during a run: the
     backends of the database running a statement, those waiting for a lock, and the
@@ -962,16 +1013,23 @@ def _route_table(run, server_times):
 def _diagnosis_lines(diagnosis, size):
     events, calls = diagnosis["events"], diagnosis["events"]["refresh calls"]
     activity, waits = diagnosis["activity"], diagnosis["lock waits"]
-    logins = diagnosis["logins"]
+    logins, cpu = diagnosis["logins"], diagnosis["cpu seconds"]
+    ours = sum(seconds for owner, seconds in cpu.items() if owner not in ("machine", "capacity"))
     return [
         "Where the sessions' time went:",
         "",
         f"- Logins: the {size['users']} users logged in before the runs (two at a time; "
         f"p50 {percentile(logins, 0.5) * 1000:.0f} ms, max {max(logins, default=0) * 1000:.0f}"
         " ms: Odoo's password hash) and kept their sessions.",
-        f"- Machine: the 2 cores {diagnosis['cpu busy']:.0%} busy on average during the "
-        "sessions (/proc/stat: both servers, both clusters, Locust and the other "
-        "sessions of the machine).",
+        f"- Machine: its {os.cpu_count()} cores {diagnosis['cpu busy']:.0%} busy on average "
+        f"during the sessions (/proc/stat): {cpu['machine']:.0f} of {cpu['capacity']:.0f} "
+        "CPU seconds, of which "
+        + ", ".join(
+            f"{owner} {seconds:.0f}"
+            for owner, seconds in cpu.items()
+            if owner not in ("machine", "capacity")
+        )
+        + f", the rest of the machine (other work) {cpu['machine'] - ours:.0f}.",
         f"- Daily refresh during the sessions: {events['refresh batches']} batches in "
         f"{len(calls)} calls of its cron job, {sum(calls):.1f} s in all (longest call "
         f"{max(calls, default=0):.1f} s).",
@@ -1142,7 +1200,7 @@ def main():
         offsets = log_offsets(servers)
         pg_offset = pg_log_offset(workdir)
         conflicts_before = replica_conflicts(dbname)
-        cpu_before = cpu_times()
+        cpu_before, owners_before = cpu_times(), cpu_by_owner(workdir)
         trigger_refresh(dbname, prepared["cron_id"])
         # Partner sessions at a person's pace, on both servers, while the refresh runs:
         # latency, errors, the replica's share, nothing lost.
@@ -1151,7 +1209,7 @@ def main():
                 workdir, "sessions", hosts, size["users"], size["requests"],
                 size["paced cap"], "mixed", "paced",
             )  # fmt: skip
-        cpu_after = cpu_times()
+        cpu_after, owners_after = cpu_times(), cpu_by_owner(workdir)
         after = db_counters(dbname)
         sessions_end = log_offsets(servers)
         modes = cursor_modes(servers, offsets)
@@ -1169,6 +1227,12 @@ def main():
             "replica conflicts": replica_conflicts(dbname) - conflicts_before,
             "activity": sampler.summary(),
             "cpu busy": (cpu_after[0] - cpu_before[0]) / max(cpu_after[1] - cpu_before[1], 1),
+            # CPU seconds: the machine's (all cores), then what this benchmark ran.
+            "cpu seconds": {
+                "machine": (cpu_after[0] - cpu_before[0]) / os.sysconf("SC_CLK_TCK"),
+                "capacity": (cpu_after[1] - cpu_before[1]) / os.sysconf("SC_CLK_TCK"),
+                **{owner: owners_after[owner] - owners_before[owner] for owner in owners_after},
+            },
         }
         # Then as fast as the users can go: the throughput of two servers and of one.
         runs["two servers"] = locust(
