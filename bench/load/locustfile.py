@@ -2,7 +2,8 @@
 
 Run by bench/load/run.py (headless, bounded), configured through the environment:
 
-    LOAD_USERS      CSV file "login,password" of the portal users, one company each
+    LOAD_USERS      CSV file "login,password[,session id]" of the portal users, one
+                    company each; with a session id, the user does not log in again
     LOAD_HOSTS      comma-separated base URLs; user n talks to host n modulo their number
     LOAD_MIX        "mixed" (plan pages, lists, downloads, POSTs) or "plan" (the plan page)
     LOAD_REQUESTS   requests each user makes after logging in, then it stops
@@ -89,25 +90,36 @@ class PartnerContact(HttpUser):
         # talks to them (nginx's default toward upstreams): a kept-alive idle
         # connection would hold a prefork worker until its socket timeout (2 s).
         self.client.headers["Connection"] = "close"
-        self.login, self.password = USERS[number % len(USERS)]
+        self.login, self.password, *session = USERS[number % len(USERS)]
         self.base = HOSTS[number % len(HOSTS)]
         self.done = 0
         self.plan_id = None
         self.deal_ids = []
-        for attempt in range(4):
-            if self._log_in():
-                break
-            gevent.sleep(2**attempt)
+        if session and session[0]:
+            # Logged in before the run (run.py): a partner's session lasts days, and a
+            # login (half a second of CPU for Odoo's password hash) is not a page.
+            self.client.cookies.set("session_id", session[0])
         else:
-            # Counted as the login's failures; the user makes no request.
-            raise StopUser()
+            self._log_in_or_stop()
         try:
-            self._plan_list()
+            if "/web/login" in (self._plan_list().url or ""):
+                # The session was not valid (any more): log in, then start again.
+                self.client.cookies.clear()
+                self._log_in_or_stop()
+                self._plan_list()
         except StopUser:
             raise
         except Exception as error:
             # Stopped, not left running: the run ends when every user stopped.
             raise StopUser() from error
+
+    def _log_in_or_stop(self):
+        for attempt in range(4):
+            if self._log_in():
+                return
+            gevent.sleep(2**attempt)
+        # Counted as the login's failures; the user makes no request.
+        raise StopUser()
 
     def _log_in(self):
         with self.client.get(f"{self.base}/web/login", name="login", catch_response=True) as page:

@@ -26,14 +26,17 @@ stopped on exit, failure and Ctrl-C included. Results: bench/RESULTS.md (--write
 import argparse
 import csv
 import json
+import math
 import os
 import re
 import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import closing, suppress
 from datetime import date
 from pathlib import Path
@@ -68,6 +71,9 @@ SIZES = {
     },
 }
 SINGLE_USER_REQUESTS = 30
+# Users and requests of the warm-up before the measured runs (not reported).
+WARM_UP_USERS = 8
+WARM_UP_REQUESTS = 8
 SPAWN_RATE = 5
 # Seconds a user waits between two requests: a person reading each page, or as fast as
 # the users can go (to find the throughput).
@@ -159,6 +165,12 @@ def start_clusters(stack, workdir):
         "max_connections": "200",
         "shared_buffers": "128MB",
         "track_counts": "on",
+        # Every lock wait longer than 100 ms in the primary's log (what a request or a
+        # batch of the refresh waited for, and how long).
+        "log_lock_waits": "on",
+        "deadlock_timeout": "'100ms'",
+        # Each line with its backend and application (Odoo's "odoo-<pid>"): who waited.
+        "log_line_prefix": "'%m [%p] %a '",
     }
     with (primary / "postgresql.conf").open("a") as conf:
         conf.write("".join(f"{key} = {value}\n" for key, value in settings.items()))
@@ -281,11 +293,13 @@ with registry.cursor() as cr:
         env["res.users"].with_context(no_reset_password=True).create(
             {{"login": login, "partner_id": contact.id, "{groups}": [(6, 0, [portal.id])]}})
         rows.append((login, PASSWORD))
-    # One password, hashed once with few rounds: logging in is not what is measured
-    # (Odoo's rounds cost a second of CPU per login, 150 logins a run on 2 cores).
+    # One password, hashed once with Odoo's own rounds. A hash with fewer rounds would
+    # be replaced at each user's first login (passlib's verify_and_update): Odoo then
+    # hashes it again (600,000 rounds, half a second of CPU), writes it and clears the
+    # caches of every worker of both servers (registry.clear_cache()), once a user.
     users = env["res.users"].search([("login", "=like", "load%")])
     cr.execute("UPDATE res_users SET password = %s WHERE id = ANY(%s)",
-               [users._crypt_context().hash(PASSWORD, rounds=1000), users.ids])
+               [users._crypt_context().hash(PASSWORD), users.ids])
     with open({users_csv!r}, "w", newline="") as out:
         csv.writer(out).writerows(rows)
     # Every figure true first (the seed leaves them at 0), in one pass.
@@ -388,6 +402,10 @@ def start_servers(stack, python, odoo_bin, conf, addons_path, dbname, workdir, p
                 f"--logfile={logfile}", "--limit-time-real=300",
                 # the cron runner's lines: which server ran which batches
                 "--log-handler=odoo.addons.base.models.ir_cron:INFO",
+                # workers started again (limits reached) and caches invalidated
+                "--log-handler=odoo.service.server:INFO",
+                "--log-handler=odoo.registry:INFO",
+                "--log-handler=odoo.modules.registry:INFO",
                 # Each request's line ends with the cursor it was served from (ro/rw).
                 "--log-handler=werkzeug:INFO",
             ],
@@ -449,6 +467,43 @@ def refresh_state(dbname, cron_id):
         )
         rescheduled = cr.fetchone()[0]
     return batches, done, bool(row) and row[0] == "0" and rescheduled
+
+
+def log_in_users(workdir, hosts):
+    """Logs every portal user in before the runs, two at a time, and adds its session
+    id to users.csv: the Locust users reuse it, as a partner's browser keeps its session
+    (days) between pages. A login costs Odoo's password hash (600,000 rounds of
+    PBKDF2-SHA512, about half a second of CPU): 50 logins in the first seconds of a run
+    kept both cores busy and every worker queued. Returns the logins' latencies (s)."""
+    import requests  # in Odoo's virtualenv
+
+    path = workdir / "users.csv"
+    rows = list(csv.reader(path.read_text().splitlines()))
+
+    def log_in(numbered):
+        number, (login, password, *_rest) = numbered
+        host = hosts[number % len(hosts)]
+        with requests.Session() as client:
+            client.headers["Connection"] = "close"
+            page = client.get(f"{host}/web/login", timeout=60)
+            token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+            started = time.monotonic()
+            answer = client.post(
+                f"{host}/web/login",
+                data={"login": login, "password": password, "csrf_token": token},
+                allow_redirects=False,
+                timeout=60,
+            )
+            seconds = time.monotonic() - started
+            if answer.status_code != 303 or "session_id" not in client.cookies:
+                raise RuntimeError(f"{login} could not log in (HTTP {answer.status_code})")
+            return [login, password, client.cookies["session_id"]], seconds
+
+    with ThreadPoolExecutor(2) as pool:
+        done = list(pool.map(log_in, enumerate(rows)))
+    with path.open("w", newline="") as out:
+        csv.writer(out).writerows(row for row, _seconds in done)
+    return [seconds for _row, seconds in done]
 
 
 # ----------------------------------------------------------------------------
@@ -612,6 +667,271 @@ def cursor_modes(servers, offsets):
     return modes
 
 
+# A request's line: its query count, query time and remaining time (server time is the
+# sum of both times: from the worker taking the request to its answer).
+PERF_LINE_RE = re.compile(
+    r'werkzeug: .*"(?P<method>[A-Z]+) (?P<path>\S+) HTTP/[0-9.]+" \d+ \S+ '
+    r"(?P<queries>\d+) (?P<query_time>[0-9.]+) (?P<other_time>[0-9.]+)"
+)
+LOCUST_NAMES = {
+    ("GET", "/my/business-plans"): "plan list",
+    ("GET", "/my/business-plans/<id>"): "plan page",
+    ("GET", "/my/business-plans/<id>/download/xlsx"): "download xlsx",
+    ("GET", "/my/deal-registrations"): "registration list",
+    ("GET", "/my/deal-registrations/<id>"): "registration",
+    ("GET", "/my/deal-registrations/new"): "registration form",
+    ("POST", "/my/deal-registrations/new"): "register deal (POST)",
+    ("POST", "/my/business-plans/<id>/objectives/<id>/update"): "report progress (POST)",
+}
+
+
+def _log_text(logfile, start, end=None):
+    if not logfile.exists():
+        return ""
+    with logfile.open(errors="replace") as log_file:
+        log_file.seek(start)
+        return log_file.read(None if end is None else max(end - start, 0))
+
+
+def server_times(servers, start, end):
+    """``{Locust route name: [server seconds]}`` of the requests logged between the
+    ``start`` and ``end`` offsets: the time a worker spent on each request, without
+    the time the request waited for a worker (Locust's latency has both)."""
+    times = {}
+    for index, (_process, _port, logfile) in enumerate(servers):
+        for match in PERF_LINE_RE.finditer(_log_text(logfile, start[index], end[index])):
+            route = re.sub(r"/\d+", "/<id>", match["path"].split("?")[0])
+            name = LOCUST_NAMES.get((match["method"], route))
+            if name:
+                seconds = float(match["query_time"]) + float(match["other_time"])
+                times.setdefault(name, []).append(seconds)
+    return times
+
+
+def percentile(values, share):
+    """The nearest-rank percentile of ``values`` (0 when empty)."""
+    values = sorted(values)
+    if not values:
+        return 0
+    return values[max(0, math.ceil(len(values) * share) - 1)]
+
+
+def server_events(servers, start, end):
+    """What the servers did besides requests between two offsets: workers started
+    (again: a limit reached), caches invalidated by another worker, the refresh's
+    batches and their durations."""
+    events = {
+        "workers started": 0,
+        "cron workers started": 0,
+        "limits reached": 0,
+        "cache invalidations": 0,
+    }
+    calls, batches = [], 0
+    for index, (_process, _port, logfile) in enumerate(servers):
+        text = _log_text(logfile, start[index], end[index])
+        events["workers started"] += len(re.findall(r"Worker WorkerHTTP \(\d+\) alive", text))
+        events["cron workers started"] += len(re.findall(r"Worker WorkerCron \(\d+\) alive", text))
+        events["limits reached"] += len(
+            re.findall(r"(max request|memory limit|CPU time limit|max age) .*reached", text)
+        )
+        events["cache invalidations"] += text.count("Invalidating caches after database")
+        # 18.0: a line per call of the job (one batch); 19.0: a line per call, which
+        # runs batches in a loop ("#loop n"), with its duration.
+        for line in re.findall(r"refresh actuals of running plans' \(\d+\) .*done.*", text):
+            seconds = re.search(r"done in ([0-9.]+)s|duration ([0-9.]+)s", line)
+            loops = re.search(r"#loop (\d+)", line)
+            if seconds:
+                calls.append(float(seconds.group(1) or seconds.group(2)))
+                batches += int(loops.group(1)) if loops else 1
+    events["refresh calls"] = calls
+    events["refresh batches"] = batches
+    return events
+
+
+def odoo_process_kinds(servers):
+    """``{Odoo process id: "cron" or "http"}``, from the servers' logs (the cron runner's
+    lines come from the cron workers, the request lines from the HTTP workers)."""
+    kinds = {}
+    for _process, _port, logfile in servers:
+        for pid, logger in re.findall(
+            r"^\S+ \S+ (\d+) \w+ \S+ (werkzeug|odoo\.addons\.base\.models\.ir_cron):",
+            _log_text(logfile, 0),
+            re.M,
+        ):
+            kinds[int(pid)] = "cron" if "ir_cron" in logger else "http"
+    return kinds
+
+
+def primary_lock_waits(workdir, start, end, backends, kinds):
+    """The lock waits longer than ``deadlock_timeout`` (100 ms) that the primary logged
+    between two offsets of its log: how many, the longest (ms), and who waited for whom
+    (``backends``: {backend pid: Odoo process id}, ``kinds``: {Odoo pid: kind})."""
+    text = _log_text(workdir / "pg" / "primary" / "server.log", start, end)
+    waited = [float(ms) for ms in re.findall(r"acquired \w+ on .* after ([0-9.]+) ms", text)]
+
+    def kind(backend):
+        return kinds.get(backends.get(backend), "other")
+
+    pairs = {}
+    for waiter, holder in re.findall(
+        r"\[(\d+)\] \S* LOG:  process \d+ still waiting for .*\n.*Process holding the lock: (\d+)",
+        text,
+    ):
+        pair = f"{kind(int(waiter))} waiting for {kind(int(holder))}"
+        pairs[pair] = pairs.get(pair, 0) + 1
+    return {
+        "waits": text.count("still waiting for"),
+        "longest ms": max(waited, default=0),
+        "who": pairs,
+    }
+
+
+def pg_log_offset(workdir):
+    path = workdir / "pg" / "primary" / "server.log"
+    return path.stat().st_size if path.exists() else 0
+
+
+def replica_conflicts(dbname):
+    """Queries the replica cancelled so far because WAL replay needed what they held."""
+    with closing(_connect("replica", dbname)) as cnx, cnx.cursor() as cr:
+        cr.execute(
+            "SELECT confl_tablespace + confl_lock + confl_snapshot + confl_bufferpin"
+            " + confl_deadlock FROM pg_stat_database_conflicts WHERE datname = %s",
+            [dbname],
+        )
+        return cr.fetchone()[0]
+
+
+def cpu_times():
+    """(busy, total) jiffies of all the machine's cores (/proc/stat)."""
+    fields = [int(value) for value in Path("/proc/stat").read_text().split("\n")[0].split()[1:]]
+    idle = fields[3] + fields[4]  # idle + iowait
+    return sum(fields) - idle, sum(fields)
+
+
+def _processes():
+    """``{pid: (parent pid, command line, CPU seconds of it and its reaped children)}``."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    processes = {}
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        with suppress(OSError, ValueError, IndexError):
+            # The fields after the command name (which may hold spaces and parentheses).
+            stat = (proc / "stat").read_text().rpartition(")")[2].split()
+            command = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            cpu = sum(int(value) for value in stat[11:15]) / ticks  # utime stime cutime cstime
+            processes[int(proc.name)] = (int(stat[1]), command, cpu)
+    return processes
+
+
+def cpu_by_owner(workdir):
+    """CPU seconds used so far by what this benchmark runs: ``{"Odoo servers",
+    "PostgreSQL (both clusters)", "Locust and this script"}`` (each process tree's live
+    processes and the children they reaped); :func:`cpu_times` gives the machine's."""
+    processes = _processes()
+    children = {}
+    for pid, (parent, _command, _cpu) in processes.items():
+        children.setdefault(parent, []).append(pid)
+
+    def tree(root):
+        pids, todo = [], [root]
+        while todo:
+            pid = todo.pop()
+            pids.append(pid)
+            todo += children.get(pid, [])
+        return pids
+
+    servers = [pid for pid in children.get(os.getpid(), []) if "odoo-bin" in processes[pid][1]]
+    clusters = [
+        pid
+        for pid, (_parent, command, _cpu) in processes.items()
+        if command.startswith(str(PG_BIN / "postgres")) and str(workdir / "pg") in command
+    ]
+    owners = {
+        "Odoo servers": [pid for root in servers for pid in tree(root)],
+        "PostgreSQL (both clusters)": [pid for root in clusters for pid in tree(root)],
+    }
+    # This script, and Locust's runs once they ended (reaped: in this script's figure).
+    owners["Locust and this script"] = [os.getpid()]
+    return {
+        owner: sum(processes[pid][2] for pid in pids if pid in processes)
+        for owner, pids in owners.items()
+    }
+
+
+class ActivitySampler:
+    """Samples pg_stat_activity on the primary five times a second during a run: the
+    backends of the database running a statement, those waiting for a lock, and the
+    client port of each backend (which Odoo process it serves)."""
+
+    def __init__(self, dbname):
+        self.dbname = dbname
+        self.samples = []
+        self.ports = {}  # backend pid: the client's TCP port
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *_exc):
+        self.stop.set()
+        self.thread.join(10)
+
+    def _run(self):
+        with closing(_connect("primary", self.dbname)) as cnx, cnx.cursor() as cr:
+            while not self.stop.wait(0.2):
+                cr.execute(
+                    "SELECT count(*) FILTER (WHERE state = 'active'),"
+                    "       count(*) FILTER (WHERE wait_event_type = 'Lock')"
+                    "  FROM pg_stat_activity WHERE datname = %s AND pid != pg_backend_pid()",
+                    [self.dbname],
+                )
+                self.samples.append(cr.fetchone())
+                cr.execute(
+                    "SELECT pid, client_port FROM pg_stat_activity WHERE datname = %s",
+                    [self.dbname],
+                )
+                self.ports.update(cr.fetchall())
+
+    def backends(self):
+        """``{backend pid: Odoo process id}``: the process at the other end of each
+        backend's connection (the client's port in /proc/net/tcp, its socket's inode
+        among the processes' open files), for the connections still open. Odoo names
+        every connection after the server's main process, not the worker's."""
+        inodes = {}
+        for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+            fields = line.split()
+            inodes[int(fields[1].split(":")[1], 16)] = fields[9]
+        owners = {}
+        for proc in Path("/proc").iterdir():
+            if not proc.name.isdigit():
+                continue
+            with suppress(OSError):
+                for fd in (proc / "fd").iterdir():
+                    with suppress(OSError):
+                        target = os.readlink(fd)
+                        if target.startswith("socket:["):
+                            owners[target[8:-1]] = int(proc.name)
+        return {
+            backend: owners[inodes[port]]
+            for backend, port in self.ports.items()
+            if port in inodes and inodes[port] in owners
+        }
+
+    def summary(self):
+        active = [sample[0] for sample in self.samples]
+        locked = [sample[1] for sample in self.samples]
+        return {
+            "samples": len(self.samples),
+            "active max": max(active, default=0),
+            "lock-waiting samples": sum(1 for count in locked if count),
+            "lock-waiting max": max(locked, default=0),
+        }
+
+
 def server_log_problems(servers, start, end=None):
     """``{kind: [line]}``: the warnings and errors the servers logged between the
     ``start`` and ``end`` offsets of their logs. ``conflict``: a serialization failure
@@ -670,22 +990,69 @@ def cron_hosts(servers):
 # ----------------------------------------------------------------------------
 
 
-def _route_table(run):
+def _route_table(run, server_times):
+    """Locust's latencies per route, and the servers' own time for the same requests
+    (from each request's log line: without the wait for a worker)."""
     lines = [
-        "| Route | Requests | Errors | p50 (ms) | p95 (ms) | p99 (ms) |",
-        "|---|---:|---:|---:|---:|---:|",
+        "| Route | Requests | Errors | p50 (ms) | p95 (ms) | p99 (ms) "
+        "| server p50 (ms) | server p95 (ms) |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for name, route in sorted(run["routes"].items()):
         if name in ("Aggregated", "login"):
             continue
+        times = server_times.get(name, [])
         lines.append(
             f"| {name} | {route['requests']} | {route['failures']} | {route['p50']:.0f} | "
-            f"{route['p95']:.0f} | {route['p99']:.0f} |"
+            f"{route['p95']:.0f} | {route['p99']:.0f} | {percentile(times, 0.5) * 1000:.0f} "
+            f"| {percentile(times, 0.95) * 1000:.0f} |"
         )
     return lines
 
 
-def report(args, size, seeded, runs, replica, modes, posts, actuals, problems, refresh, load):
+def _diagnosis_lines(diagnosis, size):
+    events, calls = diagnosis["events"], diagnosis["events"]["refresh calls"]
+    activity, waits = diagnosis["activity"], diagnosis["lock waits"]
+    logins, cpu = diagnosis["logins"], diagnosis["cpu seconds"]
+    ours = sum(seconds for owner, seconds in cpu.items() if owner not in ("machine", "capacity"))
+    return [
+        "Where the sessions' time went:",
+        "",
+        f"- Logins: the {size['users']} users logged in before the runs (two at a time; "
+        f"p50 {percentile(logins, 0.5) * 1000:.0f} ms, max {max(logins, default=0) * 1000:.0f}"
+        " ms: Odoo's password hash) and kept their sessions.",
+        f"- Machine: its {os.cpu_count()} cores {diagnosis['cpu busy']:.0%} busy on average "
+        f"during the sessions (/proc/stat): {cpu['machine']:.0f} of {cpu['capacity']:.0f} "
+        "CPU seconds, of which "
+        + ", ".join(
+            f"{owner} {seconds:.0f}"
+            for owner, seconds in cpu.items()
+            if owner not in ("machine", "capacity")
+        )
+        + f", the rest of the machine (other work) {cpu['machine'] - ours:.0f}.",
+        f"- Daily refresh during the sessions: {events['refresh batches']} batches in "
+        f"{len(calls)} calls of its cron job, {sum(calls):.1f} s in all (longest call "
+        f"{max(calls, default=0):.1f} s).",
+        f"- Locks: {waits['waits']} lock waits over 100 ms logged by the primary "
+        f"(longest {waits['longest ms']:.0f} ms"
+        + "".join(f"; {count} {pair}" for pair, count in sorted(waits["who"].items()))
+        + f"); pg_stat_activity sampled "
+        f"{activity['samples']} times: at most {activity['active max']} statements "
+        f"running at once, a backend waiting for a lock in {activity['lock-waiting samples']}"
+        " samples.",
+        f"- Replica: {diagnosis['replica conflicts']} queries cancelled by WAL replay "
+        "(pg_stat_database_conflicts).",
+        f"- Workers: {events['workers started']} HTTP workers (and "
+        f"{events['cron workers started']} cron workers) started during the sessions "
+        f"({events['limits reached']} limits reached); {events['cache invalidations']} "
+        "cache invalidations signalled by another worker.",
+        "",
+    ]
+
+
+def report(
+    args, size, seeded, runs, replica, modes, posts, actuals, problems, refresh, load, diagnosis
+):
     single, sessions = runs["single"], runs["sessions"]
     two, one = runs["two servers"], runs["one server"]
     single_p95 = single["routes"].get("plan page", {}).get("p95", 0)
@@ -717,8 +1084,9 @@ def report(args, size, seeded, runs, replica, modes, posts, actuals, problems, r
         f"({sessions['requests']} requests, {sessions['seconds']:.1f} s, "
         f"{sessions['rps']:.1f} req/s, **{sessions['errors']} errors**):",
         "",
-        *_route_table(sessions),
+        *_route_table(sessions, diagnosis["server times"]),
         "",
+        *_diagnosis_lines(diagnosis, size),
         f"**As fast as the users can go** ({'–'.join(f'{b:g}' for b in PACES['stress'])} s "
         "between requests; the machine's "
         f"limit): two servers {two['rps']:.1f} req/s ({two['errors']} errors), one server "
@@ -729,7 +1097,8 @@ def report(args, size, seeded, runs, replica, modes, posts, actuals, problems, r
         "|---|---|",
         f"| Zero errors at {size['users']} sessions | {sessions['errors']} errors |",
         f"| Plan page p95 < 3× single user | {loaded_p95:.0f} ms vs {single_p95:.0f} ms "
-        f"single user: **{ratio:.1f}×** |",
+        f"single user (p95 vs p95, warm workers; single user's p50 "
+        f"{single['routes'].get('plan page', {}).get('p50', 0):.0f} ms): **{ratio:.1f}×** |",
         f"| Replica serves the read-only share | GET requests served by the replica (Odoo's "
         f"own `ro` mark): {get_ro} of {get_total}"
         + (f" (on the primary: {', '.join(get_rw_routes)})" if get_rw_routes else "")
@@ -818,22 +1187,53 @@ def main():
         )
         hosts = [f"http://127.0.0.1:{port}" for port in HTTP_PORTS]
         load_before = os.getloadavg()[0]
+        log(f"logging the {size['users']} portal users in (their sessions are reused)")
+        logins = log_in_users(workdir, hosts)
+        # Every worker of both servers warm (its templates compiled, its caches
+        # filled), as a server in service is: not reported.
+        locust(workdir, "warm-up", hosts, WARM_UP_USERS, WARM_UP_REQUESTS, size["cap"], "mixed")
         runs = {}
         runs["single"] = locust(
             workdir, "single", hosts[:1], 1, SINGLE_USER_REQUESTS, size["cap"], "plan"
         )
         before = db_counters(dbname)
         offsets = log_offsets(servers)
+        pg_offset = pg_log_offset(workdir)
+        conflicts_before = replica_conflicts(dbname)
+        cpu_before, owners_before = cpu_times(), cpu_by_owner(workdir)
         trigger_refresh(dbname, prepared["cron_id"])
         # Partner sessions at a person's pace, on both servers, while the refresh runs:
         # latency, errors, the replica's share, nothing lost.
-        runs["sessions"] = locust(
-            workdir, "sessions", hosts, size["users"], size["requests"], size["paced cap"],
-            "mixed", "paced",
-        )  # fmt: skip
+        with ActivitySampler(dbname) as sampler:
+            runs["sessions"] = locust(
+                workdir, "sessions", hosts, size["users"], size["requests"],
+                size["paced cap"], "mixed", "paced",
+            )  # fmt: skip
+        cpu_after, owners_after = cpu_times(), cpu_by_owner(workdir)
         after = db_counters(dbname)
         sessions_end = log_offsets(servers)
         modes = cursor_modes(servers, offsets)
+        diagnosis = {
+            "logins": logins,
+            "server times": server_times(servers, offsets, sessions_end),
+            "events": server_events(servers, offsets, sessions_end),
+            "lock waits": primary_lock_waits(
+                workdir,
+                pg_offset,
+                pg_log_offset(workdir),
+                sampler.backends(),
+                odoo_process_kinds(servers),
+            ),
+            "replica conflicts": replica_conflicts(dbname) - conflicts_before,
+            "activity": sampler.summary(),
+            "cpu busy": (cpu_after[0] - cpu_before[0]) / max(cpu_after[1] - cpu_before[1], 1),
+            # CPU seconds: the machine's (all cores), then what this benchmark ran.
+            "cpu seconds": {
+                "machine": (cpu_after[0] - cpu_before[0]) / os.sysconf("SC_CLK_TCK"),
+                "capacity": (cpu_after[1] - cpu_before[1]) / os.sysconf("SC_CLK_TCK"),
+                **{owner: owners_after[owner] - owners_before[owner] for owner in owners_after},
+            },
+        }
         # Then as fast as the users can go: the throughput of two servers and of one.
         runs["two servers"] = locust(
             workdir, "two servers", hosts, size["users"], size["requests"], size["cap"], "mixed"
@@ -862,7 +1262,7 @@ def main():
             "rows": delta["replica"]["rows read"]
             / max(delta["replica"]["rows read"] + delta["primary"]["rows read"], 1),
         }
-        posts = check_posts(dbname, accepted_posts(workdir, runs))
+        posts = check_posts(dbname, accepted_posts(workdir, [*runs, "warm-up"]))
         actuals = check_actuals(args.python, conf, args.addons_path, dbname)
         problems = {
             "sessions": server_log_problems(servers, offsets, sessions_end),
@@ -881,6 +1281,7 @@ def main():
             problems,
             refresh,
             (f"{load_before:.1f}", f"{load_after:.1f}"),
+            diagnosis,
         )
         print(text)
         print(
@@ -888,6 +1289,11 @@ def main():
                 {
                     "db counters delta": delta,
                     "refresh": refresh,
+                    "diagnosis": {
+                        key: value
+                        for key, value in diagnosis.items()
+                        if key not in ("server times", "logins")
+                    },
                     "cursor modes": {f"{m} {r}": c for (m, r), c in sorted(modes.items())},
                 },
                 indent=1,
