@@ -867,17 +867,19 @@ class MspBusinessPlan(models.Model):
         if self.env.cr.rowcount:
             self.invalidate_model(["access_token"])
 
-    def _cron_refresh_pacing(self):
+    def _cron_refresh_pacing(self, force=False):
         """Daily: expected progress moves with the calendar even when nothing else
         does, so running plans are recomputed once a day, partner company by partner
         company, in batches committed one by one that resume after a crash
         (``tools/cron_batch``); objectives that fell off track become an activity of their
-        channel manager."""
+        channel manager. The objectives the daily refresh of actuals (or a deal's
+        change) computed today already are left out, unless ``force`` (the pacing
+        thresholds changed): the two daily jobs do not do each other's work."""
         domain = [("state", "=", "in_progress")]
 
         def refresh(partner_ids):
             plans = self.search([*domain, ("commercial_partner_id", "in", partner_ids)])
-            plans.objective_ids._recompute_pacing()
+            plans.objective_ids._recompute_pacing(force=force)
             plans.objective_ids._sync_off_track_activities()
 
         return cron_batch.run(self, "refresh_pacing", domain, "commercial_partner_id", refresh)

@@ -702,13 +702,15 @@ class MspBusinessPlanObjective(models.Model):
             )
         )
 
-    def _refresh_actuals_where(self, condition, actuals=True):
+    def _refresh_actuals_where(self, condition, actuals=True, force=False):
         """Refresh the figures of the objectives matching ``condition`` (SQL on
         ``msp_business_plan_objective objective``) with the tracking engine
         (``tools/tracking_engine.py``): their period actuals (unless ``actuals`` is
         False: pacing only, which moves with the calendar), then the progress and pacing
-        of the periods, the objectives and their plans."""
-        engine, values = TrackingEngine.for_refresh(self, condition, actuals=actuals)
+        of the periods, the objectives and their plans. Objectives whose figures were
+        computed today already and whose actuals did not change are left as they are,
+        unless ``force`` (see :meth:`TrackingEngine.for_refresh`)."""
+        engine, values = TrackingEngine.for_refresh(self, condition, actuals=actuals, force=force)
         if engine is not None:
             self._store_target_actuals(values, engine)
         return True
@@ -768,11 +770,15 @@ class MspBusinessPlanObjective(models.Model):
         )
         return dict(self.env.cr.fetchall())
 
-    def _recompute_pacing(self):
+    def _recompute_pacing(self, force=False):
         """Expected progress moves with the calendar: recompute it, and the pacing of
-        the periods, objectives and plans, from the actuals as they are."""
+        the periods, objectives and plans, from the actuals as they are. Objectives
+        computed today already (by the daily refresh of actuals, or a deal's change)
+        are left out, unless ``force`` (the pacing thresholds changed)."""
         if self:
-            self._refresh_actuals_where(SQL("objective.id = ANY(%s)", self.ids), actuals=False)
+            self._refresh_actuals_where(
+                SQL("objective.id = ANY(%s)", self.ids), actuals=False, force=force
+            )
 
     def _get_figures_to_date(self, day):
         """``{objective id: FiguresToDate}`` of these objectives as of the end of ``day``:

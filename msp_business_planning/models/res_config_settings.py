@@ -80,5 +80,5 @@ class ResConfigSettings(models.TransientModel):
             # Statuses follow the new thresholds now, not at the next daily refresh.
             # sudo: the thresholds are the whole database's, so is the refresh; the
             # settings are for planning administrators only.
-            self.env["msp.business.plan"].sudo()._cron_refresh_pacing()
+            self.env["msp.business.plan"].sudo()._cron_refresh_pacing(force=True)
         return res

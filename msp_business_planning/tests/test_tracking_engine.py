@@ -372,7 +372,24 @@ class TestRefreshComparesInTheDatabase(MspPlanningCase):
                 self.env.cr.fetchone()[0], forecast_rules.period_forecast(actual, pipeline)
             )
 
-    def test_pacing_only_recomputes_every_objective(self):
-        engine, values = self._for_refresh(self.all, actuals=False)
+    def _for_pacing(self, objectives, force=False):
+        return TrackingEngine.for_refresh(
+            self.Objective,
+            SQL("objective.id = ANY(%s)", objectives.ids),
+            actuals=False,
+            force=force,
+        )
+
+    def test_pacing_only_skips_what_was_computed_today_unless_forced(self):
+        """The daily pacing job after the daily refresh of actuals: nothing to redo.
+        Forced (the thresholds changed), every objective is recomputed, from its
+        stored actuals."""
+        with self.assertQueryCount(__system__=1):
+            engine, _values = self._for_pacing(self.all)
+        self.assertIsNone(engine)
+        engine, values = self._for_pacing(self.all, force=True)
         self.assertEqual(self._period_objectives(engine), set(self.all.ids))
         self.assertEqual(values, engine.stored_actuals())
+        with freeze_time("2026-11-11 09:00:00"):
+            engine, _values = self._for_pacing(self.all)
+            self.assertEqual(self._period_objectives(engine), set(self.all.ids))

@@ -352,7 +352,7 @@ class TrackingEngine:
         return cls(objective_model, periods, objectives, cut=cut)
 
     @classmethod
-    def for_refresh(cls, objective_model, condition, actuals=True):
+    def for_refresh(cls, objective_model, condition, actuals=True, force=False):
         """``(engine, {period id: actual})`` of a refresh of the objectives matching
         ``condition`` (SQL on ``msp_business_plan_objective objective``): the engine
         holds only the periods of the objectives whose figures may change, and the
@@ -370,7 +370,9 @@ class TrackingEngine:
            never (expected progress moves with the calendar); those whose actuals
            are aggregated in Python (:meth:`actuals`: a currency to convert, another
            kind's aggregate, a deal filter that no longer parses); all of them when
-           ``actuals`` is False (pacing only)."""
+           ``force`` is set (the pacing thresholds changed). With ``actuals`` False
+           (pacing only), nothing is compared: only the objectives last computed on
+           another day, or all with ``force``."""
         env = objective_model.env
         # Every pending value first: the figures are read from the database, and a
         # stale value flushed after the bulk writes would undo them.
@@ -420,7 +422,7 @@ class TrackingEngine:
                 for period_id, objective_id, actual, pipeline in env.execute_query(query):
                     changed[period_id] = (actual, pipeline)
                     recompute.add(objective_id)
-        else:
+        if force:
             recompute.update(selected)
         recompute.update(
             objective_id
