@@ -778,7 +778,7 @@ class TrackingEngine:
               GROUP BY 1, 2, 3, 4
             ),
             deal AS (%(deal)s),
-            total AS (
+            total AS MATERIALIZED (
                 SELECT span.partner_id, span.company_id, span.date_start, span.date_end,
                        %(totals)s
                   FROM span
