@@ -658,26 +658,35 @@ class TrackingEngine:
         used (:meth:`populations` keeps their last actuals and says why)."""
         Lead = self.env["crm.lead"]
         computers = self.Objective._get_actual_computers(engine=self)
+        deal_aggregate = self.Objective._deal_actuals
+        compared_kinds = {
+            kind
+            for kind, computer in computers.items()
+            if kind in deal_tracking.TRACKED_KINDS
+            and isinstance(computer, functools.partial)
+            and computer.func == deal_aggregate
+        }
+        money = {}  # field name -> None (not addable as it is), True (monetary), False
         parsed = {}  # filter text -> (domain key, domain), or None when it cannot be used
         groups = {}
         elsewhere = set()
         for objective_id in objective_ids:
             objective = self.objectives[objective_id]
-            computer = computers.get(objective.kind)
-            if not (
-                objective.kind in deal_tracking.TRACKED_KINDS
-                and isinstance(computer, functools.partial)
-                and computer.func == self.Objective._deal_actuals
-            ):
+            if objective.kind not in compared_kinds:
                 elsewhere.add(objective_id)
                 continue
             measured = objective.measured
             if measured:
-                field = Lead._fields.get(measured)
-                if field is None or (
-                    field.type == "monetary"
-                    and (self._deal_currency_field(measured) or not objective.one_currency)
-                ):
+                if measured not in money:
+                    field = Lead._fields.get(measured)
+                    money[measured] = (
+                        None
+                        if field is None
+                        or (field.type == "monetary" and self._deal_currency_field(measured))
+                        else field.type == "monetary"
+                    )
+                kind_of_sum = money[measured]
+                if kind_of_sum is None or (kind_of_sum and not objective.one_currency):
                     elsewhere.add(objective_id)
                     continue
             text = objective.lead_domain
