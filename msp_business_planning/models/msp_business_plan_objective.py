@@ -616,7 +616,7 @@ class MspBusinessPlanObjective(models.Model):
         """Whether this objective's forecast weighs open deals (its kind has a pipeline):
         for the others the forecast is the actual."""
         self.ensure_one()
-        return bool(deal_tracking.TRACKED_KINDS.get(self.objective_type, {}).get("pipeline"))
+        return deal_tracking.has_pipeline(self.objective_type)
 
     def _pipeline_value(self):
         """The weighted open pipeline of this objective: its forecast less its actual."""

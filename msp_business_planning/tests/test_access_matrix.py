@@ -567,6 +567,7 @@ STAFF_ONLY_FIELDS = {
         "deal_filter_preview",
         "deal_count",
         "template_line_id",
+        "figures_date",
     ),
     "msp.business.plan.objective.target": ("deal_count",),
     "msp.business.plan.objective.update": ("portal_submission_key",),

@@ -44,6 +44,16 @@ TRACKED_KINDS = {
 }
 
 
+def has_pipeline(kind):
+    """Whether objectives of ``kind`` forecast open deals (weighted by probability):
+    for the other kinds, manual and other modules' included, the forecast is the actual.
+
+    >>> has_pipeline("won_deal"), has_pipeline("deal_registration"), has_pipeline("manual")
+    (True, False, False)
+    """
+    return bool(TRACKED_KINDS.get(kind, {}).get("pipeline"))
+
+
 def utc_day(value):
     """The UTC calendar day of a naive UTC datetime (as Odoo stores them) or of a date.
 

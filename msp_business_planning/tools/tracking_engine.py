@@ -326,13 +326,30 @@ class TrackingEngine:
         """The engine of the periods matching ``condition`` (SQL on the period
         targets, ``target``; it selects whole objectives) and of every objective of
         their plans: two queries. None when no period matches."""
+        cls.flush_for_reading(objective_model)
+        periods = cls.read_periods(objective_model.env, condition)
+        if not periods:
+            return None
+        objective_ids = sorted(set(map(operator.itemgetter(PERIOD_OBJECTIVE), periods)))
+        objectives, _selected = cls.read_plan_objectives(
+            objective_model, SQL("objective.id = ANY(%s)", objective_ids)
+        )
+        return cls(objective_model, periods, objectives, cut=cut)
+
+    @staticmethod
+    def flush_for_reading(objective_model):
+        """Every pending value first: the figures are read from the database, and a
+        stale value flushed after the bulk writes would undo them."""
         env = objective_model.env
-        # Every pending value first: the figures are read from the database, and a
-        # stale value flushed after the bulk writes would undo them.
         env["msp.business.plan.objective.target"].flush_model()
         objective_model.flush_model()
         env["msp.business.plan"].flush_model()
-        periods = env.execute_query(
+
+    @staticmethod
+    def read_periods(env, condition):
+        """The period rows (``PERIOD_*``) matching ``condition`` (SQL on the period
+        targets, ``target``), ordered by objective and date: one query."""
+        return env.execute_query(
             SQL(
                 """
                 SELECT %s
@@ -344,12 +361,6 @@ class TrackingEngine:
                 condition,
             )
         )
-        if not periods:
-            return None
-        objectives = cls.read_plan_objectives(
-            objective_model, set(map(operator.itemgetter(PERIOD_OBJECTIVE), periods))
-        )
-        return cls(objective_model, periods, objectives, cut=cut)
 
     @classmethod
     def for_refresh(cls, objective_model, condition, actuals=True, force=False):
@@ -374,40 +385,8 @@ class TrackingEngine:
            (pacing only), nothing is compared: only the objectives last computed on
            another day, or all with ``force``."""
         env = objective_model.env
-        # Every pending value first: the figures are read from the database, and a
-        # stale value flushed after the bulk writes would undo them.
-        env["msp.business.plan.objective.target"].flush_model()
-        objective_model.flush_model()
-        env["msp.business.plan"].flush_model()
-        env["res.company"].flush_model(["currency_id"])
-        env["ir.config_parameter"].flush_model(["key", "value"])
-        rows = env.execute_query(
-            SQL(
-                """
-                WITH selected AS MATERIALIZED (
-                    SELECT objective.id, objective.plan_id
-                      FROM msp_business_plan_objective objective
-                     WHERE %s
-                )
-                SELECT %s, selected.id IS NOT NULL
-                  FROM msp_business_plan_objective objective
-                       %s
-             LEFT JOIN selected ON selected.id = objective.id
-                 WHERE objective.plan_id IN (SELECT plan_id FROM selected)
-              ORDER BY objective.plan_id, objective.sequence, objective.id
-                """,
-                condition,
-                OBJECTIVE_COLUMNS,
-                OBJECTIVE_JOINS,
-            )
-        )
-        objectives = {}
-        selected = []
-        for row in rows:
-            objective = ObjectiveRow._make(row[:OBJECTIVE_WIDTH])
-            objectives[objective.id] = objective
-            if row[OBJECTIVE_WIDTH]:
-                selected.append(objective.id)
+        cls.flush_for_reading(objective_model)
+        objectives, selected = cls.read_plan_objectives(objective_model, condition)
         if not selected:
             return None, None
         engine = cls(objective_model, [], objectives)
@@ -431,18 +410,7 @@ class TrackingEngine:
         )
         if not recompute:
             return None, None
-        periods = env.execute_query(
-            SQL(
-                """
-                SELECT %s
-                  FROM msp_business_plan_objective_target target
-                 WHERE target.objective_id = ANY(%s)
-              ORDER BY target.objective_id, target.date_start, target.id
-                """,
-                PERIOD_COLUMNS,
-                sorted(recompute),
-            )
-        )
+        periods = cls.read_periods(env, SQL("target.objective_id = ANY(%s)", sorted(recompute)))
         if not periods:
             return None, None
         plan_ids = {objectives[objective_id].plan_id for objective_id in recompute}
@@ -472,29 +440,42 @@ class TrackingEngine:
         self._positions = self._slices = None
 
     @classmethod
-    def read_plan_objectives(cls, objective_model, objective_ids):
-        """``{objective id: ObjectiveRow}`` of every objective of the plans of
-        ``objective_ids``, in the plans' order, in one query."""
+    def read_plan_objectives(cls, objective_model, condition):
+        """``({objective id: ObjectiveRow}, [ids of those matching condition])``: every
+        objective of the plans of the objectives matching ``condition`` (SQL on
+        ``msp_business_plan_objective objective``), in the plans' order, in one
+        query."""
         env = objective_model.env
         env["res.company"].flush_model(["currency_id"])
         env["ir.config_parameter"].flush_model(["key", "value"])
         rows = env.execute_query(
             SQL(
                 """
-                SELECT %s
+                WITH selected AS MATERIALIZED (
+                    SELECT objective.id, objective.plan_id
+                      FROM msp_business_plan_objective objective
+                     WHERE %s
+                )
+                SELECT %s, selected.id IS NOT NULL
                   FROM msp_business_plan_objective objective
                        %s
-                 WHERE objective.plan_id IN (
-                       SELECT plan_id FROM msp_business_plan_objective WHERE id = ANY(%s))
+             LEFT JOIN selected ON selected.id = objective.id
+                 WHERE objective.plan_id IN (SELECT plan_id FROM selected)
               ORDER BY objective.plan_id, objective.sequence, objective.id
                 """,
+                condition,
                 OBJECTIVE_COLUMNS,
                 OBJECTIVE_JOINS,
-                list(objective_ids),
             )
         )
-        objectives = map(ObjectiveRow._make, rows)
-        return {objective.id: objective for objective in objectives}
+        objectives = {}
+        selected = []
+        for row in rows:
+            objective = ObjectiveRow._make(row[:OBJECTIVE_WIDTH])
+            objectives[objective.id] = objective
+            if row[OBJECTIVE_WIDTH]:
+                selected.append(objective.id)
+        return objectives, selected
 
     @classmethod
     def for_targets(cls, targets, cut=None):
@@ -958,7 +939,7 @@ class TrackingEngine:
         """Whether the aggregate of deal ``kind`` weighs its open pipeline too: for a
         kind with one (``deal_tracking.TRACKED_KINDS``), in a refresh (not as of a
         cut day)."""
-        return deal_tracking.TRACKED_KINDS[kind]["pipeline"] and not self.cut
+        return deal_tracking.has_pipeline(kind) and not self.cut
 
     def deal_query(self, kind, domain, spans, plain, money):
         """The one query behind a population's actuals. Its inner part
@@ -1235,7 +1216,7 @@ class TrackingEngine:
         forecasts = []
         for objective_id, low, high in self.objective_slices():
             kind = self.objectives[objective_id].kind
-            keeps = deal_tracking.TRACKED_KINDS.get(kind, {}).get("pipeline")
+            keeps = deal_tracking.has_pipeline(kind)
             for index in range(low, high):
                 open_deals = pipeline.get(ids[index])
                 if open_deals is None and keeps and stored[index] is not None:
@@ -1308,7 +1289,7 @@ class TrackingEngine:
                 objective.plan_date_end,
                 objective.plan_state,
                 today,
-                pipeline=deal_tracking.TRACKED_KINDS.get(objective.kind, {}).get("pipeline"),
+                pipeline=deal_tracking.has_pipeline(objective.kind),
             )
             objective_figures[objective_id] = (
                 actual,
