@@ -581,7 +581,8 @@ class MspBusinessPlanObjective(models.Model):
             )
         try:
             domain = compat.Domain.normalize(list(domain))
-            self.env["crm.lead"].sudo()._search(domain)
+            if not compat.Domain.is_true(domain):  # (no filter: nothing to check)
+                self.env["crm.lead"].sudo()._search(domain)
         except (ValueError, TypeError, AssertionError, KeyError) as error:
             raise ValidationError(
                 _(

@@ -298,9 +298,9 @@ class TestRefreshComparesInTheDatabase(MspPlanningCase):
         self.assertEqual(sum(engine.pipeline.values()), 200)
 
     def test_a_second_refresh_on_the_same_day_reads_no_period(self):
-        # One query for the objectives, one per population (4: the count and the sum
-        # of registrations share theirs), none for the periods: nothing may change.
-        with self.assertQueryCount(__system__=5):
+        # One query for what the objectives measure, one per kind of deal (3: the
+        # registrations' two deal filters share one scan), none for the periods.
+        with self.assertQueryCount(__system__=4):
             engine, values = self._for_refresh(self.all)
         self.assertIsNone(engine)
         self.assertIsNone(values)
@@ -327,6 +327,44 @@ class TestRefreshComparesInTheDatabase(MspPlanningCase):
         self.all.action_refresh_actuals()
         self.assertEqual(period.actual_value, 1)
         self.assertEqual(self.objectives["count"].actual_value, 4)
+
+    def test_one_scan_of_a_kind_serves_all_its_deal_filters(self):
+        """Two objectives of one kind, each with its own deal filter (a deal may pass
+        both, one or none): one query compares both, and with every stored figure
+        wrong it finds what the aggregate in Python finds, filter by filter."""
+        under = self._create_objective(
+            self.plan,
+            name="under 900",
+            objective_type="deal_registration",
+            measure="sum",
+            lead_domain="[('expected_revenue', '<', 900)]",
+            periodicity="quarterly",
+        )
+        both = self.objectives["filtered"] | under
+        both.action_refresh_actuals()
+        # 1000 (> 500), 800 (both), 500 and 100 (< 900): 2 over 500, 1400 under 900.
+        self.assertEqual((self.objectives["filtered"].actual_value, under.actual_value), (2, 1400))
+        expected = TrackingEngine.for_condition(
+            self.Objective, SQL("target.objective_id = ANY(%s)", both.ids)
+        ).actuals()
+        self.env.cr.execute(
+            "UPDATE msp_business_plan_objective_target SET actual_value = -1, forecast_value = -1"
+            " WHERE objective_id = ANY(%s)",
+            [both.ids],
+        )
+        self.env.invalidate_all()
+        engine = TrackingEngine(
+            self.Objective,
+            [],
+            TrackingEngine.read_measured(self.Objective, SQL("objective.id = ANY(%s)", both.ids)),
+        )
+        populations, elsewhere = engine.compared_populations(both.ids)
+        self.assertEqual((list(populations), elsewhere), (["deal_registration"], set()))
+        self.assertEqual(len(populations["deal_registration"]), 2)
+        with self.assertQueryCount(__system__=4):  # measured, compared, objectives, periods
+            engine, values = self._for_refresh(both)
+        self.assertEqual(values, expected)
+        self.assertEqual(set(values), set(both.target_ids.ids))
 
     def test_another_day_recomputes_the_pacing_without_any_deal_change(self):
         count = self.objectives["count"]

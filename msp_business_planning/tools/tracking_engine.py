@@ -165,6 +165,40 @@ class ObjectiveRow(NamedTuple):
         return self.sum_field if self.measure == "sum" else None
 
 
+class MeasuredRow(NamedTuple):
+    """An objective as a refresh's comparison reads it (:meth:`TrackingEngine.for_refresh`):
+    what it measures, whose deals, over which days, and when its figures were last
+    computed; the full :class:`ObjectiveRow` is read only for objectives to
+    recompute."""
+
+    id: int
+    plan_id: int
+    kind: str
+    measure: str
+    sum_field: str
+    lead_domain: str
+    currency_id: int
+    lowest_currency_id: int
+    highest_currency_id: int
+    partner_id: int
+    figures_date: object
+    plan_date_start: object  # the plan's days, which bound its periods' (a constraint)
+    plan_date_end: object
+
+    one_currency = ObjectiveRow.one_currency
+    measured = ObjectiveRow.measured
+
+
+MEASURED_COLUMNS = SQL(
+    """objective.id, objective.plan_id, objective.objective_type, objective.measure,
+       field.name, objective.lead_domain, plan.currency_id,
+       (SELECT MIN(currency_id) FROM res_company),
+       (SELECT MAX(currency_id) FROM res_company),
+       objective.commercial_partner_id, objective.figures_date, plan.date_start,
+       plan.date_end"""
+)
+
+
 OBJECTIVE_COLUMNS = SQL(
     """objective.id, objective.plan_id, objective.weight,
        COALESCE(objective.target_value, 0), objective.actual_value, objective.progress,
@@ -370,58 +404,57 @@ class TrackingEngine:
         actuals are those to compute their figures with; ``(None, None)`` when no figure
         may change.
 
-        1. One query reads the objectives, with every objective of their plans (a
-           plan's figures weigh all its objectives).
+        1. One query reads what the objectives measure (:meth:`read_measured`).
         2. Each population of deals the database can add up as it is (no currency to
            convert) is compared with the stored actuals by the database itself
            (:meth:`changed_periods_query`, one query each): it returns only the
            periods whose actual or forecast differs.
-        3. One query reads the periods of the objectives to recompute: those with
-           such a period; those whose figures were last computed on another day, or
-           never (expected progress moves with the calendar); those whose actuals
-           are aggregated in Python (:meth:`actuals`: a currency to convert, another
-           kind's aggregate, a deal filter that no longer parses); all of them when
-           ``force`` is set (the pacing thresholds changed). With ``actuals`` False
-           (pacing only), nothing is compared: only the objectives last computed on
-           another day, or all with ``force``."""
+        3. Only then, for the objectives to recompute, two queries read every
+           objective of their plans (a plan's figures weigh all its objectives) and
+           their periods. They are those with such a period; those whose figures
+           were last computed on another day, or never (expected progress moves with
+           the calendar); those whose actuals are aggregated in Python
+           (:meth:`actuals`: a currency to convert, another kind's aggregate, a deal
+           filter that no longer parses); all of them when ``force`` is set (the
+           pacing thresholds changed). With ``actuals`` False (pacing only), nothing
+           is compared: only the objectives last computed on another day, or all with
+           ``force``."""
         env = objective_model.env
         cls.flush_for_reading(objective_model)
-        objectives, selected = cls.read_plan_objectives(objective_model, condition)
-        if not selected:
+        measured = cls.read_measured(objective_model, condition)
+        if not measured:
             return None, None
-        engine = cls(objective_model, [], objectives)
+        engine = cls(objective_model, [], measured)
         changed = {}  # period id: (actual, weighted open pipeline or None)
         recompute = set()
         elsewhere = set()
         if actuals:
-            populations, elsewhere = engine.compared_populations(selected)
+            populations, elsewhere = engine.compared_populations(list(measured))
             recompute |= elsewhere
-            for population in populations:
-                query = engine.changed_periods_query(*population)
+            for kind, kind_populations in populations.items():
+                query = engine.changed_periods_query(kind, kind_populations)
                 for period_id, objective_id, actual, pipeline in env.execute_query(query):
                     changed[period_id] = (actual, pipeline)
                     recompute.add(objective_id)
         if force:
-            recompute.update(selected)
+            recompute.update(measured)
         recompute.update(
             objective_id
-            for objective_id in selected
-            if objectives[objective_id].figures_date != engine.today
+            for objective_id, objective in measured.items()
+            if objective.figures_date != engine.today
         )
         if not recompute:
             return None, None
-        periods = cls.read_periods(env, SQL("target.objective_id = ANY(%s)", sorted(recompute)))
+        recompute = sorted(recompute)
+        objectives, _selected = cls.read_plan_objectives(
+            objective_model, SQL("objective.id = ANY(%s::int4[])", array_literal(recompute))
+        )
+        periods = cls.read_periods(
+            env, SQL("target.objective_id = ANY(%s::int4[])", array_literal(recompute))
+        )
         if not periods:
             return None, None
-        plan_ids = {objectives[objective_id].plan_id for objective_id in recompute}
-        engine.set_periods(
-            periods,
-            {
-                key: objective
-                for key, objective in objectives.items()
-                if objective.plan_id in plan_ids
-            },
-        )
+        engine.set_periods(periods, objectives)
         values = engine.stored_actuals()
         aggregated = [row[PERIOD_ID] for row in periods if row[PERIOD_OBJECTIVE] in elsewhere]
         if aggregated:
@@ -431,6 +464,29 @@ class TrackingEngine:
             if pipeline is not None:
                 engine.pipeline[period_id] = pipeline
         return engine, values
+
+    @staticmethod
+    def read_measured(objective_model, condition):
+        """``{objective id: MeasuredRow}`` of the objectives matching ``condition`` (SQL
+        on ``msp_business_plan_objective objective``), in one query: what a refresh
+        compares before it reads anything else."""
+        env = objective_model.env
+        env["res.company"].flush_model(["currency_id"])
+        rows = env.execute_query(
+            SQL(
+                """
+                SELECT %s
+                  FROM msp_business_plan_objective objective
+                  JOIN msp_business_plan plan ON plan.id = objective.plan_id
+             LEFT JOIN ir_model_fields field ON field.id = objective.sum_field_id
+                 WHERE %s
+              ORDER BY objective.id
+                """,
+                MEASURED_COLUMNS,
+                condition,
+            )
+        )
+        return {row[0]: MeasuredRow._make(row) for row in rows}
 
     def set_periods(self, periods, objectives):
         """Work on these period rows and ``{objective id: ObjectiveRow}`` from now on."""
@@ -630,9 +686,9 @@ class TrackingEngine:
         return groups, broken
 
     def compared_populations(self, objective_ids):
-        """``([(kind, domain, [objective ids], [plain fields])], {objective ids})``:
+        """``({kind: [(domain, [objective ids], [plain fields])]}, {objective ids})``:
         the objectives among ``objective_ids`` whose actuals the database compares
-        itself (:meth:`changed_periods_query`), by population (kind and deal filter,
+        itself (:meth:`changed_periods_query`), by kind and population (deal filter,
         each distinct filter parsed once), with the fields they add up; and the others,
         aggregated by :meth:`actuals`: kinds with an aggregate of their own (not the
         deal kinds'), amounts to convert, a field or a deal filter that can no longer be
@@ -682,52 +738,72 @@ class TrackingEngine:
                 elsewhere.add(objective_id)
                 continue
             key, domain = parsed[text]
-            group = groups.setdefault((objective.kind, key), (objective.kind, domain, [], set()))
-            group[2].append(objective_id)
+            group = groups.setdefault((objective.kind, key), (domain, [], set()))
+            group[1].append(objective_id)
             if measured:
-                group[3].add(measured)
-        populations = [
-            (kind, domain, members, sorted(fields_))
-            for kind, domain, members, fields_ in groups.values()
-        ]
-        return populations, elsewhere
+                group[2].add(measured)
+        populations = defaultdict(list)
+        for (kind, _key), (domain, members, fields_) in groups.items():
+            populations[kind].append((domain, members, sorted(fields_)))
+        return dict(populations), elsewhere
 
-    def changed_periods_query(self, kind, domain, objective_ids, plain):
-        """The query comparing the stored period actuals of the objectives
-        ``objective_ids``, all of deal ``kind`` with the deal filter ``domain``, adding
-        up nothing (a count) or one of the ``plain`` fields (amounts the database adds
-        up as they are), with the deals. Rows ``(period id, objective id, actual,
-        weighted open pipeline or None)`` of the periods whose actual or forecast
-        (:func:`forecast.period_forecast_sql`) differs from the stored one: the others
-        are left out. The deals are grouped as for :meth:`deal_query` (:meth:`deal_groups`),
-        into the distinct ranges of these periods, which the database works out."""
+    def changed_periods_query(self, kind, populations):
+        """The query comparing the stored period actuals of the objectives of deal
+        ``kind`` with the deals: ``populations`` are ``(deal filter, [objective ids],
+        [plain fields])``, each objective adding up nothing (a count) or one of its
+        population's plain fields (amounts the database adds up as they are). Rows
+        ``(period id, objective id, actual, weighted open pipeline or None)`` of the
+        periods whose actual or forecast (:func:`forecast.period_forecast_sql`)
+        differs from the stored one: the others are left out.
+
+        The deals of the kind are scanned once for all its populations, grouped as
+        for :meth:`deal_query` (:meth:`deal_groups`) and by whether they pass each
+        deal filter, into the distinct ranges of these periods, which the database
+        works out. They are scanned over the days of the objectives' plans, which
+        hold their periods (a constraint), given as values: the database then knows
+        how many deals it will group, and groups them in memory."""
         forecasting = self.forecasts(kind)
-        measures = {None: 0, **{name: index + 1 for index, name in enumerate(plain)}}
+        objective_ids, measures = [], []  # the objectives, and the total each reads
+        columns = {}  # (population, field or None) -> total's number
+        plain = sorted({name for _domain, _ids, fields_ in populations for name in fields_})
+        for index, (_domain, members, _fields) in enumerate(populations):
+            for objective_id in members:
+                key = (index, self.objectives[objective_id].measured)
+                objective_ids.append(objective_id)
+                measures.append(columns.setdefault(key, len(columns)))
+        objectives = [self.objectives[objective_id] for objective_id in objective_ids]
         by_month = SQL(
             "(SELECT bool_and(EXTRACT(DAY FROM date_start) = 1"
             " AND EXTRACT(DAY FROM date_end + 1) = 1) FROM span)"
         )
         deal, _currencies = self.deal_groups(
             kind,
-            domain,
+            [domain for domain, _ids, _fields in populations],
             plain,
             {},
-            SQL("(SELECT MIN(date_start) FROM span)"),
-            SQL("(SELECT MAX(date_end) FROM span)"),
+            min(objective.plan_date_start for objective in objectives),
+            max(objective.plan_date_end for objective in objectives),
             by_month,
-            sorted({self.objectives[objective_id].partner_id for objective_id in objective_ids}),
+            sorted({objective.partner_id for objective in objectives}),
         )
-        sums = [SQL("SUM(deal.deals)")]
-        sums += [SQL("SUM(deal.%s)", SQL.identifier(f"sum{i}")) for i in range(len(plain))]
-        totals = [SQL("%s AS %s", total, SQL.identifier(f"a{i}")) for i, total in enumerate(sums)]
-        if forecasting:
-            totals = [
-                SQL("%s FILTER (WHERE NOT deal.is_open) AS %s", total, SQL.identifier(f"a{i}"))
-                for i, total in enumerate(sums)
-            ] + [
-                SQL("%s FILTER (WHERE deal.is_open) AS %s", total, SQL.identifier(f"p{i}"))
-                for i, total in enumerate(sums)
-            ]
+        totals = []
+        for (index, name), number in columns.items():
+            total = SQL(
+                "SUM(deal.%s)",
+                SQL.identifier(f"sum{plain.index(name)}" if name else "deals"),
+            )
+            passes = SQL.identifier(f"passes{index}")
+            states = [(SQL("NOT deal.is_open"), "a"), (SQL("deal.is_open"), "p")]
+            for state, prefix in states if forecasting else [(None, "a")]:
+                where = [SQL("deal.%s", passes), *([state] if state else [])]
+                totals.append(
+                    SQL(
+                        "%s FILTER (WHERE %s) AS %s",
+                        total,
+                        SQL(" AND ").join(where),
+                        SQL.identifier(f"{prefix}{number}"),
+                    )
+                )
 
         def measured(prefix):
             # The total of what each period's objective measures (0 without deals).
@@ -736,10 +812,10 @@ class TrackingEngine:
                 SQL(" ").join(
                     SQL(
                         "WHEN %s THEN COALESCE(total.%s, 0)::float8",
-                        index,
-                        SQL.identifier(f"{prefix}{index}"),
+                        number,
+                        SQL.identifier(f"{prefix}{number}"),
                     )
-                    for index in range(len(sums))
+                    for number in columns.values()
                 ),
             )
 
@@ -789,9 +865,7 @@ class TrackingEngine:
              WHERE %(differs)s
             """,
             objectives=array_literal(objective_ids),
-            measures=array_literal(
-                [measures[self.objectives[objective_id].measured] for objective_id in objective_ids]
-            ),
+            measures=array_literal(measures),
             deal=deal,
             totals=SQL(", ").join(totals),
             actual=measured("a"),
@@ -955,7 +1029,14 @@ class TrackingEngine:
         last = max(span.date_end for span in spans)
         by_month = not money and all(month_aligned(s.date_start, s.date_end) for s in spans)
         deal, currencies = self.deal_groups(
-            kind, domain, plain, money, first, last, by_month, sorted({s.partner_id for s in spans})
+            kind,
+            [domain],
+            plain,
+            money,
+            first,
+            last,
+            by_month,
+            sorted({s.partner_id for s in spans}),
         )
         forecasting = self.forecasts(kind)
         # The outer part: per span, the currency of each money group unless the plan's.
@@ -1012,10 +1093,12 @@ class TrackingEngine:
             group_by=SQL(", ").join(SQL(str(index + 1)) for index in range(len(keys))),
         )
 
-    def deal_groups(self, kind, domain, plain, money, first, last, by_month, partner_ids):
-        """``(query, number of currency columns)``: the deals of ``kind`` matching
-        ``domain`` of the registering partner companies ``partner_ids`` dated from
-        ``first`` to ``last`` (dates, or SQL giving them), scanned once and grouped by
+    def deal_groups(self, kind, domains, plain, money, first, last, by_month, partner_ids):
+        """``(query, number of currency columns)``: the deals of ``kind`` matching one
+        of the deal filters ``domains`` (``passes0``... whether a group's deals match
+        each; with one filter, it is the scan's own condition), of the registering
+        partner companies ``partner_ids`` dated from
+        ``first`` to ``last`` (dates), scanned once and grouped by
         (``partner_id``, ``company_id``, ``day`` — the first of its month when
         ``by_month``, a bool or SQL giving one —, ``cur0``... the currency of each
         ``money`` group, ``is_open`` when the kind :meth:`forecasts`), each group with
@@ -1094,7 +1177,20 @@ class TrackingEngine:
             conditions[2:] = [SQL("((%s) OR (%s))", counted, pipeline)]
             day = SQL("CASE WHEN %s THEN %s ELSE %s END", is_open, expected, day)
         day = monthly(day)
-        conditions += deal_domain_sql(self.env, domain)
+        # Whether the deals pass each filter (grouped by): with one filter, it is the
+        # scan's condition; when every filter restricts, deals passing none are left out.
+        filters = [deal_domain_sql(self.env, domain) for domain in domains]
+        if len(filters) == 1:
+            conditions += filters[0]
+            filters = [[]]
+        passes = [
+            SQL("COALESCE(%s, FALSE)", SQL(" AND ").join(SQL("(%s)", c) for c in clauses))
+            if clauses
+            else SQL("TRUE")
+            for clauses in filters
+        ]
+        if all(filters):
+            conditions.append(SQL("(%s)", SQL(" OR ").join(passes)))
         # The deals' groups: one column per money group's currency, one sum per field.
         currencies = [
             SQL("COALESCE(%s, lead_company.currency_id)", SQL.identifier("crm_lead", field))
@@ -1118,6 +1214,7 @@ class TrackingEngine:
             SQL("%s AS day", day),
             *(SQL("%s AS %s", cur, SQL.identifier(f"cur{i}")) for i, cur in enumerate(currencies)),
             *([SQL("%s AS is_open", is_open)] if forecasting else []),
+            *(SQL("%s AS %s", flag, SQL.identifier(f"passes{i}")) for i, flag in enumerate(passes)),
             SQL("%s AS deals", deals),
             *(
                 SQL("SUM(%s) AS %s", field, SQL.identifier(f"sum{i}"))
@@ -1136,13 +1233,15 @@ class TrackingEngine:
                   FROM crm_lead
                        %(joins)s
                  WHERE %(where)s
-              GROUP BY 1, 2, 3%(currency_keys)s
+              GROUP BY 1, 2, 3%(keys)s
             """,
             inner=SQL(", ").join(inner),
             joins=joins,
             where=SQL(" AND ").join(conditions),
-            currency_keys=SQL(
-                "".join(f", {4 + i}" for i in range(len(currencies) + bool(forecasting)))
+            keys=SQL(
+                "".join(
+                    f", {4 + i}" for i in range(len(currencies) + bool(forecasting) + len(passes))
+                )
             ),
         )
         return query, len(currencies)
