@@ -170,10 +170,11 @@ class TestLeadWriteQueries(MspPlanningCase):
                 set(self._objectives(partner).mapped("actual_value")), {0.0}, "archived: 0"
             )
         self.registrations[self.partner_d].write({"active": True})
-        # Warm cache: the lead's own write, then the refresh: the periods, the
-        # objectives of their plans, one aggregate query per kind of deal, the
-        # transaction's time, one UPDATE per table (periods, objectives, plans).
-        with self.assertQueryCount(__system__=12):
+        # Warm cache: the lead's own write, then the refresh: what the objectives
+        # measure, one comparison per kind of deal, then for those that changed the
+        # objectives of their plans and their periods, the transaction's time, one
+        # UPDATE per table (periods, objectives, plans).
+        with self.assertQueryCount(__system__=13):
             self.registrations[self.partner_d].write({"expected_revenue": 30})
         sums = self._objectives(self.partner_d).filtered(
             lambda o: o.objective_type == "deal_registration" and o.measure == "sum"
@@ -414,11 +415,11 @@ class TestBulkRefresh(MspPlanningCase):
             self.env.flush_all()
             counts.append(self.cr.sql_log_count - start)
         self.assertEqual(counts[0], counts[1], "1 plan vs 4 plans")
-        # The periods, every objective of their plans, one aggregate query per kind of
-        # deal, one for the manual updates, the transaction's time (write_date), one
-        # UPDATE per table.
+        # What the objectives measure, one comparison per kind of deal and one for the
+        # manual updates, then every objective of their plans and the periods, the
+        # transaction's time (write_date), one UPDATE per table.
         self._stale(self.plans[self.partner_c])
-        with self.assertQueryCount(__system__=10):
+        with self.assertQueryCount(__system__=11):
             self.plans[self.partner_c].objective_ids.action_refresh_actuals()
             self.env.flush_all()
 
@@ -543,9 +544,10 @@ class TestRealUserQueries(MspPlanningHttpCase):
         counts = [self._write_queries(lead, {"expected_revenue": 200}) for lead in (lead_b, lead_a)]
         self.assertEqual(counts[0], counts[1], "1 vs 6 plans")
         # The lead's own write and its access checks, then the refresh of the
-        # partner's objectives (periods, objectives, one aggregate per kind of deal,
-        # one UPDATE per table).
-        with self.with_user(self.user_own.login), self.assertQueryCount(msp_own=9):
+        # partner's objectives (what they measure, one comparison per kind of deal,
+        # then the objectives of the plans that changed and their periods, one UPDATE
+        # per table).
+        with self.with_user(self.user_own.login), self.assertQueryCount(msp_own=10):
             lead_a.with_env(self.env).write({"expected_revenue": 300})
         self.assertEqual(
             set(

@@ -366,6 +366,34 @@ class TestRefreshComparesInTheDatabase(MspPlanningCase):
         self.assertEqual(values, expected)
         self.assertEqual(set(values), set(both.target_ids.ids))
 
+    def test_progress_updates_are_compared_in_the_database_too(self):
+        """A manual objective's periods are compared with the sum of its progress
+        updates: a second refresh the same day reads nothing; an update changed in SQL
+        (no hook ran), or a period actual set wrong, is found and put right."""
+        manual = self._create_objective(self.plan, name="manual", periodicity="quarterly")
+        self._add_update(manual, 2.5, date(2026, 2, 10))
+        update = self._add_update(manual, 4, date(2026, 5, 3))
+        manual.action_refresh_actuals()
+        self.env.flush_all()
+        self.assertEqual(manual.target_ids.mapped("actual_value"), [2.5, 4, 0, 0])
+        with self.assertQueryCount(__system__=2):  # what it measures, its comparison
+            engine, _values = self._for_refresh(manual)
+        self.assertIsNone(engine)
+        self.env.cr.execute(
+            "UPDATE msp_business_plan_objective_update SET value = 6 WHERE id = %s", [update.id]
+        )
+        self.env.cr.execute(
+            "UPDATE msp_business_plan_objective_target SET actual_value = 9 WHERE id = %s",
+            [manual.target_ids[3].id],
+        )
+        self.env.invalidate_all()
+        engine, values = self._for_refresh(manual | self.all)
+        self.assertEqual(self._period_objectives(engine), {manual.id})
+        self.assertEqual([values[target.id] for target in manual.target_ids], [2.5, 6, 0, 0])
+        (manual | self.all).action_refresh_actuals()
+        self.assertEqual(manual.target_ids.mapped("actual_value"), [2.5, 6, 0, 0])
+        self.assertEqual(manual.actual_value, 8.5)
+
     def test_another_day_recomputes_the_pacing_without_any_deal_change(self):
         count = self.objectives["count"]
         quarter = count.target_ids.filtered(lambda t: t.date_start == date(2026, 10, 1))

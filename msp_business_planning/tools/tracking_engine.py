@@ -62,6 +62,14 @@ BULK_COLUMN_TYPES = {
 # The key of the weighted open pipeline's totals in an aggregate (the actual's are
 # the field names).
 PIPELINE = "pipeline"
+# The kind measured by the progress updates partners and staff report.
+MANUAL = "manual"
+# Whether a period's stored actual or forecast differs from ``new`` (actual, pipeline)
+# in a comparison query.
+CHANGED_PERIOD = SQL(
+    "new.actual IS DISTINCT FROM period.actual OR period.forecast IS DISTINCT FROM %s",
+    forecast_rules.period_forecast_sql(SQL("new.actual"), SQL("new.pipeline")),
+)
 # System parameters of the pacing thresholds (percent), set in Settings.
 PARAM_ON_TRACK = "msp_business_planning.on_track_threshold"
 PARAM_AT_RISK = "msp_business_planning.at_risk_threshold"
@@ -689,13 +697,16 @@ class TrackingEngine:
         """``({kind: [(domain, [objective ids], [plain fields])]}, {objective ids})``:
         the objectives among ``objective_ids`` whose actuals the database compares
         itself (:meth:`changed_periods_query`), by kind and population (deal filter,
-        each distinct filter parsed once), with the fields they add up; and the others,
-        aggregated by :meth:`actuals`: kinds with an aggregate of their own (not the
-        deal kinds'), amounts to convert, a field or a deal filter that can no longer be
+        each distinct filter parsed once; none for the manual kind), with the fields
+        they add up; and the others, aggregated by :meth:`actuals`: kinds with an
+        aggregate of their own (not the deal kinds' nor the manual kind's), amounts to
+        convert, a field or a deal filter that can no longer be
         used (:meth:`populations` keeps their last actuals and says why)."""
         Lead = self.env["crm.lead"]
         computers = self.Objective._get_actual_computers(engine=self)
         deal_aggregate = self.Objective._deal_actuals
+        # The progress updates of the manual kind, unless a module measures it its way.
+        manual = computers.get(MANUAL) == self.Objective._manual_actuals
         compared_kinds = {
             kind
             for kind, computer in computers.items()
@@ -709,6 +720,9 @@ class TrackingEngine:
         elsewhere = set()
         for objective_id in objective_ids:
             objective = self.objectives[objective_id]
+            if objective.kind == MANUAL and manual:
+                groups.setdefault((MANUAL, None), (None, [], set()))[1].append(objective_id)
+                continue
             if objective.kind not in compared_kinds:
                 elsewhere.add(objective_id)
                 continue
@@ -761,7 +775,12 @@ class TrackingEngine:
         deal filter, into the distinct ranges of these periods, which the database
         works out. They are scanned over the days of the objectives' plans, which
         hold their periods (a constraint), given as values: the database then knows
-        how many deals it will group, and groups them in memory."""
+        how many deals it will group, and groups them in memory.
+
+        The manual kind's periods are compared with the sum of the progress updates
+        dated in them (:meth:`changed_updates_query`)."""
+        if kind == MANUAL:
+            return self.changed_updates_query(populations[0][1])
         forecasting = self.forecasts(kind)
         objective_ids, measures = [], []  # the objectives, and the total each reads
         columns = {}  # (population, field or None) -> total's number
@@ -820,10 +839,6 @@ class TrackingEngine:
             )
 
         pipeline = measured("p") if forecasting else SQL("NULL::float8")
-        differs = SQL(
-            "new.actual IS DISTINCT FROM period.actual OR period.forecast IS DISTINCT FROM %s",
-            forecast_rules.period_forecast_sql(SQL("new.actual"), SQL("new.pipeline")),
-        )
         return SQL(
             """
             WITH period AS MATERIALIZED (
@@ -870,7 +885,43 @@ class TrackingEngine:
             totals=SQL(", ").join(totals),
             actual=measured("a"),
             pipeline=pipeline,
-            differs=differs,
+            differs=CHANGED_PERIOD,
+        )
+
+    def changed_updates_query(self, objective_ids):
+        """:meth:`changed_periods_query` of the manual objectives ``objective_ids``: a
+        period's actual is the sum of the progress updates dated in it
+        (``_manual_actuals``), its forecast that actual."""
+        self.env["msp.business.plan.objective.update"].flush_model(
+            ["objective_id", "date", "value"]
+        )
+        return SQL(
+            """
+            WITH period AS MATERIALIZED (
+                SELECT target.id, target.objective_id, target.date_start, target.date_end,
+                       COALESCE(target.actual_value, 0) AS actual,
+                       target.forecast_value AS forecast
+                  FROM msp_business_plan_objective_target target
+                 WHERE target.objective_id = ANY(%(objectives)s::int4[])
+            ),
+            total AS (
+                SELECT period.id, SUM(upd.value) AS actual
+                  FROM period
+                  JOIN msp_business_plan_objective_update upd
+                    ON upd.objective_id = period.objective_id
+                   AND upd.date BETWEEN period.date_start AND period.date_end
+              GROUP BY period.id
+            )
+            SELECT period.id, period.objective_id, new.actual, new.pipeline
+              FROM period
+         LEFT JOIN total ON total.id = period.id
+             CROSS JOIN LATERAL (
+                   SELECT COALESCE(total.actual, 0)::float8 AS actual, NULL::float8 AS pipeline
+             ) new
+             WHERE %(differs)s
+            """,
+            objectives=array_literal(objective_ids),
+            differs=CHANGED_PERIOD,
         )
 
     def deal_actuals(self, kind, period_ids):
