@@ -413,10 +413,11 @@ class TrackingEngine:
         may change.
 
         1. One query reads what the objectives measure (:meth:`read_measured`).
-        2. Each population of deals the database can add up as it is (no currency to
-           convert) is compared with the stored actuals by the database itself
-           (:meth:`changed_periods_query`, one query each): it returns only the
-           periods whose actual or forecast differs.
+        2. The deals of each kind the database can add up as they are (no currency to
+           convert), and the manual progress updates, are compared with the stored
+           actuals by the database itself (:meth:`changed_periods_query`, one for
+           each kind, all in one statement): it returns only the periods whose actual
+           or forecast differs.
         3. Only then, for the objectives to recompute, two queries read every
            objective of their plans (a plan's figures weigh all its objectives) and
            their periods. They are those with such a period; those whose figures
@@ -439,9 +440,14 @@ class TrackingEngine:
         if actuals:
             populations, elsewhere = engine.compared_populations(list(measured))
             recompute |= elsewhere
-            for kind, kind_populations in populations.items():
-                query = engine.changed_periods_query(kind, kind_populations)
-                for period_id, objective_id, actual, pipeline in env.execute_query(query):
+            # Every kind's comparison in one statement (one round trip).
+            queries = [
+                SQL("(%s)", engine.changed_periods_query(kind, kind_populations))
+                for kind, kind_populations in populations.items()
+            ]
+            if queries:
+                rows = env.execute_query(SQL(" UNION ALL ").join(queries))
+                for period_id, objective_id, actual, pipeline in rows:
                     changed[period_id] = (actual, pipeline)
                     recompute.add(objective_id)
         if force:
