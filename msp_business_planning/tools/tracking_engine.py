@@ -1190,14 +1190,16 @@ class TrackingEngine:
         lead_date = SQL.identifier("crm_lead", date_field)
         is_datetime = Lead._fields[date_field].type == "datetime"
 
-        def monthly(day):
-            # (A date read as a timestamp, not in the session's time zone.)
-            month = SQL("date_trunc('month', %s::timestamp)::date", day)
+        def monthly(day, moment):
+            # The first of the month of ``moment``: a datetime column as stored (UTC),
+            # or the day read as a timestamp, not in the session's time zone.
+            month = SQL("date_trunc('month', %s)::date", moment)
             if isinstance(by_month, SQL):
                 return SQL("CASE WHEN %s THEN %s ELSE %s END", by_month, month, day)
             return month if by_month else day
 
         day = SQL("(%s)::date", lead_date) if is_datetime else lead_date
+        moment = lead_date if is_datetime else SQL("%s::timestamp", day)
         if is_datetime:
             # Stored in UTC: the periods' days are taken in UTC too.
             window = SQL("%s >= %s AND %s < (%s) + 1", lead_date, first, lead_date, last)
@@ -1233,7 +1235,8 @@ class TrackingEngine:
             )
             conditions[2:] = [SQL("((%s) OR (%s))", counted, pipeline)]
             day = SQL("CASE WHEN %s THEN %s ELSE %s END", is_open, expected, day)
-        day = monthly(day)
+            moment = SQL("%s::timestamp", day)
+        day = monthly(day, moment)
         # Whether the deals pass each filter (grouped by): with one filter, it is the
         # scan's condition; when every filter restricts, deals passing none are left out.
         filters = [deal_domain_sql(self.env, domain) for domain in domains]
