@@ -3,8 +3,12 @@
 A refresh, however many objectives it covers, is a few queries (see
 ``docs/tracking_engine.md``):
 
-1. :meth:`TrackingEngine.for_condition` reads the periods to refresh and every objective of their
-   plans (a plan's figures weigh all its objectives): two queries.
+1. :meth:`TrackingEngine.for_refresh` reads what the objectives measure, then lets the
+   database compare the stored period figures with the deals (one scan per kind of deal
+   for all its deal filters) and with the progress updates, in one statement; only for
+   the objectives to recompute does it read their periods and every objective of their
+   plans (a plan's figures weigh all its objectives). :meth:`TrackingEngine.for_condition`
+   reads the periods and objectives directly (snapshots, deal lists).
 2. :meth:`TrackingEngine.actuals` asks each objective kind's *aggregate* (the
    objective model's ``_get_actual_computers``, which other modules extend) for the
    actuals of its periods. The deal kinds share one aggregate,
@@ -17,8 +21,9 @@ A refresh, however many objectives it covers, is a few queries (see
    :func:`write_figures` writes the rows whose figures changed, in one
    ``UPDATE ... FROM unnest`` per table.
 
-Rows are named: :class:`ObjectiveRow` for the objectives, the ``PERIOD_*`` index
-constants for the (many) period rows, kept as plain tuples.
+Rows are named: :class:`ObjectiveRow` for the objectives (:class:`MeasuredRow` for the
+comparison's light read), the ``PERIOD_*`` index constants for the (many) period rows,
+kept as plain tuples.
 """
 
 import functools
