@@ -1219,7 +1219,9 @@ class TrackingEngine:
             SQL("crm_lead.registration_state IN %s", spec["states"]),
             window,
         ]
-        won = SQL("EXISTS(SELECT 1 FROM crm_stage WHERE id = crm_lead.stage_id AND is_won)")
+        # The deal's stage joined once (a sub-query inside the conditions and columns
+        # of the pipeline below would run again for each deal and each use).
+        won = SQL("lead_stage.is_won IS TRUE")
         if spec["won"]:
             conditions.append(won)
         forecasting = self.forecasts(kind)
@@ -1286,11 +1288,13 @@ class TrackingEngine:
                 for i, field in enumerate(summed)
             ),
         ]
-        joins = SQL()
+        joins = []
+        if spec["won"] or forecasting:
+            joins.append(SQL("LEFT JOIN crm_stage lead_stage ON lead_stage.id = crm_lead.stage_id"))
         if money:
             self.env["res.company"].flush_model(["currency_id"])
-            joins = SQL(
-                "LEFT JOIN res_company lead_company ON lead_company.id = crm_lead.company_id"
+            joins.append(
+                SQL("LEFT JOIN res_company lead_company ON lead_company.id = crm_lead.company_id")
             )
         query = SQL(
             """
@@ -1301,7 +1305,7 @@ class TrackingEngine:
               GROUP BY 1, 2, 3%(keys)s
             """,
             inner=SQL(", ").join(inner),
-            joins=joins,
+            joins=SQL(" ").join(joins),
             where=SQL(" AND ").join(conditions),
             keys=SQL(
                 "".join(
