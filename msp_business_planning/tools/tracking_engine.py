@@ -378,7 +378,7 @@ class TrackingEngine:
         if not periods:
             return None
         objective_ids = sorted(set(map(operator.itemgetter(PERIOD_OBJECTIVE), periods)))
-        objectives, _selected = cls.read_plan_objectives(
+        objectives = cls.read_plan_objectives(
             objective_model, SQL("objective.id = ANY(%s)", objective_ids)
         )
         return cls(objective_model, periods, objectives, cut=cut)
@@ -465,7 +465,7 @@ class TrackingEngine:
         if not recompute:
             return None, None
         recompute = sorted(recompute)
-        objectives, _selected = cls.read_plan_objectives(
+        objectives = cls.read_plan_objectives(
             objective_model, SQL("objective.id = ANY(%s::int4[])", array_literal(recompute))
         )
         periods = cls.read_periods(
@@ -516,41 +516,31 @@ class TrackingEngine:
 
     @classmethod
     def read_plan_objectives(cls, objective_model, condition):
-        """``({objective id: ObjectiveRow}, [ids of those matching condition])``: every
-        objective of the plans of the objectives matching ``condition`` (SQL on
-        ``msp_business_plan_objective objective``), in the plans' order, in one
-        query."""
+        """``{objective id: ObjectiveRow}`` of every objective of the plans of the
+        objectives matching ``condition`` (SQL on ``msp_business_plan_objective
+        objective``), in the plans' order, in one query."""
         env = objective_model.env
         env["res.company"].flush_model(["currency_id"])
         env["ir.config_parameter"].flush_model(["key", "value"])
         rows = env.execute_query(
             SQL(
                 """
-                WITH selected AS MATERIALIZED (
-                    SELECT objective.id, objective.plan_id
-                      FROM msp_business_plan_objective objective
-                     WHERE %s
-                )
-                SELECT %s, selected.id IS NOT NULL
+                SELECT %s
                   FROM msp_business_plan_objective objective
                        %s
-             LEFT JOIN selected ON selected.id = objective.id
-                 WHERE objective.plan_id IN (SELECT plan_id FROM selected)
+                 WHERE objective.plan_id IN (
+                       SELECT objective.plan_id
+                         FROM msp_business_plan_objective objective
+                        WHERE %s
+                 )
               ORDER BY objective.plan_id, objective.sequence, objective.id
                 """,
-                condition,
                 OBJECTIVE_COLUMNS,
                 OBJECTIVE_JOINS,
+                condition,
             )
         )
-        objectives = {}
-        selected = []
-        for row in rows:
-            objective = ObjectiveRow._make(row[:OBJECTIVE_WIDTH])
-            objectives[objective.id] = objective
-            if row[OBJECTIVE_WIDTH]:
-                selected.append(objective.id)
-        return objectives, selected
+        return {row[0]: ObjectiveRow._make(row) for row in rows}
 
     @classmethod
     def for_targets(cls, targets, cut=None):
