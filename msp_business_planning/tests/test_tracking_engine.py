@@ -85,13 +85,23 @@ class TestTrackingEngine(MspPlanningCase):
             self.plan, objective_type="deal_registration", periodicity="monthly"
         )
         engine = self._engine(objectives)
-        spans, span_of = engine.spans([row[PERIOD_ID] for row in engine.periods])
+        spans, runs = engine.spans([row[PERIOD_ID] for row in engine.periods])
         self.assertEqual(len(engine.periods), 3 * 4 + 12)
         self.assertEqual(len(spans), 4 + 12, "each distinct range once")
-        self.assertEqual(len(set(span_of.values())), 16)
+        self.assertEqual(
+            {index for _objective, _run, found in runs for index in found}, set(range(16))
+        )
+        # Each period's span is its own range.
+        for _objective, run, found in runs:
+            for period_id, index in zip(run, found, strict=True):
+                period = engine.period(period_id)
+                self.assertEqual(
+                    (spans[index].date_start, spans[index].date_end),
+                    (period[PERIOD_START], period[PERIOD_END]),
+                )
         # Cut on a day: the ranges end there, those starting later are left out.
         engine.cut = date(2026, 2, 10)
-        spans, _span_of = engine.spans([row[PERIOD_ID] for row in engine.periods])
+        spans, runs = engine.spans([row[PERIOD_ID] for row in engine.periods])
         self.assertEqual(
             sorted((span.date_start, span.date_end) for span in spans),
             [
@@ -100,6 +110,11 @@ class TestTrackingEngine(MspPlanningCase):
                 (date(2026, 2, 1), date(2026, 2, 10)),
             ],
         )
+        # The periods starting after the cut have no span (-1): nothing counted.
+        for _objective, run, found in runs:
+            for period_id, index in zip(run, found, strict=True):
+                started = engine.period(period_id)[PERIOD_START] <= engine.cut
+                self.assertEqual(index >= 0, started)
 
     def test_periods_not_whole_months_count_by_day(self):
         """Deals are grouped by month only when every range is whole months: a plan

@@ -936,57 +936,49 @@ class TrackingEngine:
         return actuals
 
     def spans(self, period_ids):
-        """``([Span], {period id: index of its span})``: the distinct ranges of these
-        periods (cut at ``cut``), the deals of each counted once whatever the number of
-        objectives sharing it. The objectives of a plan with the same periods share
+        """``([Span], [(objective id, [its period ids], [span index of each])])``: the
+        distinct ranges of these periods (cut at ``cut``), the deals of each counted
+        once whatever the number of objectives sharing it, and the runs of periods of
+        one objective with the span of each (``-1`` for a period not started by the
+        cut: nothing counted). The objectives of a plan with the same periods share
         their ranges: worked out once for all of them."""
         spans = {}
-        span_of = {}
+        runs = []
         cut = self.cut
         columns = self.columns
-        starts, ends = columns[PERIOD_START], columns[PERIOD_END]
+        ids, starts, ends = columns[PERIOD_ID], columns[PERIOD_START], columns[PERIOD_END]
         partners, companies = columns[PERIOD_PARTNER], columns[PERIOD_COMPANY]
         position = self.position
         shared = {}  # (plan's partner, company, currencies, starts, ends): span indexes
         for objective_id, run in self.by_objective(period_ids):
             objective = self.objectives[objective_id]
             run = list(run)
-            indexes = [position[period_id] for period_id in run]
-            first = indexes[0]
-            head = (
-                partners[first],
-                companies[first],
-                objective.currency_id,
-                objective.company_currency_id,
-            )
-            key = (
-                head,
-                tuple([starts[index] for index in indexes]),
-                tuple([ends[index] for index in indexes]),
-            )
+            low = position[run[0]]
+            high = low + len(run)
+            if ids[low:high] == run:  # in the engine's order (its own periods are)
+                run_starts, run_ends = tuple(starts[low:high]), tuple(ends[low:high])
+            else:
+                indexes = [position[period_id] for period_id in run]
+                run_starts = tuple([starts[index] for index in indexes])
+                run_ends = tuple([ends[index] for index in indexes])
+            head = (partners[low], companies[low], objective.currency_id)
+            key = (head, objective.company_currency_id, run_starts, run_ends)
             found = shared.get(key)
             if found is None:
                 found = shared[key] = []
-                for start, end in zip(key[1], key[2], strict=True):
+                for start, end in zip(run_starts, run_ends, strict=True):
                     if cut and cut < end:
                         end = cut
                         if end < start:
-                            found.append(None)  # not started by the cut: nothing counted
+                            found.append(-1)  # not started by the cut: nothing counted
                             continue
-                    span = (*head[:2], start, end, *head[2:])
+                    span = (head[0], head[1], start, end, head[2], key[1])
                     index = spans.get(span)
                     if index is None:
                         index = spans[span] = len(spans)
                     found.append(index)
-            if None in found:
-                span_of.update(
-                    (period_id, index)
-                    for period_id, index in zip(run, found, strict=True)
-                    if index is not None
-                )
-            else:
-                span_of.update(zip(run, found, strict=True))
-        return list(map(Span._make, spans)), span_of
+            runs.append((objective_id, run, found))
+        return list(map(Span._make, spans)), runs
 
     def aggregate_deals(self, kind, domain, period_ids):
         """``{period id: actual}`` of periods of deal ``kind`` sharing the deal filter
@@ -999,12 +991,11 @@ class TrackingEngine:
 
         For a kind with a pipeline (:meth:`forecasts`), the same query weighs the open
         deals by their probability: their totals go to :attr:`pipeline`."""
-        spans, span_of = self.spans(period_ids)
+        spans, runs = self.spans(period_ids)
         if not spans:
             return dict.fromkeys(period_ids, 0.0)
         Lead = self.env["crm.lead"]
-        runs = [(objective_id, list(run)) for objective_id, run in self.by_objective(period_ids)]
-        objectives = [self.objectives[objective_id] for objective_id in dict(runs)]
+        objectives = [self.objectives[objective_id] for objective_id, _run, _found in runs]
         field_names = sorted({objective.measured for objective in objectives} - {None})
         one_currency = all(objective.one_currency for objective in objectives)
         plain, money = [], defaultdict(list)  # money: {deals' currency field: fields}
@@ -1046,19 +1037,22 @@ class TrackingEngine:
                         foreign.append(((span_index, key[name]), currency_id, day, value))
         if foreign:
             self._add_converted(foreign, spans, totals)
+        # Each total as a list by span index, its last item the 0 of the periods
+        # without span; then each run's actuals read from it.
+        width = len(spans)
+        by_span = {}
+        for key, values in totals.items():
+            column = by_span[key] = [0.0] * (width + 1)
+            for span_index, value in values.items():
+                column[span_index] = value
         actuals = {}
-        get_span = span_of.get
         pipeline = self.pipeline
-        for objective_id, run in runs:
-            # A period without span (not started by the cut) gets None: nothing counted.
+        for objective_id, run, found in runs:
             measured = self.objectives[objective_id].measured
-            get_total = totals[measured].get
-            actuals.update(zip(run, [get_total(get_span(pid), 0.0) for pid in run], strict=True))
+            actuals.update(zip(run, map(by_span[measured].__getitem__, found), strict=True))
             if forecasting:
-                get_open = totals[PIPELINE, measured].get
-                pipeline.update(
-                    zip(run, [get_open(get_span(pid), 0.0) for pid in run], strict=True)
-                )
+                opened = by_span[PIPELINE, measured].__getitem__
+                pipeline.update(zip(run, map(opened, found), strict=True))
         return actuals
 
     def forecasts(self, kind):
