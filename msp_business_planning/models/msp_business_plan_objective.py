@@ -684,7 +684,10 @@ class MspBusinessPlanObjective(models.Model):
         # (internal callers acting for someone else, e.g. on a CRM change, are sudo).
         if not self.env.su:
             self.check_access("write")
-        return self._refresh_actuals_where(SQL("objective.id = ANY(%s)", self.ids))
+        return self._refresh_actuals_where(
+            SQL("objective.id = ANY(%s)", self.ids),
+            few=len(self) <= tracking_engine.FEW_OBJECTIVES,
+        )
 
     @api.model
     def _refresh_partner_actuals(self, partners, kinds):
@@ -700,18 +703,22 @@ class MspBusinessPlanObjective(models.Model):
                 " AND objective.plan_state != 'cancelled'",
                 partners.ids,
                 tuple(kinds),
-            )
+            ),
+            # A registration write refreshes its partner's few objectives.
+            few=len(partners) == 1,
         )
 
-    def _refresh_actuals_where(self, condition, actuals=True, force=False):
+    def _refresh_actuals_where(self, condition, actuals=True, force=False, few=False):
         """Refresh the figures of the objectives matching ``condition`` (SQL on
         ``msp_business_plan_objective objective``) with the tracking engine
         (``tools/tracking_engine.py``): their period actuals (unless ``actuals`` is
         False: pacing only, which moves with the calendar), then the progress and pacing
         of the periods, the objectives and their plans. Objectives whose figures were
         computed today already and whose actuals did not change are left as they are,
-        unless ``force`` (see :meth:`TrackingEngine.for_refresh`)."""
-        engine, values = TrackingEngine.for_refresh(self, condition, actuals=actuals, force=force)
+        unless ``force`` (see :meth:`TrackingEngine.for_refresh`, and for ``few``)."""
+        engine, values = TrackingEngine.for_refresh(
+            self, condition, actuals=actuals, force=force, few=few
+        )
         if engine is not None:
             self._store_target_actuals(values, engine)
         return True

@@ -2,10 +2,12 @@
 
 import gc
 from datetime import date
+from unittest.mock import patch
 
 from freezegun import freeze_time
 
 from odoo.addons.msp_business_planning.models.crm_lead import CrmLead
+from odoo.addons.msp_business_planning.tools import tracking_engine
 from odoo.tools import SQL
 
 from .common import MspPlanningCase, MspPlanningHttpCase
@@ -170,11 +172,11 @@ class TestLeadWriteQueries(MspPlanningCase):
                 set(self._objectives(partner).mapped("actual_value")), {0.0}, "archived: 0"
             )
         self.registrations[self.partner_d].write({"active": True})
-        # Warm cache: the lead's own write, then the refresh: what the objectives
-        # measure, one statement comparing every kind of deal, then for those that
-        # changed the objectives of their plans and their periods, the transaction's
+        # Warm cache: the lead's own write, then the refresh: the objectives of the
+        # partner's plans (read whole: they are few), one statement comparing every
+        # kind of deal, then the periods of those that changed, the transaction's
         # time, one UPDATE per table (periods, objectives, plans).
-        with self.assertQueryCount(__system__=11):
+        with self.assertQueryCount(__system__=10):
             self.registrations[self.partner_d].write({"expected_revenue": 30})
         sums = self._objectives(self.partner_d).filtered(
             lambda o: o.objective_type == "deal_registration" and o.measure == "sum"
@@ -415,13 +417,27 @@ class TestBulkRefresh(MspPlanningCase):
             self.env.flush_all()
             counts.append(self.cr.sql_log_count - start)
         self.assertEqual(counts[0], counts[1], "1 plan vs 4 plans")
-        # What the objectives measure, one statement comparing every kind of deal and
-        # the manual updates, then every objective of their plans and the periods, the
+        # Few objectives: every objective of their plans, read whole; one statement
+        # comparing every kind of deal and the manual updates, then the periods, the
         # transaction's time (write_date), one UPDATE per table.
         self._stale(self.plans[self.partner_c])
-        with self.assertQueryCount(__system__=8):
+        with self.assertQueryCount(__system__=7):
             self.plans[self.partner_c].objective_ids.action_refresh_actuals()
             self.env.flush_all()
+        # Many: what the objectives measure first (a light read), then every
+        # objective of their plans, read whole only for those to recompute.
+        self._stale(self.plans[self.partner_c])
+        with (
+            patch.object(tracking_engine, "FEW_OBJECTIVES", 0),
+            self.assertQueryCount(__system__=8),
+        ):
+            self.plans[self.partner_c].objective_ids.action_refresh_actuals()
+            self.env.flush_all()
+        self.env.invalidate_all()
+        repaired = self.plans[self.partner_c].objective_ids
+        self.assertNotIn(
+            999, repaired.mapped("actual_value") + repaired.target_ids.mapped("actual_value")
+        )
 
 
 class TestRealUserQueries(MspPlanningHttpCase):
@@ -544,10 +560,10 @@ class TestRealUserQueries(MspPlanningHttpCase):
         counts = [self._write_queries(lead, {"expected_revenue": 200}) for lead in (lead_b, lead_a)]
         self.assertEqual(counts[0], counts[1], "1 vs 6 plans")
         # The lead's own write and its access checks, then the refresh of the
-        # partner's objectives (what they measure, one statement comparing every kind
-        # of deal, then the objectives of the plans that changed and their periods,
-        # one UPDATE per table).
-        with self.with_user(self.user_own.login), self.assertQueryCount(msp_own=8):
+        # partner's objectives (the objectives of its plans, read whole: they are few;
+        # one statement comparing every kind of deal, then the periods of those that
+        # changed, one UPDATE per table).
+        with self.with_user(self.user_own.login), self.assertQueryCount(msp_own=7):
             lead_a.with_env(self.env).write({"expected_revenue": 300})
         self.assertEqual(
             set(

@@ -312,6 +312,42 @@ class TestRefreshComparesInTheDatabase(MspPlanningCase):
         self.assertEqual(engine.pipeline, expected_engine.pipeline)
         self.assertEqual(sum(engine.pipeline.values()), 200)
 
+    def test_few_objectives_read_whole_at_once_give_the_same_refresh(self):
+        """Few objectives (one partner's) are read with every objective of their plans
+        in the first query: the refresh reads one query less, and holds the same
+        periods, actuals and objectives as the light read followed by the plans'
+        objectives; a plan with nothing to recompute is left out."""
+        other = self._create_plan(state="in_progress", name="Nothing changed")
+        steady = self._create_objective(other, objective_type="deal_registration")
+        steady.action_refresh_actuals()
+        # Two stale objectives, one of them not asked for.
+        won = self.objectives["won"]
+        self.env.cr.execute(
+            "UPDATE msp_business_plan_objective_target SET actual_value = -1"
+            " WHERE objective_id IN %s",
+            [(self.objectives["sum"].id, won.id)],
+        )
+        self.env.invalidate_all()
+        refreshes = {}
+        for few, queries in ((False, 4), (True, 3)):
+            condition = SQL("objective.id = ANY(%s)", (self.all - won | steady).ids)
+            with self.assertQueryCount(__system__=queries):
+                refreshes[few] = TrackingEngine.for_refresh(self.Objective, condition, few=few)
+        (light, light_values), (whole, whole_values) = refreshes[False], refreshes[True]
+        self.assertEqual(self._period_objectives(whole), {self.objectives["sum"].id})
+        self.assertEqual(whole.periods, light.periods)
+        self.assertEqual(whole_values, light_values)
+        self.assertEqual(list(whole.objectives), list(light.objectives))
+        self.assertEqual(set(whole.objectives), set(self.plan.objective_ids.ids))
+
+        def written(figures):
+            return [
+                (model._name, names, columns.ids, columns.columns, columns.changed_columns())
+                for model, names, columns in figures
+            ]
+
+        self.assertEqual(written(whole.figures(whole_values)), written(light.figures(light_values)))
+
     def test_a_second_refresh_on_the_same_day_reads_no_period(self):
         # One query for what the objectives measure, one statement comparing every
         # kind of deal (the registrations' two deal filters share one scan), none for

@@ -67,6 +67,10 @@ BULK_COLUMN_TYPES = {
 # The key of the weighted open pipeline's totals in an aggregate (the actual's are
 # the field names).
 PIPELINE = "pipeline"
+# A refresh of up to this many objectives (a plan's, a partner's) reads every
+# objective of their plans whole at once (TrackingEngine.for_refresh ``few``): one
+# query less than the light read of what they measure, then the plans' objectives.
+FEW_OBJECTIVES = 100
 # The kind measured by the progress updates partners and staff report.
 MANUAL = "manual"
 # Whether a period's stored actual or forecast differs from ``new`` (actual, pipeline)
@@ -140,6 +144,7 @@ class ObjectiveRow(NamedTuple):
     plan_forecast_to_miss: bool
     partner_id: int  # the plan's partner company
     figures_date: object  # the day the engine last computed its figures
+    plan_date_start: object
 
     @property
     def stored(self):
@@ -225,7 +230,7 @@ OBJECTIVE_COLUMNS = SQL(
        (SELECT value FROM ir_config_parameter WHERE key = %s),
        objective.forecast_value, objective.forecast_to_miss, plan.date_end,
        plan.forecast_progress, plan.forecast_to_miss, objective.commercial_partner_id,
-       objective.figures_date""",
+       objective.figures_date, plan.date_start""",
     PARAM_ON_TRACK,
     PARAM_AT_RISK,
 )
@@ -410,14 +415,17 @@ class TrackingEngine:
         )
 
     @classmethod
-    def for_refresh(cls, objective_model, condition, actuals=True, force=False):
+    def for_refresh(cls, objective_model, condition, actuals=True, force=False, few=False):
         """``(engine, {period id: actual})`` of a refresh of the objectives matching
         ``condition`` (SQL on ``msp_business_plan_objective objective``): the engine
         holds only the periods of the objectives whose figures may change, and the
         actuals are those to compute their figures with; ``(None, None)`` when no figure
         may change.
 
-        1. One query reads what the objectives measure (:meth:`read_measured`).
+        1. One query reads what the objectives measure (:meth:`read_measured`). When
+           they are ``few`` (one partner's, as after a deal change), it reads every
+           objective of their plans whole instead (:meth:`read_plan_objectives`):
+           step 3 then reads only the periods.
         2. The deals of each kind the database can add up as they are (no currency to
            convert), and the manual progress updates, are compared with the stored
            actuals by the database itself (:meth:`changed_periods_query`, one for
@@ -435,7 +443,13 @@ class TrackingEngine:
            ``force``."""
         env = objective_model.env
         cls.flush_for_reading(objective_model)
-        measured = cls.read_measured(objective_model, condition)
+        objectives = None
+        if few:
+            objectives, measured = cls.read_plan_objectives(
+                objective_model, condition, selected=True
+            )
+        else:
+            measured = cls.read_measured(objective_model, condition)
         if not measured:
             return None, None
         engine = cls(objective_model, [], measured)
@@ -465,9 +479,17 @@ class TrackingEngine:
         if not recompute:
             return None, None
         recompute = sorted(recompute)
-        objectives = cls.read_plan_objectives(
-            objective_model, SQL("objective.id = ANY(%s::int4[])", array_literal(recompute))
-        )
+        if objectives is None:
+            objectives = cls.read_plan_objectives(
+                objective_model, SQL("objective.id = ANY(%s::int4[])", array_literal(recompute))
+            )
+        else:  # read whole already (few): those of the plans to recompute
+            plan_ids = {objectives[objective_id].plan_id for objective_id in recompute}
+            objectives = {
+                objective_id: objective
+                for objective_id, objective in objectives.items()
+                if objective.plan_id in plan_ids
+            }
         periods = cls.read_periods(
             env, SQL("target.objective_id = ANY(%s::int4[])", array_literal(recompute))
         )
@@ -515,17 +537,18 @@ class TrackingEngine:
         self._positions = self._slices = None
 
     @classmethod
-    def read_plan_objectives(cls, objective_model, condition):
+    def read_plan_objectives(cls, objective_model, condition, selected=False):
         """``{objective id: ObjectiveRow}`` of every objective of the plans of the
         objectives matching ``condition`` (SQL on ``msp_business_plan_objective
-        objective``), in the plans' order, in one query."""
+        objective``), in the plans' order, in one query; with ``selected``, also the
+        ids of those matching it: ``(objectives, {id: ObjectiveRow} of those)``."""
         env = objective_model.env
         env["res.company"].flush_model(["currency_id"])
         env["ir.config_parameter"].flush_model(["key", "value"])
         rows = env.execute_query(
             SQL(
                 """
-                SELECT %s
+                SELECT %s, %s
                   FROM msp_business_plan_objective objective
                        %s
                  WHERE objective.plan_id IN (
@@ -536,11 +559,16 @@ class TrackingEngine:
               ORDER BY objective.plan_id, objective.sequence, objective.id
                 """,
                 OBJECTIVE_COLUMNS,
+                SQL("COALESCE(%s, FALSE)", condition) if selected else SQL("FALSE"),
                 OBJECTIVE_JOINS,
                 condition,
             )
         )
-        return {row[0]: ObjectiveRow._make(row) for row in rows}
+        objectives = {row[0]: ObjectiveRow._make(row[:OBJECTIVE_WIDTH]) for row in rows}
+        if not selected:
+            return objectives
+        chosen = {row[0]: objectives[row[0]] for row in rows if row[OBJECTIVE_WIDTH]}
+        return objectives, dict(sorted(chosen.items()))
 
     @classmethod
     def for_targets(cls, targets, cut=None):
