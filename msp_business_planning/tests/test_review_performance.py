@@ -115,7 +115,7 @@ class TestReviewSnapshotQueries(MspPlanningCase):
         for size in ((1, 2), (3, 6)):
             reviews = self._reviews(*size)
             # Without the mail to the partner, as above (one a review, with its PDF).
-            with self.with_user(self.user_own.login), self.assertQueryCount(msp_own=27):
+            with self.with_user(self.user_own.login), self.assertQueryCount(msp_own=26):
                 reviews.with_env(self.env)._mark_done(notify_partner=False)
                 self.env.flush_all()
         self.assertEqual(reviews.mapped("state"), ["done"] * 3)

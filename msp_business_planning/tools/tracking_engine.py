@@ -414,6 +414,41 @@ class TrackingEngine:
             )
         )
 
+    @staticmethod
+    def read_compared_periods(env, comparison, objective_ids):
+        """Rows ``(period row, actual or None, weighted open pipeline or None)`` of the
+        periods of every objective with a period the ``comparison`` returns (a query
+        of rows ``(period id, objective id, actual, pipeline)``: those whose actual
+        or forecast differs) and of the objectives ``objective_ids``, ordered by
+        objective and date: the comparison and the read of the periods to recompute
+        in one statement. The actual is that of the comparison (None for a period it
+        does not return). Each objective's periods are read by its index (an empty
+        comparison reads none)."""
+        return env.execute_query(
+            SQL(
+                """
+                WITH changed AS MATERIALIZED (%(comparison)s),
+                recompute AS (
+                    SELECT objective_id FROM changed
+                     UNION
+                    SELECT unnest(%(objectives)s::int4[])
+                )
+                SELECT target.*, changed.id IS NOT NULL, changed.actual, changed.pipeline
+                  FROM recompute
+                 CROSS JOIN LATERAL (
+                       SELECT %(columns)s
+                         FROM msp_business_plan_objective_target target
+                        WHERE target.objective_id = recompute.objective_id
+                 ) target
+             LEFT JOIN changed ON changed.id = target.id
+              ORDER BY target.objective_id, target.date_start, target.id
+                """,
+                comparison=comparison,
+                objectives=array_literal(sorted(objective_ids)),
+                columns=PERIOD_COLUMNS,
+            )
+        )
+
     @classmethod
     def for_refresh(cls, objective_model, condition, actuals=True, force=False, few=False):
         """``(engine, {period id: actual})`` of a refresh of the objectives matching
@@ -453,30 +488,39 @@ class TrackingEngine:
         if not measured:
             return None, None
         engine = cls(objective_model, [], measured)
-        changed = {}  # period id: (actual, weighted open pipeline or None)
-        recompute = set()
-        elsewhere = set()
-        if actuals:
-            populations, elsewhere = engine.compared_populations(list(measured))
-            recompute |= elsewhere
-            # Every kind's comparison in one statement (one round trip).
-            queries = [
-                SQL("(%s)", engine.changed_periods_query(kind, kind_populations))
-                for kind, kind_populations in populations.items()
-            ]
-            if queries:
-                rows = env.execute_query(SQL(" UNION ALL ").join(queries))
-                for period_id, objective_id, actual, pipeline in rows:
-                    changed[period_id] = (actual, pipeline)
-                    recompute.add(objective_id)
-        if force:
-            recompute.update(measured)
+        # The objectives to recompute whatever the comparison finds.
+        recompute = set(measured) if force else set()
         recompute.update(
             objective_id
             for objective_id, objective in measured.items()
             if objective.figures_date != engine.today
         )
-        if not recompute:
+        elsewhere = set()
+        queries = []
+        if actuals:
+            populations, elsewhere = engine.compared_populations(list(measured))
+            recompute |= elsewhere
+            queries = [
+                SQL("(%s)", engine.changed_periods_query(kind, kind_populations))
+                for kind, kind_populations in populations.items()
+            ]
+        changed = {}  # period id: (actual, weighted open pipeline or None)
+        if queries:
+            # Every kind's comparison and the read of the periods to recompute, in one
+            # statement (one round trip).
+            rows = cls.read_compared_periods(env, SQL(" UNION ALL ").join(queries), recompute)
+            periods = [row[:PERIOD_WIDTH] for row in rows]
+            for row in rows:
+                if row[PERIOD_WIDTH]:
+                    changed[row[PERIOD_ID]] = row[PERIOD_WIDTH + 1 :]
+            recompute.update(row[PERIOD_OBJECTIVE] for row in periods)
+        elif recompute:
+            periods = cls.read_periods(
+                env, SQL("target.objective_id = ANY(%s::int4[])", array_literal(sorted(recompute)))
+            )
+        else:
+            return None, None
+        if not periods:
             return None, None
         recompute = sorted(recompute)
         if objectives is None:
@@ -490,11 +534,6 @@ class TrackingEngine:
                 for objective_id, objective in objectives.items()
                 if objective.plan_id in plan_ids
             }
-        periods = cls.read_periods(
-            env, SQL("target.objective_id = ANY(%s::int4[])", array_literal(recompute))
-        )
-        if not periods:
-            return None, None
         engine.set_periods(periods, objectives)
         values = engine.stored_actuals()
         aggregated = [row[PERIOD_ID] for row in periods if row[PERIOD_OBJECTIVE] in elsewhere]
