@@ -424,12 +424,12 @@ class TestBulkRefresh(MspPlanningCase):
         with self.assertQueryCount(__system__=6):
             self.plans[self.partner_c].objective_ids.action_refresh_actuals()
             self.env.flush_all()
-        # Many: what the objectives measure first (a light read), then every
-        # objective of their plans, read whole only for those to recompute.
+        # Many: what the objectives measure first (a light read), the comparison,
+        # then every objective of the plans to recompute and their periods.
         self._stale(self.plans[self.partner_c])
         with (
             patch.object(tracking_engine, "FEW_OBJECTIVES", 0),
-            self.assertQueryCount(__system__=7),
+            self.assertQueryCount(__system__=8),
         ):
             self.plans[self.partner_c].objective_ids.action_refresh_actuals()
             self.env.flush_all()

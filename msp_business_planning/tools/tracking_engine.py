@@ -457,10 +457,7 @@ class TrackingEngine:
         actuals are those to compute their figures with; ``(None, None)`` when no figure
         may change.
 
-        1. One query reads what the objectives measure (:meth:`read_measured`). When
-           they are ``few`` (one partner's, as after a deal change), it reads every
-           objective of their plans whole instead (:meth:`read_plan_objectives`):
-           step 3 then reads only the periods.
+        1. One query reads what the objectives measure (:meth:`read_measured`).
         2. The deals of each kind the database can add up as they are (no currency to
            convert), and the manual progress updates, are compared with the stored
            actuals by the database itself (:meth:`changed_periods_query`, one for
@@ -468,7 +465,14 @@ class TrackingEngine:
            or forecast differs.
         3. Only then, for the objectives to recompute, two queries read every
            objective of their plans (a plan's figures weigh all its objectives) and
-           their periods. They are those with such a period; those whose figures
+           their periods.
+
+        When the objectives are ``few`` (a partner's after a deal change, a plan's),
+        the first query reads every objective of their plans whole instead
+        (:meth:`read_plan_objectives`), and the comparison reads the periods to
+        recompute too (:meth:`read_compared_periods`): two queries in all.
+
+        The objectives to recompute are those with a changed period; those whose figures
            were last computed on another day, or never (expected progress moves with
            the calendar); those whose actuals are aggregated in Python
            (:meth:`actuals`: a currency to convert, another kind's aggregate, a deal
@@ -505,21 +509,27 @@ class TrackingEngine:
                 for kind, kind_populations in populations.items()
             ]
         changed = {}  # period id: (actual, weighted open pipeline or None)
+        periods = None
         if queries:
-            # Every kind's comparison and the read of the periods to recompute, in one
-            # statement (one round trip).
-            rows = cls.read_compared_periods(env, SQL(" UNION ALL ").join(queries), recompute)
-            periods = [row[:PERIOD_WIDTH] for row in rows]
-            for row in rows:
-                if row[PERIOD_WIDTH]:
-                    changed[row[PERIOD_ID]] = row[PERIOD_WIDTH + 1 :]
-            recompute.update(row[PERIOD_OBJECTIVE] for row in periods)
-        elif recompute:
+            # Every kind's comparison in one statement (one round trip).
+            comparison = SQL(" UNION ALL ").join(queries)
+            if few:  # with the read of the periods to recompute
+                rows = cls.read_compared_periods(env, comparison, recompute)
+                periods = [row[:PERIOD_WIDTH] for row in rows]
+                for row in rows:
+                    if row[PERIOD_WIDTH]:
+                        changed[row[PERIOD_ID]] = row[PERIOD_WIDTH + 1 :]
+                recompute.update(row[PERIOD_OBJECTIVE] for row in periods)
+            else:
+                for period_id, objective_id, actual, pipeline in env.execute_query(comparison):
+                    changed[period_id] = (actual, pipeline)
+                    recompute.add(objective_id)
+        if not recompute:
+            return None, None
+        if periods is None:
             periods = cls.read_periods(
                 env, SQL("target.objective_id = ANY(%s::int4[])", array_literal(sorted(recompute)))
             )
-        else:
-            return None, None
         if not periods:
             return None, None
         recompute = sorted(recompute)
