@@ -558,9 +558,12 @@ class MspBusinessPlanObjective(models.Model):
         self.ensure_one()
         return self._parse_lead_domain(self.lead_domain)
 
-    def _parse_lead_domain(self, text):
+    def _parse_lead_domain(self, text, to_sql=None):
         """:meth:`_get_lead_domain` of the filter ``text`` of the objective ``self``,
-        whose name is only read to say what is wrong."""
+        whose name is only read to say what is wrong. The filter is checked on the
+        deals by a search (not run), or by ``to_sql(domain)``, the caller's own
+        conversion to SQL when it has one (the tracking engine's, kept for its
+        query)."""
         text = (text or "").strip() or "[]"
         try:
             domain = ast.literal_eval(text)
@@ -581,7 +584,9 @@ class MspBusinessPlanObjective(models.Model):
             )
         try:
             domain = compat.Domain.normalize(list(domain))
-            if not compat.Domain.is_true(domain):  # (no filter: nothing to check)
+            if to_sql is not None:
+                to_sql(domain)
+            elif not compat.Domain.is_true(domain):  # (no filter: nothing to check)
                 self.env["crm.lead"].sudo()._search(domain)
         except (ValueError, TypeError, AssertionError, KeyError) as error:
             raise ValidationError(

@@ -364,6 +364,7 @@ class TrackingEngine:
         self._objective_ids = None  # {period id: objective id}
         self._positions = None
         self._slices = None
+        self._filter_sql = {}  # deal filter (repr): its SQL conditions
         # {period id: weighted open pipeline}, filled by the deal aggregates of the
         # kinds with a pipeline, in the same pass as their actuals (none with a cut).
         self.pipeline = {}
@@ -755,7 +756,9 @@ class TrackingEngine:
                 text = self.objectives[objective_id].lead_domain
                 if text not in parsed:
                     try:
-                        domain = self.Objective.browse(objective_id)._parse_lead_domain(text)
+                        domain = self.Objective.browse(objective_id)._parse_lead_domain(
+                            text, to_sql=self.deal_filter_sql
+                        )
                     except ValidationError as error:
                         # A filter made invalid later (e.g. a field removed with its
                         # module) must not block the CRM: keep the last actuals, say why.
@@ -821,7 +824,9 @@ class TrackingEngine:
             text = objective.lead_domain
             if text not in parsed:
                 try:
-                    domain = self.Objective.browse(objective_id)._parse_lead_domain(text)
+                    domain = self.Objective.browse(objective_id)._parse_lead_domain(
+                        text, to_sql=self.deal_filter_sql
+                    )
                 except ValidationError:
                     parsed[text] = None
                 else:
@@ -1132,6 +1137,14 @@ class TrackingEngine:
                 pipeline.update(zip(run, map(opened, found), strict=True))
         return actuals
 
+    def deal_filter_sql(self, domain):
+        """:func:`deal_domain_sql` of a deal filter, worked out once per engine: when
+        its text is parsed (which checks it) and when its query is built."""
+        key = repr(domain)
+        if key not in self._filter_sql:
+            self._filter_sql[key] = deal_domain_sql(self.env, domain)
+        return self._filter_sql[key]
+
     def forecasts(self, kind):
         """Whether the aggregate of deal ``kind`` weighs its open pipeline too: for a
         kind with one (``deal_tracking.TRACKED_KINDS``), in a refresh (not as of a
@@ -1307,7 +1320,7 @@ class TrackingEngine:
         day = monthly(day, moment)
         # Whether the deals pass each filter (grouped by): with one filter, it is the
         # scan's condition; when every filter restricts, deals passing none are left out.
-        filters = [deal_domain_sql(self.env, domain) for domain in domains]
+        filters = [self.deal_filter_sql(domain) for domain in domains]
         if len(filters) == 1:
             conditions += filters[0]
             filters = [[]]
