@@ -175,8 +175,8 @@ class TestLeadWriteQueries(MspPlanningCase):
         # Warm cache: the lead's own write, then the refresh: the objectives of the
         # partner's plans (read whole: they are few), one statement comparing every
         # kind of deal and reading the periods of the objectives that changed, the
-        # transaction's time, one UPDATE per table (periods, objectives, plans).
-        with self.assertQueryCount(__system__=9):
+        # transaction's time, one statement updating the periods, objectives and plans.
+        with self.assertQueryCount(__system__=7):
             self.registrations[self.partner_d].write({"expected_revenue": 30})
         sums = self._objectives(self.partner_d).filtered(
             lambda o: o.objective_type == "deal_registration" and o.measure == "sum"
@@ -419,9 +419,10 @@ class TestBulkRefresh(MspPlanningCase):
         self.assertEqual(counts[0], counts[1], "1 plan vs 4 plans")
         # Few objectives: every objective of their plans, read whole; one statement
         # comparing every kind of deal and the manual updates and reading the periods
-        # to recompute, the transaction's time (write_date), one UPDATE per table.
+        # to recompute, the transaction's time (write_date), one statement updating
+        # every table.
         self._stale(self.plans[self.partner_c])
-        with self.assertQueryCount(__system__=6):
+        with self.assertQueryCount(__system__=4):
             self.plans[self.partner_c].objective_ids.action_refresh_actuals()
             self.env.flush_all()
         # Many: what the objectives measure first (a light read), the comparison,
@@ -429,7 +430,7 @@ class TestBulkRefresh(MspPlanningCase):
         self._stale(self.plans[self.partner_c])
         with (
             patch.object(tracking_engine, "FEW_OBJECTIVES", 0),
-            self.assertQueryCount(__system__=8),
+            self.assertQueryCount(__system__=6),
         ):
             self.plans[self.partner_c].objective_ids.action_refresh_actuals()
             self.env.flush_all()
@@ -562,8 +563,8 @@ class TestRealUserQueries(MspPlanningHttpCase):
         # The lead's own write and its access checks, then the refresh of the
         # partner's objectives (the objectives of its plans, read whole: they are few;
         # one statement comparing every kind of deal and reading the periods of those
-        # that changed; one UPDATE per table).
-        with self.with_user(self.user_own.login), self.assertQueryCount(msp_own=6):
+        # that changed; one statement updating every table).
+        with self.with_user(self.user_own.login), self.assertQueryCount(msp_own=5):
             lead_a.with_env(self.env).write({"expected_revenue": 300})
         self.assertEqual(
             set(

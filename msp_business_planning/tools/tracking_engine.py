@@ -1674,14 +1674,17 @@ def write_figures(env, batches):
     what was refreshed here: each figure's compute gives the value stored. Any other
     stored field depending on them (another module's) is left to the ORM as usual."""
     written = []
+    updates = []
     for model, field_names, figures in batches:
         if figures.changed:
             ids, columns = figures.changed_columns()
-            bulk_update(model, field_names, ids, columns)
-            changed = model.browse(ids)
-            for field_name, column in zip(field_names, columns, strict=True):
-                compat.cache_update(changed, model._fields[field_name], column)
+            updates.append((model, field_names, ids, columns))
         written.append((model.browse(figures.ids), field_names))
+    bulk_update(updates)
+    for model, field_names, ids, columns in updates:
+        changed = model.browse(ids)
+        for field_name, column in zip(field_names, columns, strict=True):
+            compat.cache_update(changed, model._fields[field_name], column)
     handled = {
         records._fields[field_name]
         for records, field_names in written
@@ -1704,32 +1707,50 @@ def write_figures(env, batches):
             env.remove_to_compute(records._fields[field_name], records)
 
 
-def bulk_update(model, field_names, ids, columns):
-    """``UPDATE`` of ``field_names`` on the records ``ids`` with ``columns`` (one list
-    of values per field) in one statement: one array per column, passed as one literal
-    each rather than an expression of a hundred thousand values to build and parse."""
-    env = model.env
-    types = [SQL("int4")] + [
-        SQL(BULK_COLUMN_TYPES[model._fields[field_name].type]) for field_name in field_names
-    ]
-    names = [SQL.identifier(field_name) for field_name in field_names]
-    env.execute_query(
-        SQL(
-            """
-            UPDATE %(table)s record
-               SET %(assignments)s, write_uid = %(uid)s, write_date = %(now)s
-              FROM unnest(%(arrays)s) AS new(id, %(names)s)
-             WHERE record.id = new.id
-            """,
-            table=SQL.identifier(model._table),
-            assignments=SQL(", ").join(SQL("%s = new.%s", name, name) for name in names),
-            uid=env.uid,
-            now=env.cr.now(),
-            arrays=SQL(", ").join(
-                SQL("%s::%s[]", array_literal(column), type_)
-                for column, type_ in zip([ids, *columns], types, strict=True)
-            ),
-            names=SQL(", ").join(names),
+def bulk_update(updates):
+    """``UPDATE`` of each ``(model, field names, ids, columns)`` of ``updates``: the
+    records ``ids`` get ``columns`` (one list of values per field), all in one statement
+    (one round trip; each further table's ``UPDATE`` in a ``WITH``, which PostgreSQL
+    runs once and to completion). One array per column, passed as one literal each
+    rather than an expression of a hundred thousand values to build and parse."""
+    if not updates:
+        return
+    env = updates[0][0].env
+    statements = []
+    for model, field_names, ids, columns in updates:
+        types = [SQL("int4")] + [
+            SQL(BULK_COLUMN_TYPES[model._fields[field_name].type]) for field_name in field_names
+        ]
+        names = [SQL.identifier(field_name) for field_name in field_names]
+        statements.append(
+            SQL(
+                """
+                UPDATE %(table)s record
+                   SET %(assignments)s, write_uid = %(uid)s, write_date = %(now)s
+                  FROM unnest(%(arrays)s) AS new(id, %(names)s)
+                 WHERE record.id = new.id
+                """,
+                table=SQL.identifier(model._table),
+                assignments=SQL(", ").join(SQL("%s = new.%s", name, name) for name in names),
+                uid=env.uid,
+                now=env.cr.now(),
+                arrays=SQL(", ").join(
+                    SQL("%s::%s[]", array_literal(column), type_)
+                    for column, type_ in zip([ids, *columns], types, strict=True)
+                ),
+                names=SQL(", ").join(names),
+            )
         )
-    )
-    model.browse(ids).invalidate_recordset(["write_uid", "write_date"])
+    *first, last = statements
+    if first:
+        last = SQL(
+            "WITH %s %s",
+            SQL(", ").join(
+                SQL("%s AS (%s)", SQL.identifier(f"update{index}"), statement)
+                for index, statement in enumerate(first)
+            ),
+            last,
+        )
+    env.execute_query(last)
+    for model, _field_names, ids, _columns in updates:
+        model.browse(ids).invalidate_recordset(["write_uid", "write_date"])
