@@ -679,10 +679,10 @@ class MspBusinessPlanObjective(models.Model):
 
     def action_refresh_actuals(self):
         """Recompute the period actuals of these objectives in batch, and with them the
-        progress and pacing of their periods, of themselves and of their plans: one
-        query reads the periods and what their objectives measure, one aggregate query
-        per kind of deal and deal filter, and one bulk UPDATE per table of the rows
-        whose figures changed, whatever their number."""
+        progress and pacing of their periods, of themselves and of their plans: the
+        database compares the stored figures with the deals, and only what may change
+        is read and recomputed; one statement updates the rows whose figures changed,
+        in every table, whatever their number (see ``tools/tracking_engine.py``)."""
         if not self:
             return True
         # Whoever may not change these objectives may not make the system do it
@@ -730,8 +730,8 @@ class MspBusinessPlanObjective(models.Model):
 
     def _store_target_actuals(self, values, engine):
         """Store ``{period target id: actual}`` (every period of ``engine``) with the
-        progress and pacing that follow: the rows whose figures changed, in one UPDATE
-        per table."""
+        progress and pacing that follow: the rows whose figures changed, in one
+        statement."""
         tracking_engine.write_figures(self.env, engine.figures(values))
 
     def _get_actual_computers(self, engine=None):

@@ -18,8 +18,8 @@ A refresh, however many objectives it covers, is a few queries (see
    of every objective measuring that population.
 3. :meth:`TrackingEngine.figures` computes the progress and pacing of the periods,
    objectives and plans with the computed fields' own rules, and
-   :func:`write_figures` writes the rows whose figures changed, in one
-   ``UPDATE ... FROM unnest`` per table.
+   :func:`write_figures` writes the rows whose figures changed, with one
+   ``UPDATE ... FROM unnest`` per table, all in one statement.
 
 Rows are named: :class:`ObjectiveRow` for the objectives (:class:`MeasuredRow` for the
 comparison's light read), the ``PERIOD_*`` index constants for the (many) period rows,
@@ -1665,9 +1665,9 @@ def period_deals_query(env, kind, target_ids, domain, select):
 
 
 def write_figures(env, batches):
-    """Write computed figures in one UPDATE per model, for the rows whose stored figures
-    differ; ``batches`` are ``(model, field names, FigureColumns)``, in the database's
-    terms (no pacing status is None).
+    """Write computed figures, one UPDATE per model in one statement, for the rows
+    whose stored figures differ; ``batches`` are ``(model, field names,
+    FigureColumns)``, in the database's terms (no pacing status is None).
 
     The cache gets the new values of the rows written (those of the others are what
     the database holds already, when cached at all), and the ORM recomputes nothing of
