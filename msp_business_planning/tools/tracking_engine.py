@@ -527,13 +527,13 @@ class TrackingEngine:
                     recompute.add(objective_id)
         if not recompute:
             return None, None
+        recompute = sorted(recompute)
         if periods is None:
             periods = cls.read_periods(
-                env, SQL("target.objective_id = ANY(%s::int4[])", array_literal(sorted(recompute)))
+                env, SQL("target.objective_id = ANY(%s::int4[])", array_literal(recompute))
             )
         if not periods:
             return None, None
-        recompute = sorted(recompute)
         if objectives is None:
             objectives = cls.read_plan_objectives(
                 objective_model, SQL("objective.id = ANY(%s::int4[])", array_literal(recompute))
@@ -1098,7 +1098,10 @@ class TrackingEngine:
         keys = {False: {name: name for name in measures}}
         if forecasting:
             keys[True] = {name: (PIPELINE, name) for name in measures}
-        totals = {key: defaultdict(float) for names in keys.values() for key in names.values()}
+        # Each total a list by span index, its last item the 0 of the periods without
+        # span (not started by the cut).
+        width = len(spans) + 1
+        totals = {key: [0.0] * width for names in keys.values() for key in names.values()}
         foreign = []  # ((span index, total's key), currency id, day, amount)
         money_fields = list(money.values())
         converting = len(money_fields)  # the rows' currency columns (then their day)
@@ -1119,21 +1122,13 @@ class TrackingEngine:
                         foreign.append(((span_index, key[name]), currency_id, day, value))
         if foreign:
             self._add_converted(foreign, spans, totals)
-        # Each total as a list by span index, its last item the 0 of the periods
-        # without span; then each run's actuals read from it.
-        width = len(spans)
-        by_span = {}
-        for key, values in totals.items():
-            column = by_span[key] = [0.0] * (width + 1)
-            for span_index, value in values.items():
-                column[span_index] = value
         actuals = {}
         pipeline = self.pipeline
         for objective_id, run, found in runs:
             measured = self.objectives[objective_id].measured
-            actuals.update(zip(run, map(by_span[measured].__getitem__, found), strict=True))
+            actuals.update(zip(run, map(totals[measured].__getitem__, found), strict=True))
             if forecasting:
-                opened = by_span[PIPELINE, measured].__getitem__
+                opened = totals[PIPELINE, measured].__getitem__
                 pipeline.update(zip(run, map(opened, found), strict=True))
         return actuals
 
