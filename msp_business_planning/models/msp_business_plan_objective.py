@@ -690,7 +690,8 @@ class MspBusinessPlanObjective(models.Model):
         if not self.env.su:
             self.check_access("write")
         return self._refresh_actuals_where(
-            SQL("objective.id = ANY(%s)", self.ids),
+            # One array parameter: not an ARRAY[...] of thousands of values to parse.
+            SQL("objective.id = ANY(%s::int4[])", tracking_engine.array_literal(self.ids)),
             few=len(self) <= tracking_engine.FEW_OBJECTIVES,
         )
 

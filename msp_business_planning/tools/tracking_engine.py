@@ -216,6 +216,17 @@ MEASURED_COLUMNS = SQL(
        plan.date_end"""
 )
 
+# What decides how an objective's periods are compared (TrackingEngine.compared_populations).
+DEFINITION = (
+    "kind",
+    "measure",
+    "sum_field",
+    "lead_domain",
+    "currency_id",
+    "lowest_currency_id",
+    "highest_currency_id",
+)
+
 
 OBJECTIVE_COLUMNS = SQL(
     """objective.id, objective.plan_id, objective.weight,
@@ -775,7 +786,8 @@ class TrackingEngine:
         return groups, broken
 
     def compared_populations(self, objective_ids):
-        """``({kind: [(domain, [objective ids], [plain fields])]}, {objective ids})``:
+        """``({kind: [(domain, {field or None: [objective ids]}, [plain fields])]},
+        {objective ids})``:
         the objectives among ``objective_ids`` whose actuals the database compares
         itself (:meth:`changed_periods_query`), by kind and population (deal filter,
         each distinct filter parsed once; none for the manual kind), with the fields
@@ -799,13 +811,20 @@ class TrackingEngine:
         parsed = {}  # filter text -> (domain key, domain), or None when it cannot be used
         groups = {}
         elsewhere = set()
+        # The objectives by definition: what decides where each is compared is decided
+        # once for each distinct one (a channel's thousands of objectives have a few).
+        by_definition = defaultdict(list)
+        definition_of = operator.attrgetter(*DEFINITION)
         for objective_id in objective_ids:
-            objective = self.objectives[objective_id]
+            by_definition[definition_of(self.objectives[objective_id])].append(objective_id)
+        for ids in by_definition.values():
+            objective = self.objectives[ids[0]]
             if objective.kind == MANUAL and manual:
-                groups.setdefault((MANUAL, None), (None, [], set()))[1].append(objective_id)
+                manual_group = groups.setdefault((MANUAL, None), (None, {None: []}, set()))
+                manual_group[1][None].extend(ids)
                 continue
             if objective.kind not in compared_kinds:
-                elsewhere.add(objective_id)
+                elsewhere.update(ids)
                 continue
             measured = objective.measured
             if measured:
@@ -819,12 +838,12 @@ class TrackingEngine:
                     )
                 kind_of_sum = money[measured]
                 if kind_of_sum is None or (kind_of_sum and not objective.one_currency):
-                    elsewhere.add(objective_id)
+                    elsewhere.update(ids)
                     continue
             text = objective.lead_domain
             if text not in parsed:
                 try:
-                    domain = self.Objective.browse(objective_id)._parse_lead_domain(
+                    domain = self.Objective.browse(ids[0])._parse_lead_domain(
                         text, to_sql=self.deal_filter_sql
                     )
                 except ValidationError:
@@ -832,11 +851,11 @@ class TrackingEngine:
                 else:
                     parsed[text] = (repr(domain), domain)
             if parsed[text] is None:
-                elsewhere.add(objective_id)
+                elsewhere.update(ids)
                 continue
             key, domain = parsed[text]
-            group = groups.setdefault((objective.kind, key), (domain, [], set()))
-            group[1].append(objective_id)
+            group = groups.setdefault((objective.kind, key), (domain, {}, set()))
+            group[1].setdefault(measured, []).extend(ids)
             if measured:
                 group[2].add(measured)
         populations = defaultdict(list)
@@ -846,9 +865,10 @@ class TrackingEngine:
 
     def changed_periods_query(self, kind, populations):
         """The query comparing the stored period actuals of the objectives of deal
-        ``kind`` with the deals: ``populations`` are ``(deal filter, [objective ids],
-        [plain fields])``, each objective adding up nothing (a count) or one of its
-        population's plain fields (amounts the database adds up as they are). Rows
+        ``kind`` with the deals: ``populations`` are ``(deal filter, {field or None:
+        [objective ids]}, [plain fields])``, the objectives by what they add up: nothing
+        (None: a count) or one of the population's plain fields (amounts the database
+        adds up as they are). Rows
         ``(period id, objective id, actual, weighted open pipeline or None)`` of the
         periods whose actual or forecast (:func:`forecast.period_forecast_sql`)
         differs from the stored one: the others are left out.
@@ -863,17 +883,16 @@ class TrackingEngine:
         The manual kind's periods are compared with the sum of the progress updates
         dated in them (:meth:`changed_updates_query`)."""
         if kind == MANUAL:
-            return self.changed_updates_query(populations[0][1])
+            return self.changed_updates_query(populations[0][1][None])
         forecasting = self.forecasts(kind)
         objective_ids, measures = [], []  # the objectives, and the total each reads
         columns = {}  # (population, field or None) -> total's number
         plain = sorted({name for _domain, _ids, fields_ in populations for name in fields_})
         for index, (_domain, members, _fields) in enumerate(populations):
-            for objective_id in members:
-                key = (index, self.objectives[objective_id].measured)
-                objective_ids.append(objective_id)
-                measures.append(columns.setdefault(key, len(columns)))
-        objectives = [self.objectives[objective_id] for objective_id in objective_ids]
+            for measured, ids in members.items():
+                objective_ids += ids
+                measures += [columns.setdefault((index, measured), len(columns))] * len(ids)
+        objectives = list(map(self.objectives.__getitem__, objective_ids))
         by_month = SQL(
             "(SELECT bool_and(EXTRACT(DAY FROM date_start) = 1"
             " AND EXTRACT(DAY FROM date_end + 1) = 1) FROM span)"
@@ -883,10 +902,10 @@ class TrackingEngine:
             [domain for domain, _ids, _fields in populations],
             plain,
             {},
-            min(objective.plan_date_start for objective in objectives),
-            max(objective.plan_date_end for objective in objectives),
+            min(map(operator.attrgetter("plan_date_start"), objectives)),
+            max(map(operator.attrgetter("plan_date_end"), objectives)),
             by_month,
-            sorted({objective.partner_id for objective in objectives}),
+            sorted(set(map(operator.attrgetter("partner_id"), objectives))),
         )
         totals = []
         for (index, name), number in columns.items():
