@@ -628,6 +628,7 @@ def bench_shapes(env, sizes, runs, year):
             new_day = bench_new_day_refresh(env, runs, plans_)
             aggregates = bench_aggregates(env, runs, plan_ids)
             floor = bench_sql_floor(env, runs, plan_ids)
+            reads = bench_stored_reads(env, runs, plan_ids)
             periods = env["msp.business.plan.objective.target"].search_count(
                 [("plan_id", "in", plan_ids)]
             )
@@ -639,6 +640,7 @@ def bench_shapes(env, sizes, runs, year):
                     periods,
                     (full, current, aggregates, new_day),
                     floor,
+                    reads,
                 )
             )
             print("\n".join(shape_table(results[-1:])[2:3]), flush=True)
@@ -646,7 +648,7 @@ def bench_shapes(env, sizes, runs, year):
             env, 1, env["res.partner"].browse(partner_ids), sample=min(20, len(partner_ids))
         )
         objectives = Objective.search_count([("commercial_partner_id", "=", partner_ids[0])])
-        results.append((leads, None, objectives, None, partner, None))
+        results.append((leads, None, objectives, None, partner, None, None))
         print(shape_table(results[-1:])[-1], flush=True)
     return results
 
@@ -691,6 +693,36 @@ def bench_new_day_refresh(env, runs, plans):
     return median_of(runs, block)
 
 
+def bench_stored_reads(env, runs, plan_ids):
+    """What a refresh that compares the stored figures with the deals must read besides
+    the deals, at the least: the definitions of the plans' objectives (what each
+    measures) and the stored figures of their periods, added up in the database so that
+    nothing is sent back. The floor plus this is the least such a refresh can take."""
+
+    def block(measure):
+        with measure.run():
+            env.cr.execute(
+                """
+                SELECT COUNT(*), COUNT(DISTINCT (objective_type, measure, sum_field_id,
+                       lead_domain, figures_date))
+                  FROM msp_business_plan_objective WHERE plan_id = ANY(%s)
+                """,
+                [list(plan_ids)],
+            )
+            env.cr.fetchall()
+            env.cr.execute(
+                """
+                SELECT COUNT(*), SUM(actual_value), SUM(forecast_value), MAX(date_start),
+                       MAX(date_end), MAX(company_id), MAX(commercial_partner_id)
+                  FROM msp_business_plan_objective_target WHERE plan_id = ANY(%s)
+                """,
+                [list(plan_ids)],
+            )
+            env.cr.fetchall()
+
+    return median_of(runs, block)
+
+
 def bench_aggregates(env, runs, plan_ids):
     """The engine's aggregates alone (``TrackingEngine.actuals``: the queries over the
     deals and the bucketing into periods), the periods read beforehand."""
@@ -715,23 +747,24 @@ def _ratio(seconds, floor):
 def shape_table(results):
     table = [
         "| leads | shape (one plan per partner) | periods | SQL floor (populations) | "
-        "aggregates alone | refresh, figures current | refresh, a new day | "
-        "refresh writing every period |",
-        "|---|---|---|---|---|---|---|---|",
+        "floor + stored reads | aggregates alone | refresh, figures current | "
+        "refresh, a new day | refresh writing every period |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
-    for leads, shape, plans, periods, figures, floor in results:
+    for leads, shape, plans, periods, figures, floor, reads in results:
         if shape is None:
             continue
         full, current, aggregates, new_day = figures
         table.append(
             f"| {leads} | {plans} partners × {shape} | {periods} | "
-            f"{floor[0] * 1000:.0f} ms ({floor[2]}) | {_ratio(aggregates[0], floor[0])} | "
+            f"{floor[0] * 1000:.0f} ms ({floor[2]}) | {_ratio(floor[0] + reads[0], floor[0])} | "
+            f"{_ratio(aggregates[0], floor[0])} | "
             f"{_ratio(current[0], floor[0])}, {current[1]} queries | "
             f"{_ratio(new_day[0], floor[0])}, {new_day[1]} queries | "
             f"{_ratio(full[0], floor[0])} |"
         )
     table.append("")
-    for leads, shape, objectives, _periods, partner, _floor in results:
+    for leads, shape, objectives, _periods, partner, _floor, _reads in results:
         if shape is None:
             table.append(
                 f"One partner's refresh at {leads} leads (its {objectives} objectives in "
@@ -1024,7 +1057,10 @@ def main():
             "the shape: with figures current on the day they were computed (the database "
             "compares, nothing read or written), on a new day with no deal changed (every "
             "objective's figures recomputed, the daily job's case), or with the actuals "
-            "reset first (every period written).",
+            "reset first (every period written). *Floor + stored reads* adds to the floor "
+            "what any refresh comparing the stored figures with the deals must read too: "
+            "the objectives' definitions and their periods' stored figures, added up in "
+            "the database (nothing sent back): the least such a refresh can take.",
             "",
             f"The database emptied of plans and leads, then {sizes['shape_partners']} partners, "
             f"each with one running plan per shape, on leads seeded as above (40% "
