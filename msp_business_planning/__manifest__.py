@@ -2,7 +2,7 @@
     "name": "MSP Business Planning",
     "summary": "Annual partner business plans, weighted objectives tracked from CRM "
     "deal registrations, and business reviews shared through the portal",
-    "version": "1.15.0",
+    "version": "1.15.1",
     "category": "Sales/CRM",
     "website": "https://github.com/msp-business-planning/msp_business_planning",
     "author": "MSP Business Planning contributors",
