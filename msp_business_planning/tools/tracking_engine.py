@@ -216,16 +216,9 @@ MEASURED_COLUMNS = SQL(
        plan.date_end"""
 )
 
-# What decides how an objective's periods are compared (TrackingEngine.compared_populations).
-DEFINITION = (
-    "kind",
-    "measure",
-    "sum_field",
-    "lead_domain",
-    "currency_id",
-    "lowest_currency_id",
-    "highest_currency_id",
-)
+# What decides how an objective's periods are compared (TrackingEngine.compared_populations):
+# its kind, what it adds up, its deal filter, and whether it has amounts to convert.
+DEFINITION = ("kind", "measured", "lead_domain", "one_currency")
 
 
 OBJECTIVE_COLUMNS = SQL(
